@@ -23,3 +23,16 @@ type GradEnergy interface {
 	// EnergyGrad writes E(x_i) into e[i] and ∇ₓE(x_i) into row i of g (n×d).
 	EnergyGrad(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64])
 }
+
+// Smoother is implemented by energies that know their Gaussian-smoothed versions
+// exactly: Smoothed(σ) is the energy of p * N(0, σ²I), the density of x + σξ for
+// x ~ p. Annealed Langevin follows these noise-conditional energies.
+type Smoother interface {
+	Smoothed(sigma float64) GradEnergy
+}
+
+// Normalized is implemented by energies whose normalizing constant is known:
+// p(x) = exp(−E(x) − LogZ()).
+type Normalized interface {
+	LogZ() float64
+}
