@@ -1,0 +1,153 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/viterin/vek/vek32"
+)
+
+// ActDeriv computes dst = f⁽ⁿ⁾(a), the order-th derivative (order ≥ 1) of the
+// activation f ∈ {FnTanh, FnSigmoid, FnSoftplus, FnSiLU, FnReLU, FnLeakyReLU,
+// FnELU} elementwise. Derivatives of every order are available: those of σ and
+// tanh are polynomials in σ(x) and tanh(x) built by the recurrences
+//
+//	σ⁽ⁿ⁺¹⁾ = P′ₙ(σ)·σ(1−σ),   tanh⁽ⁿ⁺¹⁾ = Q′ₙ(t)·(1−t²),
+//
+// and softplus⁽ⁿ⁾ = σ⁽ⁿ⁻¹⁾, SiLU⁽ⁿ⁾(x) = x·σ⁽ⁿ⁾(x) + n·σ⁽ⁿ⁻¹⁾(x). ReLU-like
+// functions are piecewise linear: their derivatives of order ≥ 2 are 0 (the kink
+// is ignored, as in every autodiff system).
+func ActDeriv[T Float](f Func, order int, param float64, dst, a *Dense[T]) *Dense[T] {
+	if order < 1 {
+		panic(fmt.Sprintf("tensor: ActDeriv order %d", order))
+	}
+	dst = Reuse(dst, a.Rows, a.Cols)
+	ParallelFor(len(a.Data), parallelMin/4, func(lo, hi int) {
+		actDerivSlice(f, order, param, dst.Data[lo:hi], a.Data[lo:hi])
+	})
+	return dst
+}
+
+func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
+	a = a[:len(d)]
+	switch f {
+	case FnSigmoid, FnSoftplus, FnSiLU:
+		if f == FnSiLU && n == 1 {
+			if dd, ok := any(d).([]float32); ok {
+				siluGrad32(dd, any(a).([]float32))
+				return
+			}
+		}
+		k := n
+		if f == FnSoftplus {
+			k = n - 1
+		}
+		pk := sigmoidPoly(k)
+		var pk1 []float64
+		if f == FnSiLU {
+			pk1 = sigmoidPoly(n - 1)
+		}
+		for i, v := range a {
+			x := float64(v)
+			s := sigmoid(x)
+			r := horner(pk, s)
+			if f == FnSiLU {
+				r = x*r + float64(n)*horner(pk1, s)
+			}
+			d[i] = T(r)
+		}
+	case FnTanh:
+		q := tanhPoly(n)
+		for i, v := range a {
+			d[i] = T(horner(q, math.Tanh(float64(v))))
+		}
+	case FnReLU, FnLeakyReLU:
+		lo := T(0)
+		if f == FnLeakyReLU {
+			lo = T(p)
+		}
+		for i, v := range a {
+			switch {
+			case n > 1:
+				d[i] = 0
+			case v > 0:
+				d[i] = 1
+			default:
+				d[i] = lo
+			}
+		}
+	case FnELU:
+		for i, v := range a {
+			switch {
+			case v > 0 && n == 1:
+				d[i] = 1
+			case v > 0:
+				d[i] = 0
+			default:
+				d[i] = T(p * math.Exp(float64(v)))
+			}
+		}
+	default:
+		panic(fmt.Sprintf("tensor: ActDeriv of Func %d", f))
+	}
+}
+
+// siluGrad32 is SiLU′(x) = σ(x)·(1 + x·(1 − σ(x))) with SIMD exp.
+func siluGrad32(d, a []float32) {
+	vek32.Neg_Into(d, a)
+	vek32.Exp_Inplace(d)
+	vek32.AddNumber_Inplace(d, 1)
+	vek32.Inv_Inplace(d) // σ
+	for i, s := range d {
+		d[i] = s * (1 + a[i]*(1-s))
+	}
+}
+
+func horner(c []float64, x float64) float64 {
+	r := 0.0
+	for i := len(c) - 1; i >= 0; i-- {
+		r = r*x + c[i]
+	}
+	return r
+}
+
+var polyMu sync.Mutex
+var sigPolys = [][]float64{{0, 1}}  // P₀(s) = s
+var tanhPolys = [][]float64{{0, 1}} // Q₀(t) = t
+
+// sigmoidPoly returns the coefficients (lowest degree first) of Pₙ with
+// σ⁽ⁿ⁾ = Pₙ(σ).
+func sigmoidPoly(n int) []float64 {
+	polyMu.Lock()
+	defer polyMu.Unlock()
+	for len(sigPolys) <= n {
+		sigPolys = append(sigPolys, nextPoly(sigPolys[len(sigPolys)-1], []float64{0, 1, -1}))
+	}
+	return sigPolys[n]
+}
+
+// tanhPoly returns Qₙ with tanh⁽ⁿ⁾ = Qₙ(tanh).
+func tanhPoly(n int) []float64 {
+	polyMu.Lock()
+	defer polyMu.Unlock()
+	for len(tanhPolys) <= n {
+		tanhPolys = append(tanhPolys, nextPoly(tanhPolys[len(tanhPolys)-1], []float64{1, 0, -1}))
+	}
+	return tanhPolys[n]
+}
+
+// nextPoly returns P′·m for the polynomial P and multiplier m.
+func nextPoly(p, m []float64) []float64 {
+	dp := make([]float64, max(len(p)-1, 1))
+	for i := 1; i < len(p); i++ {
+		dp[i-1] = float64(i) * p[i]
+	}
+	out := make([]float64, len(dp)+len(m)-1)
+	for i, a := range dp {
+		for j, b := range m {
+			out[i+j] += a * b
+		}
+	}
+	return out
+}

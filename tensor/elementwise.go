@@ -1,0 +1,399 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/viterin/vek/vek32"
+)
+
+// parallelMin is the element count above which elementwise kernels are split
+// across cores.
+const parallelMin = 1 << 16
+
+// ParallelFor runs fn over [0, n) split into contiguous chunks, one per core,
+// when n is at least minChunk·2; otherwise it calls fn(0, n) directly.
+func ParallelFor(n, minChunk int, fn func(lo, hi int)) {
+	w := runtime.GOMAXPROCS(0)
+	if w < 2 || n < 2*minChunk {
+		fn(0, n)
+		return
+	}
+	if maxW := n / minChunk; w > maxW {
+		w = maxW
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := chunk; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func(lo, hi int) { fn(lo, hi); wg.Done() }(lo, hi)
+	}
+	fn(0, min(chunk, n))
+	wg.Wait()
+}
+
+// BinOp names an elementwise binary operation.
+type BinOp int
+
+// The binary operations.
+const (
+	OpAdd BinOp = iota
+	OpSub
+	OpMul
+	OpDiv
+)
+
+// BroadcastShape returns the shape of a binary result of a and b: each dimension
+// must be equal or 1 in one of the operands.
+func BroadcastShape[T Float](a, b *Dense[T]) (r, c int, err error) {
+	r, err = bdim(a.Rows, b.Rows)
+	if err == nil {
+		c, err = bdim(a.Cols, b.Cols)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("tensor: cannot broadcast %s with %s", a.Shape(), b.Shape())
+	}
+	return r, c, nil
+}
+
+func bdim(x, y int) (int, error) {
+	switch {
+	case x == y:
+		return x, nil
+	case x == 1:
+		return y, nil
+	case y == 1:
+		return x, nil
+	}
+	return 0, fmt.Errorf("mismatch")
+}
+
+// Binary computes dst = a op b with row/column/scalar broadcasting and returns dst
+// (allocated when nil). It panics on incompatible shapes.
+func Binary[T Float](op BinOp, dst, a, b *Dense[T]) *Dense[T] {
+	r, c, err := BroadcastShape(a, b)
+	if err != nil {
+		panic(err.Error())
+	}
+	dst = Reuse(dst, r, c)
+	if a.Rows == r && a.Cols == c && b.Rows == r && b.Cols == c {
+		binSame(op, dst.Data, a.Data, b.Data)
+		return dst
+	}
+	for i := 0; i < r; i++ {
+		ra := a.Data[(i%a.Rows)*a.Cols : (i%a.Rows+1)*a.Cols]
+		rb := b.Data[(i%b.Rows)*b.Cols : (i%b.Rows+1)*b.Cols]
+		binRow(op, dst.Data[i*c:(i+1)*c], ra, rb)
+	}
+	return dst
+}
+
+func binSame[T Float](op BinOp, d, a, b []T) {
+	if dd, ok := any(d).([]float32); ok && len(d) >= 64 {
+		aa, bb := any(a).([]float32), any(b).([]float32)
+		switch op {
+		case OpAdd:
+			vek32.Add_Into(dd, aa, bb)
+		case OpSub:
+			vek32.Sub_Into(dd, aa, bb)
+		case OpMul:
+			vek32.Mul_Into(dd, aa, bb)
+		case OpDiv:
+			vek32.Div_Into(dd, aa, bb)
+		}
+		return
+	}
+	binRow(op, d, a, b)
+}
+
+// binRow handles one row where a and b each have length len(d) or 1.
+func binRow[T Float](op BinOp, d, a, b []T) {
+	n := len(d)
+	switch {
+	case len(a) == n && len(b) == n:
+		a, b = a[:n], b[:n]
+		switch op {
+		case OpAdd:
+			for j := range d {
+				d[j] = a[j] + b[j]
+			}
+		case OpSub:
+			for j := range d {
+				d[j] = a[j] - b[j]
+			}
+		case OpMul:
+			for j := range d {
+				d[j] = a[j] * b[j]
+			}
+		case OpDiv:
+			for j := range d {
+				d[j] = a[j] / b[j]
+			}
+		}
+	case len(b) == 1:
+		s := b[0]
+		a = a[:len(a)]
+		for j := range d {
+			x := a[j%len(a)]
+			switch op {
+			case OpAdd:
+				d[j] = x + s
+			case OpSub:
+				d[j] = x - s
+			case OpMul:
+				d[j] = x * s
+			case OpDiv:
+				d[j] = x / s
+			}
+		}
+	default: // len(a) == 1
+		s := a[0]
+		for j := range d {
+			y := b[j]
+			switch op {
+			case OpAdd:
+				d[j] = s + y
+			case OpSub:
+				d[j] = s - y
+			case OpMul:
+				d[j] = s * y
+			case OpDiv:
+				d[j] = s / y
+			}
+		}
+	}
+}
+
+// Scale returns dst = s·a.
+func Scale[T Float](dst, a *Dense[T], s T) *Dense[T] {
+	dst = Reuse(dst, a.Rows, a.Cols)
+	if dd, ok := any(dst.Data).([]float32); ok {
+		vek32.MulNumber_Into(dd, any(a.Data).([]float32), float32(s))
+		return dst
+	}
+	for i, v := range a.Data {
+		dst.Data[i] = s * v
+	}
+	return dst
+}
+
+// AddScalar returns dst = a + s.
+func AddScalar[T Float](dst, a *Dense[T], s T) *Dense[T] {
+	dst = Reuse(dst, a.Rows, a.Cols)
+	for i, v := range a.Data {
+		dst.Data[i] = v + s
+	}
+	return dst
+}
+
+// Axpy computes y += alpha·x elementwise (same shapes).
+func Axpy[T Float](alpha T, x, y *Dense[T]) {
+	if !x.SameShape(y) {
+		panic(fmt.Sprintf("tensor: Axpy %s into %s", x.Shape(), y.Shape()))
+	}
+	yd := y.Data[:len(x.Data)]
+	for i, v := range x.Data {
+		yd[i] += alpha * v
+	}
+}
+
+// Func names an elementwise unary function.
+type Func int
+
+// The unary functions. Param is the exponent for Pow, the slope for LeakyReLU and
+// α for ELU; the others ignore it.
+const (
+	FnExp Func = iota
+	FnLog
+	FnLog1p
+	FnSqrt
+	FnSquare
+	FnPow
+	FnAbs
+	FnSign
+	FnNeg
+	FnStep // 1 for x > 0, else 0
+	FnTanh
+	FnSigmoid
+	FnSoftplus
+	FnSiLU
+	FnReLU
+	FnLeakyReLU
+	FnELU
+)
+
+// Map computes dst = f(a) elementwise (allocating dst when nil), splitting large
+// inputs across cores.
+func Map[T Float](f Func, param float64, dst, a *Dense[T]) *Dense[T] {
+	dst = Reuse(dst, a.Rows, a.Cols)
+	ParallelFor(len(a.Data), parallelMin/2, func(lo, hi int) {
+		mapSlice(f, param, dst.Data[lo:hi], a.Data[lo:hi])
+	})
+	return dst
+}
+
+func mapSlice[T Float](f Func, p float64, d, a []T) {
+	if dd, ok := any(d).([]float32); ok {
+		if mapF32(f, dd, any(a).([]float32)) {
+			return
+		}
+	}
+	a = a[:len(d)]
+	switch f {
+	case FnExp:
+		for i, v := range a {
+			d[i] = T(math.Exp(float64(v)))
+		}
+	case FnLog:
+		for i, v := range a {
+			d[i] = T(math.Log(float64(v)))
+		}
+	case FnLog1p:
+		for i, v := range a {
+			d[i] = T(math.Log1p(float64(v)))
+		}
+	case FnSqrt:
+		for i, v := range a {
+			d[i] = T(math.Sqrt(float64(v)))
+		}
+	case FnSquare:
+		for i, v := range a {
+			d[i] = v * v
+		}
+	case FnPow:
+		for i, v := range a {
+			d[i] = T(math.Pow(float64(v), p))
+		}
+	case FnAbs:
+		for i, v := range a {
+			d[i] = T(math.Abs(float64(v)))
+		}
+	case FnSign:
+		for i, v := range a {
+			switch {
+			case v > 0:
+				d[i] = 1
+			case v < 0:
+				d[i] = -1
+			default:
+				d[i] = 0
+			}
+		}
+	case FnNeg:
+		for i, v := range a {
+			d[i] = -v
+		}
+	case FnStep:
+		for i, v := range a {
+			if v > 0 {
+				d[i] = 1
+			} else {
+				d[i] = 0
+			}
+		}
+	case FnTanh:
+		for i, v := range a {
+			d[i] = T(math.Tanh(float64(v)))
+		}
+	case FnSigmoid:
+		for i, v := range a {
+			d[i] = T(sigmoid(float64(v)))
+		}
+	case FnSoftplus:
+		for i, v := range a {
+			d[i] = T(softplus(float64(v)))
+		}
+	case FnSiLU:
+		for i, v := range a {
+			d[i] = T(float64(v) * sigmoid(float64(v)))
+		}
+	case FnReLU:
+		for i, v := range a {
+			d[i] = max(v, 0)
+		}
+	case FnLeakyReLU:
+		s := T(p)
+		for i, v := range a {
+			if v > 0 {
+				d[i] = v
+			} else {
+				d[i] = s * v
+			}
+		}
+	case FnELU:
+		for i, v := range a {
+			if v > 0 {
+				d[i] = v
+			} else {
+				d[i] = T(p * math.Expm1(float64(v)))
+			}
+		}
+	default:
+		panic(fmt.Sprintf("tensor: unknown Func %d", f))
+	}
+}
+
+// mapF32 runs the SIMD float32 versions of the common functions; it reports false
+// when it has none for f.
+func mapF32(f Func, d, a []float32) bool {
+	switch f {
+	case FnExp:
+		vek32.Exp_Into(d, a)
+	case FnSigmoid:
+		// σ(x) = 1/(1+e^{−x}); e^{−x} overflows to +Inf for x < −88, giving 0.
+		vek32.Neg_Into(d, a)
+		vek32.Exp_Inplace(d)
+		vek32.AddNumber_Inplace(d, 1)
+		vek32.Inv_Inplace(d)
+	case FnSiLU:
+		vek32.Neg_Into(d, a)
+		vek32.Exp_Inplace(d)
+		vek32.AddNumber_Inplace(d, 1)
+		vek32.Div_Inplace(d, a) // d = (1+e^{−x})/x
+		vek32.Inv_Inplace(d)    // x/(1+e^{−x})
+		fixSiLUZeros(d, a)
+	case FnSquare:
+		vek32.Mul_Into(d, a, a)
+	case FnNeg:
+		vek32.Neg_Into(d, a)
+	case FnSqrt:
+		vek32.Sqrt_Into(d, a)
+	default:
+		return false
+	}
+	return true
+}
+
+// fixSiLUZeros repairs x = 0 (1/(1/0) = 0, which is right) and x ≪ 0 where
+// (1+e^{−x})/x = −Inf gives −0: both are correct already, but NaN can appear when
+// e^{−x} = +Inf and x = −Inf; map those to 0.
+func fixSiLUZeros(d, a []float32) {
+	for i, v := range d {
+		if v != v {
+			if a[i] < 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+func softplus(x float64) float64 {
+	if x > 30 {
+		return x
+	}
+	if x < -30 {
+		return math.Exp(x)
+	}
+	return math.Log1p(math.Exp(x))
+}

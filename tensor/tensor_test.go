@@ -1,0 +1,204 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randDense[T Float](r, c int, rng *rand.Rand) *Dense[T] {
+	m := New[T](r, c)
+	for i := range m.Data {
+		m.Data[i] = T(rng.NormFloat64())
+	}
+	return m
+}
+
+func refGemm(ta, tb bool, a, b *Dense[float64]) *Dense[float64] {
+	if ta {
+		a = a.T()
+	}
+	if tb {
+		b = b.T()
+	}
+	c := New[float64](a.Rows, b.Cols)
+	for i := 0; i < a.Rows; i++ {
+		for j := 0; j < b.Cols; j++ {
+			s := 0.0
+			for k := 0; k < a.Cols; k++ {
+				s += a.At(i, k) * b.At(k, j)
+			}
+			c.Set(i, j, s)
+		}
+	}
+	return c
+}
+
+func TestGemmAllTransposes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sz := range [][3]int{{3, 4, 5}, {37, 65, 29}, {64, 128, 96}} {
+		m, k, n := sz[0], sz[1], sz[2]
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				ar, ac := m, k
+				if ta {
+					ar, ac = k, m
+				}
+				br, bc := k, n
+				if tb {
+					br, bc = n, k
+				}
+				a, b := randDense[float64](ar, ac, rng), randDense[float64](br, bc, rng)
+				want := refGemm(ta, tb, a, b)
+				c0 := randDense[float64](m, n, rng)
+				// c = 2·op(a)op(b) + 0.5·c0
+				c := c0.Clone()
+				Gemm(ta, tb, 2, a, b, 0.5, c)
+				for i := range c.Data {
+					w := 2*want.Data[i] + 0.5*c0.Data[i]
+					if math.Abs(c.Data[i]-w) > 1e-10*(1+math.Abs(w)) {
+						t.Fatalf("f64 %v ta=%v tb=%v: got %v want %v", sz, ta, tb, c.Data[i], w)
+					}
+				}
+				for _, be := range []Float32Backend{Float32SIMD, Float32Gonum} {
+					SetFloat32Backend(be)
+					a32, b32 := Convert[float32](nil, a), Convert[float32](nil, b)
+					c32 := Convert[float32](nil, c0)
+					Gemm(ta, tb, 2, a32, b32, 0.5, c32)
+					for i := range c32.Data {
+						w := 2*want.Data[i] + 0.5*c0.Data[i]
+						if math.Abs(float64(c32.Data[i])-w) > 1e-4*(1+math.Abs(w))*math.Sqrt(float64(k)) {
+							t.Fatalf("f32 backend %d %v ta=%v tb=%v: got %v want %v", be, sz, ta, tb, c32.Data[i], w)
+						}
+					}
+					// beta = 0 ignores NaN in c.
+					c32.Fill(float32(math.NaN()))
+					Gemm(ta, tb, 1, a32, b32, 0, c32)
+					if c32.HasNaNInf() >= 0 {
+						t.Fatalf("beta=0 propagated NaN (backend %d)", be)
+					}
+				}
+				SetFloat32Backend(Float32SIMD)
+			}
+		}
+	}
+}
+
+func TestActDerivMatchesFiniteDifferences(t *testing.T) {
+	xs := []float64{-6, -2.5, -0.7, -0.1, 0.3, 1.1, 2.9, 7}
+	for _, f := range []Func{FnTanh, FnSigmoid, FnSoftplus, FnSiLU, FnELU} {
+		for order := 1; order <= 5; order++ {
+			for _, x := range xs {
+				if f == FnELU && math.Abs(x) < 0.2 {
+					continue // kink
+				}
+				h := 1e-4
+				lo, hi := New[float64](1, 1), New[float64](1, 1)
+				at := func(v float64, o int) float64 {
+					a := Scalar(v)
+					if o == 0 {
+						return Map(f, 1, nil, a).Data[0]
+					}
+					return ActDeriv(f, o, 1, nil, a).Data[0]
+				}
+				_, _ = lo, hi
+				fd := (at(x+h, order-1) - at(x-h, order-1)) / (2 * h)
+				got := at(x, order)
+				if math.Abs(fd-got) > 1e-6*(1+math.Abs(got)) {
+					t.Errorf("f=%d order %d at %v: got %v, finite difference %v", f, order, x, got, fd)
+				}
+			}
+		}
+	}
+}
+
+func TestFloat32MapsMatchFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := randDense[float64](300, 7, rng)
+	Scale(a, a, 4)
+	a.Data[0] = -120
+	a.Data[1] = 120
+	a32 := Convert[float32](nil, a)
+	for _, f := range []Func{FnExp, FnSigmoid, FnSiLU, FnSquare, FnNeg, FnTanh, FnSoftplus} {
+		want := Map(f, 0, nil, a)
+		got := Map(f, 0, nil, a32)
+		for i := range want.Data {
+			w, g := want.Data[i], float64(got.Data[i])
+			if math.Abs(w) > math.MaxFloat32 && math.Abs(g) >= 0.99*math.MaxFloat32 {
+				continue // overflow: vek saturates at MaxFloat32 where math gives Inf
+			}
+			if math.Abs(w-g) > 1e-5*(1+math.Abs(w)) {
+				t.Fatalf("f=%d x=%v: f32 %v f64 %v", f, a.Data[i], g, w)
+			}
+		}
+	}
+	g := ActDeriv(FnSiLU, 1, 0, nil, a32)
+	w := ActDeriv(FnSiLU, 1, 0, nil, a)
+	for i := range w.Data {
+		if math.Abs(w.Data[i]-float64(g.Data[i])) > 1e-5 {
+			t.Fatalf("silu' f32 %v f64 %v at %v", g.Data[i], w.Data[i], a.Data[i])
+		}
+	}
+}
+
+func TestBroadcastBinaryAndReduce(t *testing.T) {
+	a := FromSlice(2, 3, []float64{1, 2, 3, 4, 5, 6})
+	row := FromSlice(1, 3, []float64{10, 20, 30})
+	col := FromSlice(2, 1, []float64{100, 200})
+	got := Binary(OpAdd, nil, a, row)
+	want := []float64{11, 22, 33, 14, 25, 36}
+	for i := range want {
+		if got.Data[i] != want[i] {
+			t.Fatalf("row broadcast: %v", got.Data)
+		}
+	}
+	got = Binary(OpSub, nil, col, a)
+	want = []float64{99, 98, 97, 196, 195, 194}
+	for i := range want {
+		if got.Data[i] != want[i] {
+			t.Fatalf("col broadcast: %v", got.Data)
+		}
+	}
+	if s := ReduceTo(nil, a, 1, 3); s.Data[0] != 5 || s.Data[2] != 9 {
+		t.Fatalf("ReduceTo rows %v", s.Data)
+	}
+	if s := ReduceTo(nil, a, 2, 1); s.Data[0] != 6 || s.Data[1] != 15 {
+		t.Fatalf("ReduceTo cols %v", s.Data)
+	}
+	lse := RowLogSumExp(nil, FromSlice(1, 3, []float64{1000, 1000, math.Inf(-1)}))
+	if math.Abs(lse.Data[0]-(1000+math.Log(2))) > 1e-12 {
+		t.Fatalf("lse %v", lse.Data)
+	}
+	arg := make([]int, 2)
+	mx := RowMax(nil, a, arg)
+	if mx.Data[1] != 6 || arg[0] != 2 {
+		t.Fatalf("RowMax %v %v", mx.Data, arg)
+	}
+	g := GatherRows(nil, a, []int{1, 1, 0})
+	s := ScatterAddRows(nil, g, []int{1, 1, 0}, 2)
+	if s.At(1, 0) != 8 || s.At(0, 2) != 3 {
+		t.Fatalf("scatter %v", s.Data)
+	}
+	c := ConcatCols(nil, a, col)
+	if c.Cols != 4 || c.At(1, 3) != 200 {
+		t.Fatalf("concat %v", c)
+	}
+	if sl := SliceCols(nil, c, 1, 3); sl.At(1, 1) != 6 {
+		t.Fatalf("slice %v", sl)
+	}
+}
+
+func TestParallelForCoversRange(t *testing.T) {
+	n := 1<<17 + 13
+	seen := make([]int32, n)
+	ParallelFor(n, 1000, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			seen[i]++
+		}
+	})
+	for i, v := range seen {
+		if v != 1 {
+			t.Fatalf("index %d visited %d times", i, v)
+		}
+	}
+}
