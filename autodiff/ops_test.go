@@ -88,7 +88,9 @@ func opCases() []opCase {
 		{"rowmax", one, false, false, func(t *Tape[float64], x []*Var[float64]) *Var[float64] { return RowMax(x[0]) }},
 		{"concat", [][2]int{{4, 2}, {4, 3}}, false, false, func(t *Tape[float64], x []*Var[float64]) *Var[float64] { return ConcatCols(x[0], x[1]) }},
 		{"slice", [][2]int{{4, 5}}, false, false, func(t *Tape[float64], x []*Var[float64]) *Var[float64] { return SliceCols(x[0], 1, 4) }},
-		{"gather", [][2]int{{4, 3}}, false, false, func(t *Tape[float64], x []*Var[float64]) *Var[float64] { return GatherRows(x[0], []int{2, 0, 2, 3, 3, 3}) }},
+		{"gather", [][2]int{{4, 3}}, false, false, func(t *Tape[float64], x []*Var[float64]) *Var[float64] {
+			return GatherRows(x[0], []int{2, 0, 2, 3, 3, 3})
+		}},
 		{"where", [][2]int{{4, 3}, {4, 3}}, false, false, func(t *Tape[float64], x []*Var[float64]) *Var[float64] {
 			m := tensor.FromSlice(4, 3, []float64{1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1})
 			return Where(m, x[0], x[1])
