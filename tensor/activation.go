@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sync"
-
-	"github.com/viterin/vek/vek32"
 )
 
 // ActDeriv computes dst = f⁽ⁿ⁾(a), the order-th derivative (order ≥ 1) of the
@@ -95,10 +93,7 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 
 // siluGrad32 is SiLU′(x) = σ(x)·(1 + x·(1 − σ(x))) with SIMD exp.
 func siluGrad32(d, a []float32) {
-	vek32.Neg_Into(d, a)
-	vek32.Exp_Inplace(d)
-	vek32.AddNumber_Inplace(d, 1)
-	vek32.Inv_Inplace(d) // σ
+	sigmoidInto32(d, a)
 	for i, s := range d {
 		d[i] = s * (1 + a[i]*(1-s))
 	}

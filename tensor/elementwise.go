@@ -341,20 +341,13 @@ func mapSlice[T Float](f Func, p float64, d, a []T) {
 func mapF32(f Func, d, a []float32) bool {
 	switch f {
 	case FnExp:
-		vek32.Exp_Into(d, a)
+		copy(d, a)
+		expInplace32(d)
 	case FnSigmoid:
-		// σ(x) = 1/(1+e^{−x}); e^{−x} overflows to +Inf for x < −88, giving 0.
-		vek32.Neg_Into(d, a)
-		vek32.Exp_Inplace(d)
-		vek32.AddNumber_Inplace(d, 1)
-		vek32.Inv_Inplace(d)
+		sigmoidInto32(d, a)
 	case FnSiLU:
-		vek32.Neg_Into(d, a)
-		vek32.Exp_Inplace(d)
-		vek32.AddNumber_Inplace(d, 1)
-		vek32.Div_Inplace(d, a) // d = (1+e^{−x})/x
-		vek32.Inv_Inplace(d)    // x/(1+e^{−x})
-		fixSiLUZeros(d, a)
+		sigmoidInto32(d, a)
+		vek32.Mul_Inplace(d, a)
 	case FnSquare:
 		vek32.Mul_Into(d, a, a)
 	case FnNeg:
@@ -367,17 +360,28 @@ func mapF32(f Func, d, a []float32) bool {
 	return true
 }
 
-// fixSiLUZeros repairs x = 0 (1/(1/0) = 0, which is right) and x ≪ 0 where
-// (1+e^{−x})/x = −Inf gives −0: both are correct already, but NaN can appear when
-// e^{−x} = +Inf and x = −Inf; map those to 0.
-func fixSiLUZeros(d, a []float32) {
-	for i, v := range d {
-		if v != v {
-			if a[i] < 0 {
-				d[i] = 0
-			}
-		}
-	}
+// Float32 exp is exact to within rounding only on [expLo, expHi]: vek's SIMD
+// exp returns garbage (negative numbers, NaN) below about −88, so inputs are
+// clamped into this range first (its SIMD lanes give NaN from about 88.5 up). Results saturate at e^{expHi} ≈ 1.7e38 instead
+// of +Inf and at e^{expLo} ≈ 1.2e−38 instead of 0.
+const (
+	expLo = -87.3
+	expHi = 88.0
+)
+
+// expInplace32 computes d = e^d with the input clamped to [expLo, expHi].
+func expInplace32(d []float32) {
+	vek32.MaximumNumber_Inplace(d, expLo)
+	vek32.MinimumNumber_Inplace(d, expHi)
+	vek32.Exp_Inplace(d)
+}
+
+// sigmoidInto32 computes d = σ(a) = 1/(1 + e^{−a}).
+func sigmoidInto32(d, a []float32) {
+	vek32.Neg_Into(d, a)
+	expInplace32(d)
+	vek32.AddNumber_Inplace(d, 1)
+	vek32.Inv_Inplace(d)
 }
 
 func sigmoid(x float64) float64 {
