@@ -292,3 +292,12 @@ func Backward[T tensor.Float](y *Var[T], params []*Param[T]) {
 		tensor.Axpy(1, gs[k].Value, p.Grad)
 	}
 }
+
+// Input returns a leaf holding a copy of the float64 batch x converted to T, in
+// a buffer the tape owns (reused after Reset). With requiresGrad the leaf's
+// gradient can be asked for.
+func (t *Tape[T]) Input(x *tensor.Dense[float64], requiresGrad bool) *Var[T] {
+	d := t.alloc(x.Rows, x.Cols)
+	tensor.Convert(d, x)
+	return t.add(&Var[T]{Value: d, reqGrad: requiresGrad, pooled: true})
+}

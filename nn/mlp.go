@@ -1,0 +1,210 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/tensor"
+)
+
+// MLP is a multilayer perceptron: Linear layers with an activation between
+// them and none after the last.
+type MLP[T tensor.Float] struct {
+	Layers []*Linear[T]
+	Act    Activation
+
+	ws fusedWS[T]
+}
+
+// MLPOptions configures NewMLP.
+type MLPOptions struct {
+	Init     Init // InitTorch by default
+	SpecNorm bool // spectral normalization on every layer
+}
+
+// NewMLP builds an MLP with layer widths sizes (sizes[0] inputs, sizes[len-1]
+// outputs), the activation act, and weights drawn from rng.
+func NewMLP[T tensor.Float](sizes []int, act Activation, opt MLPOptions, rng *rand.Rand) (*MLP[T], error) {
+	if len(sizes) < 2 {
+		return nil, fmt.Errorf("nn: an MLP needs at least input and output sizes, got %v", sizes)
+	}
+	for i, s := range sizes {
+		if s < 1 {
+			return nil, fmt.Errorf("nn: layer %d has width %d", i, s)
+		}
+	}
+	m := &MLP[T]{Act: act}
+	for i := 0; i+1 < len(sizes); i++ {
+		l := NewLinear[T](fmt.Sprintf("layers.%d", i), sizes[i], sizes[i+1], opt.Init, rng)
+		if opt.SpecNorm {
+			l.EnableSpectralNorm(rng)
+		}
+		m.Layers = append(m.Layers, l)
+	}
+	return m, nil
+}
+
+// Sizes returns the layer widths.
+func (m *MLP[T]) Sizes() []int {
+	s := []int{m.Layers[0].In}
+	for _, l := range m.Layers {
+		s = append(s, l.Out)
+	}
+	return s
+}
+
+// In returns the input width.
+func (m *MLP[T]) In() int { return m.Layers[0].In }
+
+// Out returns the output width.
+func (m *MLP[T]) Out() int { return m.Layers[len(m.Layers)-1].Out }
+
+// Params returns every layer's parameters, in order.
+func (m *MLP[T]) Params() []*autodiff.Param[T] {
+	var ps []*autodiff.Param[T]
+	for _, l := range m.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// Forward records the network on tape t.
+func (m *MLP[T]) Forward(t *autodiff.Tape[T], x *autodiff.Var[T]) *autodiff.Var[T] {
+	h := x
+	for i, l := range m.Layers {
+		h = l.Forward(t, h)
+		if i+1 < len(m.Layers) {
+			h = Apply(m.Act, h)
+		}
+	}
+	return h
+}
+
+// UpdateSpectral runs iters power iterations on every spectrally normalized
+// layer; trainers call it once per parameter update, as PyTorch does once per
+// training forward pass.
+func (m *MLP[T]) UpdateSpectral(iters int) {
+	for _, l := range m.Layers {
+		if l.SN != nil {
+			l.SN.Update(l.W.Value, iters)
+		}
+	}
+}
+
+// fusedWS holds the buffers of the fused pass for one batch size.
+type fusedWS[T tensor.Float] struct {
+	n     int
+	z, s  []*tensor.Dense[T] // pre-activations and σ(z) (SiLU) per hidden layer
+	h     []*tensor.Dense[T] // activations per hidden layer
+	g     []*tensor.Dense[T] // backward buffers per hidden layer
+	out   *tensor.Dense[T]
+	alpha []float64 // 1/σ(W) per layer (1 without spectral normalization)
+}
+
+func (m *MLP[T]) workspace(n int) *fusedWS[T] {
+	w := &m.ws
+	if w.n == n && len(w.z) == len(m.Layers)-1 {
+		return w
+	}
+	L := len(m.Layers)
+	w.n = n
+	w.z = make([]*tensor.Dense[T], L-1)
+	w.s = make([]*tensor.Dense[T], L-1)
+	w.h = make([]*tensor.Dense[T], L-1)
+	w.g = make([]*tensor.Dense[T], L-1)
+	for i := 0; i < L-1; i++ {
+		o := m.Layers[i].Out
+		w.z[i] = tensor.New[T](n, o)
+		w.s[i] = tensor.New[T](n, o)
+		w.h[i] = tensor.New[T](n, o)
+		w.g[i] = tensor.New[T](n, o)
+	}
+	w.out = tensor.New[T](n, m.Out())
+	w.alpha = make([]float64, L)
+	return w
+}
+
+// ValueGradX evaluates a scalar-output MLP on the batch x (n×In) without a tape:
+// it writes f(x_i) into f[i] and, when gx is not nil, ∇ₓf(x_i) into row i of gx
+// (n×In). After the first call for a batch size it allocates nothing; it is not
+// safe for concurrent use.
+func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
+	if m.Out() != 1 {
+		panic(fmt.Sprintf("nn: ValueGradX needs a scalar output, the MLP has %d", m.Out()))
+	}
+	if x.Cols != m.In() {
+		panic(fmt.Sprintf("nn: MLP input %s, want %d columns", x.Shape(), m.In()))
+	}
+	n := x.Rows
+	w := m.workspace(n)
+	L := len(m.Layers)
+	silu := m.Act.Fn == tensor.FnSiLU
+	for i, l := range m.Layers {
+		w.alpha[i] = 1
+		if l.SN != nil {
+			w.alpha[i] = 1 / l.SN.Sigma(l.W.Value)
+		}
+	}
+	// Forward.
+	in := x
+	for i, l := range m.Layers {
+		var z *tensor.Dense[T]
+		if i+1 < L {
+			z = w.z[i]
+		} else {
+			z = w.out
+		}
+		tensor.Gemm(false, false, T(w.alpha[i]), in, l.W.Value, 0, z)
+		tensor.AddRowVector(z, l.B.Value.Data)
+		if i+1 < L {
+			if silu {
+				tensor.SiLUForward(w.h[i].Data, w.s[i].Data, z.Data)
+			} else {
+				tensor.Map(m.Act.Fn, m.Act.Param, w.h[i], z)
+			}
+			in = w.h[i]
+		}
+	}
+	copy(f, w.out.Data[:n])
+	if gx == nil {
+		return
+	}
+	if L == 1 {
+		wl := m.Layers[0].W.Value
+		for r := 0; r < n; r++ {
+			row := gx.Data[r*gx.Cols : (r+1)*gx.Cols]
+			for j := range row {
+				row[j] = T(w.alpha[0]) * wl.Data[j]
+			}
+		}
+		return
+	}
+	// Backward: δ at the output is 1 per row, so the gradient entering the last
+	// hidden layer is the last weight column, broadcast over rows.
+	last := m.Layers[L-1]
+	g := w.g[L-2]
+	for r := 0; r < n; r++ {
+		row := g.Data[r*g.Cols : (r+1)*g.Cols]
+		for j := range row {
+			row[j] = T(w.alpha[L-1]) * last.W.Value.Data[j]
+		}
+	}
+	for i := L - 2; i >= 0; i-- {
+		g = w.g[i]
+		if silu {
+			tensor.SiLUBackward(g.Data, w.z[i].Data, w.s[i].Data)
+		} else {
+			d := w.h[i] // the activation values are no longer needed: reuse
+			tensor.ActDeriv(m.Act.Fn, 1, m.Act.Param, d, w.z[i])
+			tensor.Binary(tensor.OpMul, g, g, d)
+		}
+		var dst *tensor.Dense[T]
+		if i == 0 {
+			dst = gx
+		} else {
+			dst = w.g[i-1]
+		}
+		tensor.Gemm(false, true, T(w.alpha[i]), g, m.Layers[i].W.Value, 0, dst)
+	}
+}

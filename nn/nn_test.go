@@ -1,0 +1,200 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/tensor"
+	"gonum.org/v1/gonum/mat"
+)
+
+func randX(n, d int, rng *rand.Rand) *tensor.Dense[float64] {
+	x := tensor.New[float64](n, d)
+	for i := range x.Data {
+		x.Data[i] = rng.NormFloat64()
+	}
+	return x
+}
+
+func TestValueGradXMatchesTape(t *testing.T) {
+	for _, act := range []string{"silu", "tanh", "softplus", "elu"} {
+		for _, sn := range []bool{false, true} {
+			rng := rand.New(rand.NewPCG(1, 2))
+			a, _ := ActivationByName(act)
+			m, err := NewMLP[float64]([]int{3, 16, 8, 1}, a, MLPOptions{SpecNorm: sn}, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := randX(7, 3, rng)
+			f := make([]float64, 7)
+			gx := tensor.New[float64](7, 3)
+			m.ValueGradX(x, f, gx)
+
+			tp := autodiff.NewTape[float64]()
+			xv := tp.Leaf(x)
+			out := m.Forward(tp, xv)
+			g := autodiff.Grad(autodiff.Sum(out), []*autodiff.Var[float64]{xv}, false)[0]
+			for i := range f {
+				if math.Abs(f[i]-out.Value.Data[i]) > 1e-12 {
+					t.Fatalf("%s sn=%v: value %v tape %v", act, sn, f[i], out.Value.Data[i])
+				}
+			}
+			for i := range gx.Data {
+				if math.Abs(gx.Data[i]-g.Value.Data[i]) > 1e-12 {
+					t.Fatalf("%s sn=%v: grad %v tape %v", act, sn, gx.Data[i], g.Value.Data[i])
+				}
+			}
+		}
+	}
+}
+
+func TestValueGradXFloat32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a, _ := ActivationByName("silu")
+	m64, _ := NewMLP[float64]([]int{2, 128, 128, 1}, a, MLPOptions{}, rng)
+	m32 := &MLP[float32]{Act: a}
+	for _, l := range m64.Layers {
+		m32.Layers = append(m32.Layers, &Linear[float32]{In: l.In, Out: l.Out,
+			W: autodiff.NewParam(l.W.Name, tensor.Convert[float32](nil, l.W.Value)),
+			B: autodiff.NewParam(l.B.Name, tensor.Convert[float32](nil, l.B.Value))})
+	}
+	x := randX(256, 2, rng)
+	f64, g64 := make([]float64, 256), tensor.New[float64](256, 2)
+	m64.ValueGradX(x, f64, g64)
+	f32, g32 := make([]float32, 256), tensor.New[float32](256, 2)
+	m32.ValueGradX(tensor.Convert[float32](nil, x), f32, g32)
+	for i := range f64 {
+		if math.Abs(f64[i]-float64(f32[i])) > 1e-4 {
+			t.Fatalf("f32 value %v vs f64 %v", f32[i], f64[i])
+		}
+	}
+	for i := range g64.Data {
+		if math.Abs(g64.Data[i]-float64(g32.Data[i])) > 1e-4 {
+			t.Fatalf("f32 grad %v vs f64 %v", g32.Data[i], g64.Data[i])
+		}
+	}
+}
+
+func TestSpectralNormConvergesToTopSingularValue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	l := NewLinear[float64]("l", 20, 12, InitTorch, rng)
+	l.EnableSpectralNorm(rng)
+	l.SN.Update(l.W.Value, 200)
+	var svd mat.SVD
+	svd.Factorize(mat.NewDense(20, 12, l.W.Value.Data), mat.SVDNone)
+	top := svd.Values(nil)[0]
+	if got := l.SN.Sigma(l.W.Value); math.Abs(got-top) > 1e-6*top {
+		t.Fatalf("power iteration σ = %v, SVD %v", got, top)
+	}
+}
+
+// mlpOn builds E(x) for a 2-H-H-1 SiLU MLP whose weights are the tape nodes ws
+// (W1, b1, W2, b2, W3, b3), so finite differences can perturb them.
+func mlpOn(x *autodiff.Var[float64], ws []*autodiff.Var[float64]) *autodiff.Var[float64] {
+	h := x
+	for i := 0; i < len(ws); i += 2 {
+		h = autodiff.Add(autodiff.MatMul(h, false, ws[i], false), ws[i+1])
+		if i+2 < len(ws) {
+			h = autodiff.SiLU(h)
+		}
+	}
+	return h
+}
+
+func smallWeights(rng *rand.Rand) []*tensor.Dense[float64] {
+	a, _ := ActivationByName("silu")
+	m, _ := NewMLP[float64]([]int{2, 6, 5, 1}, a, MLPOptions{}, rng)
+	var ws []*tensor.Dense[float64]
+	for _, p := range m.Params() {
+		ws = append(ws, p.Value)
+	}
+	return ws
+}
+
+// TestDSMLossWeightGradient: the gradient of the denoising score matching loss
+// (which contains ∇ₓE) with respect to the weights matches finite differences.
+func TestDSMLossWeightGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	ws := smallWeights(rng)
+	x := randX(6, 2, rng)
+	const sigma = 0.3
+	noise := randX(6, 2, rng)
+	f := func(tp *autodiff.Tape[float64], w []*autodiff.Var[float64]) *autodiff.Var[float64] {
+		xt := tensor.New[float64](6, 2)
+		for i := range xt.Data {
+			xt.Data[i] = x.Data[i] + sigma*noise.Data[i]
+		}
+		xv := tp.Leaf(xt)
+		e := autodiff.Sum(mlpOn(xv, w))
+		gradE := autodiff.Grad(e, []*autodiff.Var[float64]{xv}, true)[0]
+		// s = −∇E; target −(x̃ − x)/σ² = −noise/σ; loss = ½ mean ‖s + noise/σ‖²
+		r := autodiff.Add(autodiff.Neg(gradE), tp.Const(tensor.Scale(nil, noise, 1/sigma)))
+		return autodiff.Scale(autodiff.Sum(autodiff.Square(r)), 0.5/6)
+	}
+	e1, err := autodiff.CheckGrad(f, ws, 1e-5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e1 > 1e-6 {
+		t.Fatalf("DSM weight-gradient relative error %.2e", e1)
+	}
+}
+
+// TestSSMLossWeightGradient: the sliced score matching loss differentiates a
+// Hessian-vector product; its weight gradient is a third derivative of E.
+func TestSSMLossWeightGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	ws := smallWeights(rng)
+	x := randX(6, 2, rng)
+	v := randX(6, 2, rng)
+	f := func(tp *autodiff.Tape[float64], w []*autodiff.Var[float64]) *autodiff.Var[float64] {
+		xv := tp.Leaf(x)
+		e := autodiff.Sum(mlpOn(xv, w))
+		s := autodiff.Neg(autodiff.Grad(e, []*autodiff.Var[float64]{xv}, true)[0])
+		vc := tp.Const(v)
+		vs := autodiff.Sum(autodiff.Mul(vc, s))
+		hv := autodiff.Grad(vs, []*autodiff.Var[float64]{xv}, true)[0] // (∂s/∂x)ᵀv
+		term1 := autodiff.Sum(autodiff.Mul(hv, vc))
+		term2 := autodiff.Scale(autodiff.Sum(autodiff.Square(autodiff.SumCols(autodiff.Mul(vc, s)))), 0.5)
+		return autodiff.Scale(autodiff.Add(term1, term2), 1.0/6)
+	}
+	e1, err := autodiff.CheckGrad(f, ws, 1e-5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e1 > 1e-6 {
+		t.Fatalf("SSM weight-gradient relative error %.2e", e1)
+	}
+}
+
+func BenchmarkLangevinStepMLP(b *testing.B) {
+	for _, prec := range []string{"float32", "float64"} {
+		b.Run(prec, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			a, _ := ActivationByName("silu")
+			x := randX(256, 2, rng)
+			if prec == "float32" {
+				m, _ := NewMLP[float32]([]int{2, 128, 128, 1}, a, MLPOptions{}, rng)
+				x32 := tensor.Convert[float32](nil, x)
+				f, g := make([]float32, 256), tensor.New[float32](256, 2)
+				m.ValueGradX(x32, f, g)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					m.ValueGradX(x32, f, g)
+				}
+			} else {
+				m, _ := NewMLP[float64]([]int{2, 128, 128, 1}, a, MLPOptions{}, rng)
+				f, g := make([]float64, 256), tensor.New[float64](256, 2)
+				m.ValueGradX(x, f, g)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					m.ValueGradX(x, f, g)
+				}
+			}
+		})
+	}
+}
