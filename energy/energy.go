@@ -3,9 +3,44 @@
 // Sign convention: p(x) ∝ exp(−E(x)); low energy is likely, and the score is
 // s(x) = ∇ₓ log p(x) = −∇ₓE(x). Points come in batches, one point per row of an
 // n×d matrix, so every energy evaluates many chains at once.
+//
+// # Built-in energies
+//
+// Every analytic built-in computes in float64, has a hand-written gradient,
+// allocates nothing per call once warm, and is safe for concurrent use (scratch
+// space comes from a sync.Pool, never from a buffer shared in the struct).
+// Constructors validate their parameters and return errors; methods called with
+// a batch of the wrong shape panic (a programming error), and [CheckBatch] lets
+// a sampler check a batch once up front instead.
+//
+//   - [Gaussian]: E(x) = ½(x−μ)ᵀΣ⁻¹(x−μ), full or diagonal covariance;
+//     LogZ = ½ log det(2πΣ); exact samples; exact Gaussian smoothing.
+//   - [GMM]: E(x) = −log Σₖ wₖ N(x; μₖ, Σₖ) (normalized, LogZ = 0), evaluated
+//     with a stable log-sum-exp; exact samples; exact smoothing.
+//     [EightGaussians] (FFJORD's 8gaussians) and [NCSNGMM] are fixed instances.
+//   - [DoubleWell]: E(x) = h(x₀² − 1)² + ½ Σ_{i≥1} xᵢ².
+//   - [Banana]: Haario et al.'s twisted Gaussian,
+//     E(x) = x₀²/200 + ½(x₁ + b x₀² − 100b)² + ½ Σ_{i≥2} xᵢ².
+//   - [Rastrigin]: E(x) = (A·d + Σᵢ (xᵢ² − A cos 2πxᵢ)) / T.
+//   - Composition: [Sum] (product of experts), [Temperature] (E/T), [Shift]
+//     (E(x − δ)).
+//
+// Where the truth is known the built-ins say so through small interfaces:
+// [Normalized] (log Z), [Moments] (mean and covariance), [ExactSampler]
+// (independent exact samples) and [Smoother] (exact Gaussian smoothing). Tests of
+// samplers and estimators compare against these.
+//
+// [FromSpec] builds the built-ins by name for the command line ([Names],
+// [Describe]). [CheckGrad] is the finite-difference gradient checker to run on
+// your own energies.
 package energy
 
-import "github.com/ebm-go/ebm/tensor"
+import (
+	"math/rand/v2"
+
+	"github.com/ebm-go/ebm/tensor"
+	"gonum.org/v1/gonum/mat"
+)
 
 // Energy is an unnormalized negative log density over R^d.
 type Energy interface {
@@ -35,4 +70,18 @@ type Smoother interface {
 // p(x) = exp(−E(x) − LogZ()).
 type Normalized interface {
 	LogZ() float64
+}
+
+// Moments is implemented by energies whose distribution p ∝ exp(−E) has a known
+// mean and covariance. Both methods return fresh copies.
+type Moments interface {
+	Mean() []float64
+	Cov() *mat.SymDense
+}
+
+// ExactSampler is implemented by energies that can draw independent exact
+// samples from p ∝ exp(−E): Sample returns an n×d batch, one sample per row,
+// using only rng for randomness.
+type ExactSampler interface {
+	Sample(n int, rng *rand.Rand) *tensor.Dense[float64]
 }

@@ -1,0 +1,98 @@
+package energy
+
+import (
+	"fmt"
+
+	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/nn"
+	"github.com/ebm-go/ebm/tensor"
+)
+
+// Model is what estimators need: an energy with trainable parameters that can
+// also be recorded on an autodiff tape (for parameter gradients and the
+// higher-order derivatives of score matching). T is the precision of the
+// parameters and of the tape: float32 (fast) or float64 (reference).
+type Model[T tensor.Float] interface {
+	GradEnergy
+	// Params returns the trainable parameters.
+	Params() []*autodiff.Param[T]
+	// Build records the energies of the rows of x on t as an n×1 node.
+	Build(t *autodiff.Tape[T], x *autodiff.Var[T]) *autodiff.Var[T]
+}
+
+// MLPEnergy is a neural energy E(x) = f(x) for an MLP f with one output.
+// Energy and EnergyGrad use the MLP's fused tape-free pass (converting the
+// float64 batch to T and back); Build records it on a tape. It is not safe for
+// concurrent use.
+type MLPEnergy[T tensor.Float] struct {
+	Net *nn.MLP[T]
+
+	x  *tensor.Dense[T]
+	e  []T
+	gx *tensor.Dense[T]
+}
+
+// NewMLPEnergy wraps net, which must have a single output.
+func NewMLPEnergy[T tensor.Float](net *nn.MLP[T]) (*MLPEnergy[T], error) {
+	if net.Out() != 1 {
+		return nil, fmt.Errorf("energy: an MLP energy needs one output, the network has %d", net.Out())
+	}
+	return &MLPEnergy[T]{Net: net}, nil
+}
+
+// Dim returns the input width of the network.
+func (m *MLPEnergy[T]) Dim() int { return m.Net.In() }
+
+// Params returns the network's parameters.
+func (m *MLPEnergy[T]) Params() []*autodiff.Param[T] { return m.Net.Params() }
+
+// Build records the network on t: an n×1 node of energies.
+func (m *MLPEnergy[T]) Build(t *autodiff.Tape[T], x *autodiff.Var[T]) *autodiff.Var[T] {
+	return m.Net.Forward(t, x)
+}
+
+// Energy writes E(x_i) into e[i].
+func (m *MLPEnergy[T]) Energy(x *tensor.Dense[float64], e []float64) {
+	m.eval(x, e, nil)
+}
+
+// EnergyGrad writes E(x_i) into e[i] and ∇ₓE(x_i) into row i of g.
+func (m *MLPEnergy[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
+	m.eval(x, e, g)
+}
+
+func (m *MLPEnergy[T]) eval(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
+	n := x.Rows
+	if len(e) != n {
+		panic(fmt.Sprintf("energy: %d energies for a batch of %d", len(e), n))
+	}
+	if xx, ok := any(x).(*tensor.Dense[T]); ok {
+		// T is float64: no conversion.
+		ee := any(e).([]T)
+		if g == nil {
+			m.Net.ValueGradX(xx, ee, nil)
+		} else {
+			m.Net.ValueGradX(xx, ee, any(g).(*tensor.Dense[T]))
+		}
+		return
+	}
+	m.x = tensor.Convert(m.x, x)
+	if cap(m.e) < n {
+		m.e = make([]T, n)
+	}
+	m.e = m.e[:n]
+	var gx *tensor.Dense[T]
+	if g != nil {
+		m.gx = tensor.Reuse(m.gx, n, x.Cols)
+		gx = m.gx
+	}
+	m.Net.ValueGradX(m.x, m.e, gx)
+	for i, v := range m.e {
+		e[i] = float64(v)
+	}
+	if g != nil {
+		for i, v := range gx.Data {
+			g.Data[i] = float64(v)
+		}
+	}
+}
