@@ -42,18 +42,19 @@ evaluates them (grid likelihood, MMD, KSD, R-hat, ESS).`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &cli.UsageError{Err: fmt.Errorf("%s: %w (see %s --help)", c.CommandPath(), err, c.CommandPath())}
+		return &cli.UsageError{Err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	for _, f := range subcommands {
 		c := f()
 		c.SetFlagErrorFunc(root.FlagErrorFunc())
 		root.AddCommand(c)
 	}
-	root.Args = func(c *cobra.Command, args []string) error {
+	root.Args = cobra.ArbitraryArgs
+	root.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
 			return cli.Usagef("unknown command %q (see ebm --help)", args[0])
 		}
-		return nil
+		return c.Help()
 	}
 	return root
 }
