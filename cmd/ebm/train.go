@@ -36,7 +36,7 @@ const methodHelp = `Methods (--method NAME[:k=v,...]):
           alpha=0.1, buffer=10000, reinit=0.05, init=uniform|gaussian, box=4, clip=0
   sm      exact score matching (Hyvarinen): hutchinson=0 (0: exact trace)
   ssm     sliced score matching: m=1 projections, proj=gaussian|rademacher|sphere, vr=false
-  dsm     denoising score matching: sigma=0.1
+  dsm     denoising score matching: sigma=0.2 (the data smoothed by N(0, sigma^2 I) is fitted)
   kde     score regression on a Gaussian KDE of the data: bandwidth=scott (or a number),
           ref=5000 reference points
   nce     noise-contrastive estimation: ratio=1, noise=gaussian (fitted to the data);
@@ -79,7 +79,7 @@ Model (--model): mlp:hidden=128x128,act=silu[,specnorm][,init=torch]
 	f.IntVar(&o.batch, "batch", 256, "batch size")
 	f.Float64Var(&o.lr, "lr", 1e-3, "Adam learning rate")
 	f.Float64Var(&o.clip, "clip-grad", 0, "clip the global gradient norm (0: off)")
-	f.Float64Var(&o.ema, "ema", 0, "keep an EMA of the weights with this decay and save it (0: off)")
+	f.Float64Var(&o.ema, "ema", 0.99, "keep an exponential moving average of the weights with this decay and save it (0: off)")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed")
 	f.StringVar(&o.out, "out", "", "output folder (required)")
 	f.BoolVar(&o.force, "force", false, "replace --out if it exists")
@@ -251,7 +251,7 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 		set["vr"] = vr
 		est = &train.SlicedSM[float32]{Projections: in("m", 1), Kind: str("proj", "gaussian"), VR: vr}
 	case "dsm":
-		est = &train.DenoisingSM[float32]{Sigma: fl("sigma", 0.1)}
+		est = &train.DenoisingSM[float32]{Sigma: fl("sigma", 0.2)}
 	case "kde":
 		bw := str("bandwidth", "scott")
 		nref := in("ref", 5000)
@@ -332,7 +332,7 @@ type TrainReport struct {
 	Extra       map[string]float64 `json:"extra,omitempty"`
 }
 
-func runTrain(cmd *cobra.Command, o *trainOpts) error {
+func (o *trainOpts) validate() error {
 	if o.out == "" {
 		return cli.Usagef("train: --out is required")
 	}
@@ -345,39 +345,50 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	if o.ema < 0 || o.ema >= 1 {
 		return cli.Usagef("train: --ema must be in [0, 1), got %v", o.ema)
 	}
+	if o.clip < 0 {
+		return cli.Usagef("train: --clip-grad must be ≥ 0, got %v", o.clip)
+	}
+	return nil
+}
+
+// trained is what trainInto leaves for its caller.
+type trained struct {
+	model  *energy.MLPEnergy[float32]
+	ds     *dataset
+	report *TrainReport
+}
+
+// trainInto trains as o says and writes the model, metrics and plots into the
+// unfinished output folder out. It returns errInterrupted (after writing a
+// checkpoint) when ctx is cancelled.
+func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, error) {
 	ds, err := loadData(o.data, o.seed, o.testN, data.NoLabel)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ms, err := parseModelSpec(o.modelSpec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	est, settings, err := parseMethod(o.method, ds, o.batch)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, err := ms.build(ds.source.Dim(), o.seed)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out, err := cli.NewOutDir(o.out, o.force)
-	if err != nil {
-		return err
-	}
-	defer out.Abort()
 	ckptDir := o.checkpoint
 	if ckptDir == "" {
 		ckptDir = out.Final + ".ckpt"
 	}
 	mf, err := os.Create(out.Path("metrics.jsonl"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer mf.Close()
 	mw := bufio.NewWriter(mf)
-	var losses []float64
-	var iters []float64
+	var losses, iters []float64
 	bar := cli.NewProgress(o.iters, "training", o.quiet)
 	tr := &train.Trainer{Model: m, Estimator: est, Data: ds.source, Config: train.Config{
 		Iters: o.iters, Batch: o.batch, LR: o.lr, ClipNorm: o.clip, EMA: o.ema, Seed: o.seed,
@@ -388,34 +399,36 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 			if mt.Event == "" {
 				losses = append(losses, mt.Loss)
 				iters = append(iters, float64(mt.Iter))
-			} else if !o.jsonOut {
+			} else {
 				fmt.Fprintln(os.Stderr, "ebm train:", mt.Event)
 			}
 		},
-		Progress:   func(int) { bar.Add(1) },
-		Checkpoint: func(s *train.Snapshot) error { return saveCheckpoint(ckptDir, s) },
+		Progress: func(int) { bar.Add(1) },
 	}}
+	if o.ckptEvery > 0 {
+		tr.Config.Checkpoint = func(s *train.Snapshot) error { return saveCheckpoint(ckptDir, s) }
+	}
 	if o.resume != "" {
 		snap, err := loadCheckpoint(o.resume)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := tr.Resume(snap); err != nil {
-			return fmt.Errorf("--resume %s: %w", o.resume, err)
+			return nil, fmt.Errorf("--resume %s: %w", o.resume, err)
 		}
 		bar.Add(snap.Iter)
 	}
 	res, err := tr.Run(cmd.Context())
 	bar.Done()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := mw.Flush(); err != nil {
-		return err
+		return nil, err
 	}
 	if res.Interrupted {
 		fmt.Fprintf(os.Stderr, "ebm train: interrupted at iteration %d; checkpoint in %s (continue with --resume %s)\n", res.Iters, ckptDir, ckptDir)
-		return errors.New("interrupted")
+		return nil, errInterrupted
 	}
 	rep := &TrainReport{Data: ds.name, Method: o.method, Iters: res.Iters, Seconds: res.Seconds,
 		ItersPerSec: res.ItersPerSec, FinalLoss: res.FinalLoss, Retries: res.Retries, Out: out.Final}
@@ -439,25 +452,44 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	dataJS, _ := json.Marshal(map[string]any{"name": ds.name, "dim": ds.source.Dim(), "toy": ds.toy})
 	meta := &model.Meta{Seed: o.seed, Training: trainJS, Data: dataJS, Metrics: finiteOnly(metrics)}
 	if err := model.SaveMLPEnergy(out.Path("model"), m, meta); err != nil {
-		return err
+		return nil, err
 	}
 	if err := trainPlots(out, m, ds, iters, losses, o.seed); err != nil {
+		return nil, err
+	}
+	return &trained{model: m, ds: ds, report: rep}, nil
+}
+
+var errInterrupted = errors.New("interrupted")
+
+func runTrain(cmd *cobra.Command, o *trainOpts) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	out, err := cli.NewOutDir(o.out, o.force)
+	if err != nil {
+		return err
+	}
+	defer out.Abort()
+	t, err := trainInto(cmd, o, out)
+	if err != nil {
 		return err
 	}
 	if err := out.Commit(); err != nil {
 		return err
 	}
+	rep := t.report
 	w := cmd.OutOrStdout()
 	if o.jsonOut {
 		return cli.WriteJSON(w, rep)
 	}
 	fmt.Fprintf(w, "trained %s on %s: %d iterations in %.1fs (%.1f it/s), final loss %.4g\n",
-		o.method, ds.name, rep.Iters, rep.Seconds, rep.ItersPerSec, rep.FinalLoss)
+		o.method, rep.Data, rep.Iters, rep.Seconds, rep.ItersPerSec, rep.FinalLoss)
 	if rep.NLLGrid != nil {
 		fmt.Fprintf(w, "grid NLL %.4f nats (log Z %.4f)\n", *rep.NLLGrid, *rep.LogZGrid)
 	}
 	fmt.Fprintf(w, "wrote %s (model/, metrics.jsonl, loss.png", out.Final)
-	if ds.source.Dim() == 2 {
+	if t.ds.source.Dim() == 2 {
 		fmt.Fprint(w, ", density.png, samples.png")
 	}
 	fmt.Fprintln(w, ")")
