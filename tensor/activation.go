@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sync"
+
+	"github.com/viterin/vek/vek32"
 )
 
 // ActDeriv computes dst = f⁽ⁿ⁾(a), the order-th derivative (order ≥ 1) of the
@@ -30,35 +32,53 @@ func ActDeriv[T Float](f Func, order int, param float64, dst, a *Dense[T]) *Dens
 func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 	a = a[:len(d)]
 	switch f {
-	case FnSigmoid, FnSoftplus, FnSiLU:
+	case FnSigmoid, FnSoftplus, FnSiLU, FnTanh:
 		if f == FnSiLU && n == 1 {
 			if dd, ok := any(d).([]float32); ok {
 				siluGrad32(dd, any(a).([]float32))
 				return
 			}
 		}
-		k := n
-		if f == FnSoftplus {
-			k = n - 1
+		var poly, poly1 []float64
+		switch f {
+		case FnTanh:
+			poly = tanhPoly(n)
+		case FnSoftplus:
+			poly = sigmoidPoly(n - 1)
+		default:
+			poly = sigmoidPoly(n)
 		}
-		pk := sigmoidPoly(k)
-		var pk1 []float64
 		if f == FnSiLU {
-			pk1 = sigmoidPoly(n - 1)
+			poly1 = sigmoidPoly(n - 1)
+		}
+		// u = σ(x) (tanh(x) for FnTanh) first, into d: SIMD for float32.
+		if dd, ok := any(d).([]float32); ok {
+			aa := any(a).([]float32)
+			if f == FnTanh {
+				// tanh x = 2σ(2x) − 1
+				vek32.MulNumber_Into(dd, aa, 2)
+				sigmoidInto32(dd, dd)
+				vek32.MulNumber_Inplace(dd, 2)
+				vek32.AddNumber_Inplace(dd, -1)
+			} else {
+				sigmoidInto32(dd, aa)
+			}
+		} else {
+			for i, v := range a {
+				if f == FnTanh {
+					d[i] = T(math.Tanh(float64(v)))
+				} else {
+					d[i] = T(sigmoid(float64(v)))
+				}
+			}
 		}
 		for i, v := range a {
-			x := float64(v)
-			s := sigmoid(x)
-			r := horner(pk, s)
+			u := float64(d[i])
+			r := horner(poly, u)
 			if f == FnSiLU {
-				r = x*r + float64(n)*horner(pk1, s)
+				r = float64(v)*r + float64(n)*horner(poly1, u)
 			}
 			d[i] = T(r)
-		}
-	case FnTanh:
-		q := tanhPoly(n)
-		for i, v := range a {
-			d[i] = T(horner(q, math.Tanh(float64(v))))
 		}
 	case FnReLU, FnLeakyReLU:
 		lo := T(0)

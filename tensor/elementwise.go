@@ -376,9 +376,17 @@ func expInplace32(d []float32) {
 	vek32.Exp_Inplace(d)
 }
 
-// sigmoidInto32 computes d = σ(a) = 1/(1 + e^{−a}).
+// sigmoidInto32 computes d = σ(a) = 1/(1 + e^{−a}); d and a may be the same
+// slice.
 func sigmoidInto32(d, a []float32) {
-	vek32.Neg_Into(d, a)
+	if len(d) == 0 {
+		return
+	}
+	if &d[0] == &a[0] {
+		vek32.Neg_Inplace(d)
+	} else {
+		vek32.Neg_Into(d, a)
+	}
 	expInplace32(d)
 	vek32.AddNumber_Inplace(d, 1)
 	vek32.Inv_Inplace(d)

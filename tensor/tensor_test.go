@@ -202,3 +202,21 @@ func TestParallelForCoversRange(t *testing.T) {
 		}
 	}
 }
+
+func TestActDerivFloat32MatchesFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	a := randDense[float64](50, 9, rng)
+	Scale(a, a, 3)
+	a32 := Convert[float32](nil, a)
+	for _, f := range []Func{FnTanh, FnSigmoid, FnSoftplus, FnSiLU} {
+		for order := 1; order <= 4; order++ {
+			want := ActDeriv(f, order, 0, nil, a)
+			got := ActDeriv(f, order, 0, nil, a32)
+			for i := range want.Data {
+				if math.Abs(want.Data[i]-float64(got.Data[i])) > 2e-5*(1+math.Abs(want.Data[i])) {
+					t.Fatalf("f=%d order %d at %v: float32 %v, float64 %v", f, order, a.Data[i], got.Data[i], want.Data[i])
+				}
+			}
+		}
+	}
+}

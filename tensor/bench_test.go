@@ -1,0 +1,42 @@
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkGemm measures C = A·B for the 256×784 · 784×500 shape and
+// the MLP energy's 256×128 · 128×128, per back end; GFLOP/s = 2mnk/time.
+func BenchmarkGemm(b *testing.B) {
+	shapes := [][3]int{{256, 784, 500}, {256, 128, 128}}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range shapes {
+		m, k, n := s[0], s[1], s[2]
+		a64, b64 := randDense[float64](m, k, rng), randDense[float64](k, n, rng)
+		c64 := New[float64](m, n)
+		a32, b32 := Convert[float32](nil, a64), Convert[float32](nil, b64)
+		c32 := New[float32](m, n)
+		flops := 2 * float64(m*n*k)
+		name := fmt.Sprintf("%dx%dx%d", m, k, n)
+		b.Run("float64-gonum/"+name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				Gemm(false, false, 1, a64, b64, 0, c64)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		for _, be := range []struct {
+			name string
+			b    Float32Backend
+		}{{"float32-simd", Float32SIMD}, {"float32-gonum", Float32Gonum}} {
+			b.Run(be.name+"/"+name, func(b *testing.B) {
+				SetFloat32Backend(be.b)
+				defer SetFloat32Backend(Float32SIMD)
+				for i := 0; i < b.N; i++ {
+					Gemm(false, false, 1, a32, b32, 0, c32)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
