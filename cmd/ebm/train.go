@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -604,49 +605,11 @@ peers' protocol: 1000 steps from uniform starts on [-4,4]^d).`,
 			if n < 2 || steps < 1 {
 				return cli.Usagef("eval: --n must be ≥ 2 and --steps ≥ 1")
 			}
-			rep := &EvalReport{Model: modelDir, Data: ds.name, NSamples: n, Sampler: sampler}
-			e := make([]float64, ds.test.Rows)
-			m.Energy(ds.test, e)
-			rep.MeanEData = meanOf(e)
-			if m.Dim() == 2 {
-				nll, lz, err := metric.GridNLL(m, ds.test, metric.GridLo, metric.GridHi, metric.GridN)
-				if err != nil {
-					return err
-				}
-				rep.NLLGrid, rep.LogZGrid = &nll, &lz
-			}
-			ss, err := parseSampler(sampler, m)
+			rep, err := evaluate(cmd.Context(), m, ds, sampler, n, steps, seed)
 			if err != nil {
 				return err
 			}
-			rng := rand.New(rand.NewPCG(seed, 2))
-			x0 := tensor.New[float64](n, m.Dim())
-			for i := range x0.Data {
-				x0.Data[i] = metric.GridLo + (metric.GridHi-metric.GridLo)*rng.Float64()
-			}
-			res, err := sample.Run(cmd.Context(), ss.kernel, x0, sample.Config{Warmup: steps - 1, Steps: 1, Seed: seed,
-				Clamp: sample.ScalarBox(metric.GridLo, metric.GridHi), Adapt: ss.adapt})
-			if err != nil {
-				return err
-			}
-			ref := ds.all
-			if ref.Rows > n {
-				ref = tensor.FromSlice(n, ref.Cols, ref.Data[:n*ref.Cols])
-			}
-			if v, err := metric.MMD2(res.Last, ref, 0.5); err == nil {
-				rep.MMD2 = jsonNum(v)
-			} else {
-				rep.MMD2 = jsonNum(math.NaN())
-			}
-			kpts := ds.test
-			if kpts.Rows > 2000 {
-				kpts = tensor.FromSlice(2000, kpts.Cols, kpts.Data[:2000*kpts.Cols])
-			}
-			if v, err := metric.KSDEnergy(m, kpts); err == nil {
-				rep.KSD = jsonNum(v)
-			} else {
-				rep.KSD = jsonNum(math.NaN())
-			}
+			rep.Model = modelDir
 			w := cmd.OutOrStdout()
 			if jsonOut {
 				return cli.WriteJSON(w, rep)
@@ -664,6 +627,56 @@ peers' protocol: 1000 steps from uniform starts on [-4,4]^d).`,
 	f.Uint64Var(&seed, "seed", 1, "random seed")
 	f.BoolVar(&jsonOut, "json", false, "print one JSON object on stdout")
 	return c
+}
+
+// evaluate computes the metrics of ebm eval for energy m on ds: grid NLL (2-D),
+// MMD² between n model samples (sampler spec, steps steps from uniform starts
+// on [-4,4]^d) and n data points, the KSD of the data, the mean data energy.
+func evaluate(ctx context.Context, m energy.GradEnergy, ds *dataset, sampler string, n, steps int, seed uint64) (*EvalReport, error) {
+	rep := &EvalReport{Data: ds.name, NSamples: n, Sampler: sampler}
+	e := make([]float64, ds.test.Rows)
+	m.Energy(ds.test, e)
+	rep.MeanEData = meanOf(e)
+	if m.Dim() == 2 {
+		nll, lz, err := metric.GridNLL(m, ds.test, metric.GridLo, metric.GridHi, metric.GridN)
+		if err != nil {
+			return nil, err
+		}
+		rep.NLLGrid, rep.LogZGrid = &nll, &lz
+	}
+	ss, err := parseSampler(sampler, m)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 2))
+	x0 := tensor.New[float64](n, m.Dim())
+	for i := range x0.Data {
+		x0.Data[i] = metric.GridLo + (metric.GridHi-metric.GridLo)*rng.Float64()
+	}
+	res, err := sample.Run(ctx, ss.kernel, x0, sample.Config{Warmup: steps - 1, Steps: 1, Seed: seed,
+		Clamp: sample.ScalarBox(metric.GridLo, metric.GridHi), Adapt: ss.adapt})
+	if err != nil {
+		return nil, err
+	}
+	ref := ds.all
+	if ref.Rows > n {
+		ref = tensor.FromSlice(n, ref.Cols, ref.Data[:n*ref.Cols])
+	}
+	if v, err := metric.MMD2(res.Last, ref, 0.5); err == nil {
+		rep.MMD2 = jsonNum(v)
+	} else {
+		rep.MMD2 = jsonNum(math.NaN())
+	}
+	kpts := ds.test
+	if kpts.Rows > 2000 {
+		kpts = tensor.FromSlice(2000, kpts.Cols, kpts.Data[:2000*kpts.Cols])
+	}
+	if v, err := metric.KSDEnergy(m, kpts); err == nil {
+		rep.KSD = jsonNum(v)
+	} else {
+		rep.KSD = jsonNum(math.NaN())
+	}
+	return rep, nil
 }
 
 func printEval(w io.Writer, r *EvalReport) {
