@@ -177,6 +177,8 @@ func TestRunErrors(t *testing.T) {
 		{"target NaN", k, ok, Config{Steps: 10, TargetAccept: math.NaN()}},
 		{"adapt mode", k, ok, Config{Steps: 10, Adapt: 7}},
 		{"window −1", k, ok, Config{Steps: 10, Windows: Windows{TermBuffer: -1}}},
+		{"calibration −1", k, ok, Config{Steps: 10, Windows: Windows{Calibration: -1}}},
+		{"calibration mode", k, ok, Config{Steps: 10, Calibrate: 2}},
 		{"box length", k, ok, Config{Steps: 10, Clamp: &Box{Lo: []float64{0, 0, 0}, Hi: []float64{1}}}},
 		{"box lo ≥ hi", k, ok, Config{Steps: 10, Clamp: ScalarBox(1, 1)}},
 		{"start outside box", k, ok, Config{Steps: 10, Clamp: ScalarBox(10, 20)}},
@@ -277,9 +279,12 @@ func TestClamp(t *testing.T) {
 }
 
 // TestDeterminism: the same seed gives identical draws; a different seed
-// different ones; and a chain's draws do not depend on the other chains of the
-// batch (changing chain 3's start leaves chains 0–2 untouched, adaptation
-// included).
+// different ones. With calibration off (Stan's adaptation), a chain's draws do
+// not depend on the other chains of the batch: changing chain 3's start
+// leaves chains 0–2 untouched, adaptation included. With calibration on (the
+// default) that holds only up to the calibration phase, whose common step
+// factor pools the acceptance of all chains: chains 0–2 keep their
+// dual-averaging step sizes (StepSize/StepScale), but their draws change.
 func TestDeterminism(t *testing.T) {
 	e := newIndepGauss(nil, illcondVars(5))
 	ma, _ := NewMALA(e, DefaultMALAOptions())
@@ -287,11 +292,12 @@ func TestDeterminism(t *testing.T) {
 	rw, _ := NewRWMH(e, DefaultRWMHOptions())
 	ul, _ := NewULA(e, DefaultULAOptions())
 	for _, k := range []Kernel{ma, hm, rw, ul} {
+		_, tunable := k.(Tunable)
 		cfg := Config{Warmup: 300, Steps: 200, Seed: 99}
 		x0 := uniformStarts(4, 5, -1, 1, 9)
 		a := runOK(t, k, x0, cfg)
 		b := runOK(t, k, x0, cfg)
-		if !equal(a.Data, b.Data) || !equal(a.StepSize, b.StepSize) {
+		if !equal(a.Data, b.Data) || !equal(a.StepSize, b.StepSize) || a.StepScale != b.StepScale {
 			t.Errorf("%T: same seed, different draws", k)
 		}
 		cfg.Seed = 100
@@ -302,10 +308,26 @@ func TestDeterminism(t *testing.T) {
 		cfg.Seed = 99
 		x1 := x0.Clone()
 		x1.Set(3, 4, 0.77)
-		d := runOK(t, k, x1, cfg)
 		n := 3 * a.Kept * a.Dim
+
+		// Calibration on: the dual-averaging step sizes of chains 0–2 do not
+		// change, the common factor (and so the draws) may.
+		d := runOK(t, k, x1, cfg)
+		for ch := 0; ch < 3; ch++ {
+			if u, v := a.StepSize[ch]/a.StepScale, d.StepSize[ch]/d.StepScale; math.Abs(u-v) > 1e-12*u {
+				t.Errorf("%T: chain %d's dual-averaging step size changed with chain 3's start: %g, %g", k, ch, u, v)
+			}
+		}
+		if tunable && a.StepScale == d.StepScale {
+			t.Errorf("%T: the calibrated step factor %g ignores chain 3", k, a.StepScale)
+		}
+
+		// Calibration off: chains 0–2 are untouched.
+		cfg.Calibrate = CalibrateOff
+		a = runOK(t, k, x0, cfg)
+		d = runOK(t, k, x1, cfg)
 		if !equal(a.Data[:n], d.Data[:n]) || !equal(a.StepSize[:3], d.StepSize[:3]) {
-			t.Errorf("%T: chains 0–2 changed with chain 3's start", k)
+			t.Errorf("%T: chains 0–2 changed with chain 3's start (calibration off)", k)
 		}
 		if equal(a.Data[n:], d.Data[n:]) {
 			t.Errorf("%T: chain 3 did not change", k)

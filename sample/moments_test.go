@@ -16,24 +16,21 @@ import (
 // quantity; v̂_i and ĉ are unbiased because μ is known. Each estimate must lie
 // within 4 MCSE of the truth (a two-sided normal tail of 6·10⁻⁵ per check).
 // R̂ (rank-normalized split-R̂) must be below 1.01 for every coordinate, and
-// the acceptance after warm-up, averaged over the chains, within ±0.05 of the
-// adaptation target (except for HMC in 2-D, below).
+// the mean acceptance probability after warm-up, averaged over the chains,
+// within ±0.05 of the adaptation target.
 //
-// Warm-up: 2500 steps with Stan's windows except a terminal buffer of 500
-// steps. The step size kept after warm-up is Stan's dual-averaging average
-// exp(x̄). Dual averaging balances the mean acceptance of its iterates x_t
-// against the target, and the iterates fluctuate (their spread shrinks only
-// like t^(−1/4)); the acceptance being concave in log ε near the target,
-// a(x̄) exceeds the mean of a(x_t), so the acceptance after warm-up
-// overshoots the target (Jensen's inequality). The noisier the per-step
-// acceptance statistic, the larger the overshoot. Measured (see
-// TestAdaptationOvershoot): with Stan's 50-step terminal buffer, HMC on the
-// 50-D target reaches ≈ 0.89 for a target of 0.8 and MALA ≈ 0.61–0.65 for
-// 0.574; with 500 steps they come within 0.03. HMC on the 2-D target,
-// where the end-point statistic min(1, exp(−ΔH)) is nearly 0 or 1 (ε sits
-// near the leapfrog stability limit of the narrow direction), stays at
-// ≈ 0.89 even with 500 steps: that acceptance is logged, not asserted.
-var momentCfg = Config{Warmup: 2500, Steps: 4000, Windows: Windows{TermBuffer: 500}}
+// Warm-up: 2500 steps with the default settings: Stan's windows (default
+// sizes) over the first 2125 steps, calibration of the step size over the
+// last 375 (see the package documentation). Without calibration the
+// acceptance overshoots the target (see TestAdaptationOvershoot); with it
+// the acceptances measured are within 0.02 of the target (logged). (MALA on
+// the 50-D target needs the long warm-up: after 1000 steps its metric is
+// too rough for R̂ < 1.01 over 4000 draws, with or without calibration.)
+//
+// On the 2-D target HMC reaches 0.8 only with part of its jittered step sizes
+// beyond the leapfrog stability limit of the narrow direction, so a few
+// percent of its transitions diverge (logged; see TestCalibrationSteepHMC).
+var momentCfg = Config{Warmup: 2500, Steps: 4000}
 
 const momentChains = 8
 
@@ -43,8 +40,6 @@ type gaussCase struct {
 	vars  []float64
 	cov01 float64
 	cov   bool
-	// noAccept skips the acceptance assertion (see the comment above).
-	noAccept bool
 }
 
 func corr2Case() gaussCase {
@@ -77,15 +72,15 @@ func checkRunCfg(t *testing.T, k Kernel, gc gaussCase, seed uint64, cfg Config) 
 	for _, a := range r.MeanAcceptProb {
 		lo, hi = math.Min(lo, a), math.Max(hi, a)
 	}
-	if !gc.noAccept && math.Abs(acc-r.Target) > 0.05 {
+	if math.Abs(acc-r.Target) > 0.05 {
 		t.Errorf("acceptance %.3f, want %.3f ± 0.05", acc, r.Target)
 	}
 	div := 0
 	for _, d := range r.Divergences {
 		div += d
 	}
-	t.Logf("%s: acceptance %.3f (chains %.3f–%.3f, target %.3f), step %.3g, min ESS %.0f of %d draws, max |z| %.2f, max R̂ %.4f, min ESS bulk %.0f, tail %.0f, divergences %d, %d grads/chain, %v",
-		gc.name, acc, lo, hi, r.Target, r.StepSize[0], minESS, r.Chains*r.Kept, maxZ, dg.MaxRhat, dg.MinESSBulk, dg.MinESSTail, div, r.NGrad[0], r.Elapsed)
+	t.Logf("%s: acceptance %.3f (chains %.3f–%.3f, target %.3f), step %.3g (calibration ×%.3f), min ESS %.0f of %d draws, max |z| %.2f, max R̂ %.4f, min ESS bulk %.0f, tail %.0f, divergences %d, %d grads/chain, %v",
+		gc.name, acc, lo, hi, r.Target, r.StepSize[0], r.StepScale, minESS, r.Chains*r.Kept, maxZ, dg.MaxRhat, dg.MinESSBulk, dg.MinESSTail, div, r.NGrad[0], r.Elapsed)
 	return r
 }
 
@@ -102,9 +97,7 @@ func TestMALAGaussian(t *testing.T) {
 }
 
 func TestHMCGaussian(t *testing.T) {
-	c2 := corr2Case()
-	c2.noAccept = true
-	for _, gc := range []gaussCase{c2, illcond50Case()} {
+	for _, gc := range []gaussCase{corr2Case(), illcond50Case()} {
 		t.Run(gc.name, func(t *testing.T) {
 			k, err := NewHMC(gaussFor(gc), DefaultHMCOptions())
 			if err != nil {
@@ -131,34 +124,41 @@ func gaussFor(gc gaussCase) gradEnergy {
 	return newIndepGauss(gc.mu, gc.vars)
 }
 
-// TestAdaptationOvershoot pins the behaviour documented on Windows: with
-// Stan's 50-step terminal buffer the acceptance after warm-up lands above the
-// target, and a 500-step terminal buffer brings it closer. It asserts only
-// the direction of the effect and logs its size.
+// TestAdaptationOvershoot pins the behaviour documented on Windows for
+// Stan's adaptation alone (CalibrateOff): with Stan's 50-step terminal buffer
+// the acceptance after warm-up lands above the target, and a 500-step
+// terminal buffer brings it closer. It asserts only the direction of the
+// effect and logs its size, next to the acceptance the default calibration
+// reaches from the same start.
 func TestAdaptationOvershoot(t *testing.T) {
 	gc := illcond50Case()
 	for _, kind := range []string{"MALA", "HMC"} {
 		acc := map[int]float64{}
-		for _, tb := range []int{0, 500} {
+		for _, tb := range []int{0, 500, -1} {
 			var k Kernel
 			if kind == "MALA" {
 				k, _ = NewMALA(gaussFor(gc), DefaultMALAOptions())
 			} else {
 				k, _ = NewHMC(gaussFor(gc), DefaultHMCOptions())
 			}
-			r := runOK(t, k, uniformStarts(momentChains, 50, -2, 2, 21), Config{Warmup: 2500, Steps: 1000, Seed: 21, Windows: Windows{TermBuffer: tb}})
-			acc[tb] = mean(r.MeanAcceptProb)
-			if tb == 0 {
-				acc[50] = acc[0]
+			cfg := Config{Warmup: 2500, Steps: 1000, Seed: 21, Calibrate: CalibrateOff, Windows: Windows{TermBuffer: max(tb, 0)}}
+			if tb < 0 {
+				cfg.Calibrate = CalibrateAuto
 			}
-			t.Logf("%s, terminal buffer %d: acceptance %.3f, target %.3f", kind, max(tb, 50), acc[tb], r.Target)
+			r := runOK(t, k, uniformStarts(momentChains, 50, -2, 2, 21), cfg)
+			acc[tb] = mean(r.MeanAcceptProb)
+			if tb < 0 {
+				t.Logf("%s, calibrated: acceptance %.3f, target %.3f", kind, acc[tb], r.Target)
+			} else {
+				t.Logf("%s, Stan's adaptation, terminal buffer %d: acceptance %.3f, target %.3f", kind, max(tb, 50), acc[tb], r.Target)
+			}
 		}
 		target := 0.574
 		if kind == "HMC" {
 			target = 0.8
 		}
-		if !(acc[50] > target) || !(acc[500] < acc[50]) {
-			t.Errorf("%s: acceptance %.3f (buffer 50), %.3f (buffer 500): expected an overshoot that shrinks", kind, acc[50], acc[500])
+		if !(acc[0] > target) || !(acc[500] < acc[0]) {
+			t.Errorf("%s: acceptance %.3f (buffer 50), %.3f (buffer 500): expected an overshoot that shrinks", kind, acc[0], acc[500])
 		}
 	}
 }

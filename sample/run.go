@@ -27,6 +27,20 @@ const (
 	AdaptOff
 )
 
+// Calibrate selects whether warm-up ends with the calibration phase that
+// scales the adapted step sizes so that the acceptance hits the target (see
+// the package documentation, "Calibration").
+type Calibrate int
+
+const (
+	// CalibrateAuto, the default, reserves the last part of warm-up (see
+	// Windows.Calibration) for calibrating a common factor of the step sizes.
+	CalibrateAuto Calibrate = iota
+	// CalibrateOff keeps Stan's behaviour: the whole warm-up follows Stan's
+	// windows and each chain keeps its dual-averaging step size exp(x̄).
+	CalibrateOff
+)
+
 // Config configures Run. The zero value of each field other than Steps is a
 // usable default.
 type Config struct {
@@ -48,35 +62,52 @@ type Config struct {
 	// adaptation aims at, in (0, 1); 0 means the kernel's DefaultTarget
 	// (RWMH 0.234, MALA 0.574, HMC 0.8).
 	TargetAccept float64
-	// Windows sets the metric adaptation's windows; zero fields take Stan's
-	// defaults.
+	// Windows sets the metric adaptation's windows and the calibration
+	// budget; zero fields take the defaults.
 	Windows Windows
+	// Calibrate selects whether warm-up ends with step-size calibration;
+	// the default is on. It applies only when the step size adapts.
+	Calibrate Calibrate
 	// Progress, if not nil, is called after every step with the number of
 	// steps done and the total Warmup + Steps.
 	Progress func(done, total int)
 }
 
-// Windows are the warm-up windows of metric adaptation (Stan's adapt
-// init_buffer, window and term_buffer): InitBuffer steps of step-size
-// adaptation alone, then slow windows of BaseWindow, 2·BaseWindow, … steps
-// whose draws estimate the inverse metric (the last one stretched to the
-// terminal buffer), then TermBuffer steps of step-size adaptation alone. A zero
-// field means Stan's default: 75, 25 and 50. When the three exceed the warm-up
-// they become 15%, 75% and 10% of it, as in Stan.
+// Windows lays out the warm-up of a Tunable kernel. With calibration on (the
+// default, see Config.Calibrate) the warm-up of W steps is split into
 //
-// The step size kept after warm-up, exp(x̄), comes from the dual averaging of
-// the terminal buffer alone, so the terminal buffer sets its precision. The
-// dual-averaging iterates fluctuate around the target (their spread shrinks
+//	W − C steps of Stan's adaptation, then C steps of calibration,
+//
+// with C = Calibration, or when Calibration is 0 ⌊0.15·W⌋ (⌊0.3·W⌋ for a
+// single chain, ⌊0.2·W⌋ for two, whose pooled acceptance is noisier), and at
+// most ⌊W/2⌋.
+// With calibration off, C = 0 and Stan's adaptation takes all W steps.
+//
+// Stan's adaptation (its adapt init_buffer, window and term_buffer) is laid
+// out over its W − C steps exactly as Stan lays out a warm-up of that length:
+// InitBuffer steps of step-size adaptation alone, then slow windows of
+// BaseWindow, 2·BaseWindow, … steps whose draws estimate the inverse metric
+// (the last one stretched to the terminal buffer), then TermBuffer steps of
+// step-size adaptation alone. A zero field means Stan's default: 75, 25 and
+// 50. When the three exceed the W − C steps they become 15%, 75% and 10% of
+// them, as in Stan. For W = 1000 the slow windows end at steps 99, 149, 249
+// and 799, the terminal buffer is 800–849 and calibration 850–999.
+//
+// The dual averaging of the terminal buffer gives each chain its step size
+// exp(x̄). Its iterates fluctuate around the target (their spread shrinks
 // only like t^(−1/4)) and the mean acceptance over them matches the target;
 // the acceptance being concave in log ε, the acceptance at their average x̄ is
 // higher (Jensen's inequality). With Stan's 50 steps the acceptance after
 // warm-up is typically 0.05–0.1 above the target (measured on a 50-D Gaussian:
-// HMC 0.91 for 0.8, MALA 0.64 for 0.574); a 500-step terminal buffer brings
-// it within about 0.03 there. When the per-step acceptance is nearly always 0
-// or 1 (HMC in two dimensions) the overshoot persists (0.89 for 0.8 even with
-// 500 steps).
+// HMC 0.91 for 0.8, MALA 0.64 for 0.574; HMC on a correlated 2-D Gaussian
+// 0.89–0.95), and a longer terminal buffer shrinks this only slowly. The
+// calibration phase removes it: see the package documentation.
 type Windows struct {
 	InitBuffer, BaseWindow, TermBuffer int
+	// Calibration is the number of final warm-up steps spent calibrating the
+	// step size (ignored with calibration off); 0 means 15% of warm-up
+	// (30% for one chain, 20% for two).
+	Calibration int
 }
 
 // Result holds the kept draws of a run and what the run learned.
@@ -108,6 +139,9 @@ type Result struct {
 	NGrad []int
 	// Target is the acceptance target adaptation used; 0 if none adapted.
 	Target float64
+	// StepScale is the common factor calibration applied to every chain's
+	// dual-averaging step size exp(x̄); 1 without calibration.
+	StepScale float64
 	// Warmup, Steps and Thin repeat the run's configuration.
 	Warmup, Steps, Thin int
 	// Elapsed is the wall-clock time of the run.
@@ -156,8 +190,11 @@ func Run(ctx context.Context, k Kernel, x0 *tensor.Dense[float64], cfg Config) (
 	if cfg.Adapt < AdaptAuto || cfg.Adapt > AdaptOff {
 		return nil, fmt.Errorf("sample: unknown adaptation mode %d", cfg.Adapt)
 	}
-	if w := cfg.Windows; w.InitBuffer < 0 || w.BaseWindow < 0 || w.TermBuffer < 0 {
+	if w := cfg.Windows; w.InitBuffer < 0 || w.BaseWindow < 0 || w.TermBuffer < 0 || w.Calibration < 0 {
 		return nil, fmt.Errorf("sample: negative adaptation window %+v", w)
+	}
+	if cfg.Calibrate < CalibrateAuto || cfg.Calibrate > CalibrateOff {
+		return nil, fmt.Errorf("sample: unknown calibration mode %d", cfg.Calibrate)
 	}
 	if t := cfg.TargetAccept; t != 0 && !(t > 0 && t < 1) {
 		return nil, fmt.Errorf("sample: target acceptance %g must lie in (0, 1)", t)
@@ -187,6 +224,7 @@ func Run(ctx context.Context, k Kernel, x0 *tensor.Dense[float64], cfg Config) (
 		Divergences:       make([]int, n),
 		WarmupDivergences: make([]int, n),
 		NGrad:             make([]int, n),
+		StepScale:         1,
 		Warmup:            cfg.Warmup, Steps: cfg.Steps, Thin: thin,
 	}
 	rngs := make([]*rand.Rand, n)
@@ -205,7 +243,7 @@ func Run(ctx context.Context, k Kernel, x0 *tensor.Dense[float64], cfg Config) (
 		if res.Target == 0 {
 			res.Target = tun.DefaultTarget()
 		}
-		ad = newAdapter(tun, s, cfg.Warmup, cfg.Windows, cfg.Adapt == AdaptAuto && s.InvMetric != nil, res.Target)
+		ad = newAdapter(tun, s, cfg.Warmup, cfg.Windows, cfg.Adapt == AdaptAuto && s.InvMetric != nil, cfg.Calibrate == CalibrateAuto, res.Target)
 		if err := ad.initStep(rngs, info, res.NGrad); err != nil {
 			return nil, phaseErr(err, PhaseWarmup, 0)
 		}
@@ -233,7 +271,7 @@ func Run(ctx context.Context, k Kernel, x0 *tensor.Dense[float64], cfg Config) (
 		}
 	}
 	if adapt {
-		ad.finish()
+		res.StepScale = ad.finish()
 	}
 
 	// Sampling.
@@ -294,7 +332,9 @@ func phaseErr(err error, phase string, step int) error {
 	return fmt.Errorf("sample: %s step %d: %w", phase, step, err)
 }
 
-// adapter runs Stan's warm-up adaptation for every chain of a state.
+// adapter runs the warm-up adaptation for every chain of a state: Stan's
+// over the first stan steps, then calibration (when cal is set) over the
+// rest.
 type adapter struct {
 	k      Tunable
 	s      *State
@@ -304,18 +344,28 @@ type adapter struct {
 	wf     []welford
 	active []*rand.Rand
 	dir    []int
+	stan   int         // warm-up steps of Stan's adaptation
+	done   int         // warm-up steps learnt from
+	cal    *calibrator // nil without calibration
 }
 
-func newAdapter(k Tunable, s *State, warmup int, ws Windows, metric bool, target float64) *adapter {
+func newAdapter(k Tunable, s *State, warmup int, ws Windows, metric, calibrate bool, target float64) *adapter {
 	n, d := s.X.Rows, s.X.Cols
 	a := &adapter{
 		k: k, s: s, target: target,
 		da:     make([]dualAvg, n),
 		active: make([]*rand.Rand, n),
 		dir:    make([]int, n),
+		stan:   warmup,
+	}
+	if calibrate {
+		if steps := calibrationSteps(warmup, ws.Calibration, n); steps > 0 {
+			a.stan = warmup - steps
+			a.cal = newCalibrator(n, steps, target)
+		}
 	}
 	if metric {
-		a.win = newWindows(warmup, ws)
+		a.win = newWindows(a.stan, ws)
 	}
 	if a.win.enabled {
 		a.wf = make([]welford, n)
@@ -339,8 +389,25 @@ func (a *adapter) initStep(rngs []*rand.Rand, info []Info, ngrad []int) error {
 }
 
 // learn updates the step sizes with the last transition's acceptance
-// probabilities and feeds the metric windows.
+// probabilities and feeds the metric windows; in the calibration phase it
+// feeds the calibrator instead.
 func (a *adapter) learn(rngs []*rand.Rand, info []Info, ngrad []int) error {
+	a.done++
+	if a.done > a.stan {
+		a.cal.learn(a.s.Step, info)
+		return nil
+	}
+	err := a.learnStan(rngs, info, ngrad)
+	if a.done == a.stan && a.cal != nil {
+		for c := range a.da {
+			a.cal.base[c] = a.da[c].final()
+		}
+		a.cal.apply(a.s.Step)
+	}
+	return err
+}
+
+func (a *adapter) learnStan(rngs []*rand.Rand, info []Info, ngrad []int) error {
 	s := a.s
 	for c := range a.da {
 		s.Step[c] = a.da[c].learn(info[c].AcceptProb, a.target)
@@ -366,11 +433,19 @@ func (a *adapter) learn(rngs []*rand.Rand, info []Info, ngrad []int) error {
 	return nil
 }
 
-// finish fixes each chain's step size at exp(x̄).
-func (a *adapter) finish() {
+// finish fixes each chain's step size for sampling: exp(x̄), times the
+// calibrated common factor when calibration ran, which it returns (1
+// otherwise).
+func (a *adapter) finish() float64 {
+	if a.cal != nil {
+		a.cal.finish()
+		a.cal.apply(a.s.Step)
+		return a.cal.scale()
+	}
 	for c := range a.da {
 		a.s.Step[c] = a.da[c].final()
 	}
+	return 1
 }
 
 // Draw returns draw t of chain c (aliasing Data).
