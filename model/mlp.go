@@ -15,12 +15,54 @@ import (
 // KindMLPEnergy is the Meta.Kind of a neural energy E(x) = MLP(x).
 const KindMLPEnergy = "mlp-energy"
 
+// KindNoiseCondMLP is the Meta.Kind of a noise-conditional energy
+// E(x, σ) = MLP([x, log σ]).
+const KindNoiseCondMLP = "noise-conditional-mlp-energy"
+
 // MLPArch is the architecture of an MLP energy as stored in model.json.
 type MLPArch struct {
-	Sizes      []int  `json:"sizes"`
-	Activation string `json:"activation"`
-	SpecNorm   bool   `json:"spectral_norm"`
-	DType      string `json:"dtype"`
+	Sizes      []int     `json:"sizes"`
+	Activation string    `json:"activation"`
+	SpecNorm   bool      `json:"spectral_norm"`
+	DType      string    `json:"dtype"`
+	Sigmas     []float64 `json:"sigmas,omitempty"` // noise-conditional models: training levels
+	Sigma      float64   `json:"sigma,omitempty"`  // noise-conditional models: working level
+}
+
+// SaveEnergy writes a trained float32 neural energy (an *energy.MLPEnergy or
+// an *energy.NoiseCondMLP) into dir.
+func SaveEnergy(dir string, e energy.Model[float32], meta *Meta) error {
+	switch v := e.(type) {
+	case *energy.MLPEnergy[float32]:
+		return SaveMLPEnergy(dir, v, meta)
+	case *energy.NoiseCondMLP[float32]:
+		inner, _ := energy.NewMLPEnergy(v.Net)
+		return saveMLP(dir, inner, meta, KindNoiseCondMLP, v.Sigmas, v.Sigma)
+	}
+	return fmt.Errorf("model: cannot save a %T", e)
+}
+
+// LoadEnergy reads a model folder written by SaveEnergy, whatever its kind.
+func LoadEnergy(dir string) (energy.GradEnergy, *Meta, error) {
+	e, meta, err := LoadMLPEnergy(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if meta.Kind == KindNoiseCondMLP {
+		var arch MLPArch
+		if err := json.Unmarshal(meta.Architecture, &arch); err != nil {
+			return nil, nil, err
+		}
+		nc, err := energy.NewNoiseCondMLP(e.Net, arch.Sigmas)
+		if err != nil {
+			return nil, nil, fmt.Errorf("model: %s: %w", dir, err)
+		}
+		if arch.Sigma > 0 {
+			nc.Sigma = arch.Sigma
+		}
+		return nc, meta, nil
+	}
+	return e, meta, nil
 }
 
 // SaveMLPEnergy writes a float32 MLP energy into dir: its weights (and the
@@ -28,9 +70,14 @@ type MLPArch struct {
 // model.safetensors and the architecture in meta. meta.Kind and
 // meta.Architecture are set here.
 func SaveMLPEnergy(dir string, e *energy.MLPEnergy[float32], meta *Meta) error {
+	return saveMLP(dir, e, meta, KindMLPEnergy, nil, 0)
+}
+
+func saveMLP(dir string, e *energy.MLPEnergy[float32], meta *Meta, kind string, sigmas []float64, sigma float64) error {
 	m := *meta
-	m.Kind = KindMLPEnergy
-	arch := MLPArch{Sizes: e.Net.Sizes(), Activation: e.Net.Act.Name, SpecNorm: e.Net.Layers[0].SN != nil, DType: "F32"}
+	m.Kind = kind
+	arch := MLPArch{Sizes: e.Net.Sizes(), Activation: e.Net.Act.Name, SpecNorm: e.Net.Layers[0].SN != nil, DType: "F32",
+		Sigmas: sigmas, Sigma: sigma}
 	js, err := json.Marshal(arch)
 	if err != nil {
 		return err
@@ -63,7 +110,7 @@ func LoadMLPEnergy(dir string) (*energy.MLPEnergy[float32], *Meta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if meta.Kind != KindMLPEnergy {
+	if meta.Kind != KindMLPEnergy && meta.Kind != KindNoiseCondMLP {
 		return nil, nil, fmt.Errorf("model: %s holds a %q model, not an MLP energy", dir, meta.Kind)
 	}
 	var arch MLPArch

@@ -154,11 +154,37 @@ func (s *SlicedSM[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Den
 	return loss, Stats{EPos: meanOf(e), ENeg: math.NaN()}, nil
 }
 
-// DenoisingSM is denoising score matching (Vincent 2011) at one noise level σ:
-// with x̃ = x + σε, minimize E‖s(x̃) + (x̃ − x)/σ²‖²/2 = E‖ε/σ − ∇E(x̃)‖²/2. The
-// model then fits the data convolved with N(0, σ²I).
+// DenoisingSM is denoising score matching (Vincent 2011). At one noise level σ
+// (Sigma): with x̃ = x + σε, minimize E‖s(x̃) + (x̃ − x)/σ²‖²/2 =
+// E‖ε/σ − ∇E(x̃)‖²/2; the model then fits the data convolved with N(0, σ²I).
+//
+// With several levels (Sigmas, e.g. GeometricSigmas) the model must be
+// noise-conditional (energy.NoiseCondMLP): each point gets a level drawn
+// uniformly and the loss is NCSN's σ²-weighted E‖σ∇E(x̃, σ) − ε‖²/2 (Song &
+// Ermon 2019), so every level weighs about the same. Sample the result with
+// annealed Langevin over the same levels.
 type DenoisingSM[T tensor.Float] struct {
-	Sigma float64
+	Sigma  float64
+	Sigmas []float64
+}
+
+// NoiseConditional is a model whose energy also takes the noise level: the
+// rows of logSigma (n×1) are log σ for the rows of x.
+type NoiseConditional[T tensor.Float] interface {
+	BuildSigma(t *autodiff.Tape[T], x, logSigma *autodiff.Var[T]) *autodiff.Var[T]
+}
+
+// GeometricSigmas returns n levels from hi down to lo on a geometric schedule.
+func GeometricSigmas(hi, lo float64, n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		if n == 1 {
+			s[i] = lo
+			continue
+		}
+		s[i] = hi * math.Pow(lo/hi, float64(i)/float64(n-1))
+	}
+	return s
 }
 
 // Name returns "dsm".
@@ -166,6 +192,9 @@ func (s *DenoisingSM[T]) Name() string { return "dsm" }
 
 // Loss records the denoising score matching loss of the batch.
 func (s *DenoisingSM[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	if len(s.Sigmas) > 0 {
+		return s.multi(t, m, x, rng)
+	}
 	if !(s.Sigma > 0) {
 		return nil, Stats{}, fmt.Errorf("dsm: sigma must be > 0, got %v", s.Sigma)
 	}
@@ -180,6 +209,39 @@ func (s *DenoisingSM[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 	xv := t.Input(xt, true)
 	e, g := gradX(t, m, xv)
 	r := autodiff.Sub(t.Const(eps), g)
+	loss := autodiff.Scale(autodiff.Sum(autodiff.Square(r)), 0.5/float64(n))
+	return loss, Stats{EPos: meanOf(e), ENeg: math.NaN()}, nil
+}
+
+func (s *DenoisingSM[T]) multi(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	nc, ok := m.(NoiseConditional[T])
+	if !ok {
+		return nil, Stats{}, fmt.Errorf("dsm: several noise levels need a noise-conditional model")
+	}
+	for _, v := range s.Sigmas {
+		if !(v > 0) {
+			return nil, Stats{}, fmt.Errorf("dsm: noise level %v must be > 0", v)
+		}
+	}
+	n, d := x.Rows, x.Cols
+	xt := tensor.New[float64](n, d)
+	eps := tensor.New[T](n, d)
+	sig := tensor.New[T](n, 1)
+	logSig := tensor.New[T](n, 1)
+	for i := 0; i < n; i++ {
+		sg := s.Sigmas[rng.IntN(len(s.Sigmas))]
+		sig.Data[i], logSig.Data[i] = T(sg), T(math.Log(sg))
+		for j := 0; j < d; j++ {
+			z := rng.NormFloat64()
+			xt.Data[i*d+j] = x.Data[i*d+j] + sg*z
+			eps.Data[i*d+j] = T(z)
+		}
+	}
+	xv := t.Input(xt, true)
+	e := nc.BuildSigma(t, xv, t.Const(logSig))
+	g := autodiff.Grad(autodiff.Sum(e), vars[T]{xv}, true)[0]
+	// σ∇E(x̃, σ) − ε
+	r := autodiff.Sub(autodiff.Mul(g, t.Const(sig)), t.Const(eps))
 	loss := autodiff.Scale(autodiff.Sum(autodiff.Square(r)), 0.5/float64(n))
 	return loss, Stats{EPos: meanOf(e), ENeg: math.NaN()}, nil
 }

@@ -7,7 +7,7 @@ import (
 
 // loadModelEnergy loads a trained energy from a model folder.
 func loadModelEnergy(dir string) (energy.GradEnergy, error) {
-	e, _, err := model.LoadMLPEnergy(dir)
+	e, _, err := model.LoadEnergy(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,9 @@ const methodHelp = `Methods (--method NAME[:k=v,...]):
           alpha=0.1, buffer=10000, reinit=0.05, init=uniform|gaussian, box=4, clip=0
   sm      exact score matching (Hyvarinen): hutchinson=0 (0: exact trace)
   ssm     sliced score matching: m=1 projections, proj=gaussian|rademacher|sphere, vr=false
-  dsm     denoising score matching: sigma=0.2 (the data smoothed by N(0, sigma^2 I) is fitted)
+  dsm     denoising score matching: sigma=0.2 (the data smoothed by N(0, sigma^2 I) is fitted);
+          levels=L>0 trains a noise-conditional energy E(x, sigma) over L levels from
+          sigma_max=1 down to sigma_min=0.05 (sample it with --sampler annealed)
   kde     score regression on a Gaussian KDE of the data: bandwidth=scott (or a number),
           ref=5000 reference points
   nce     noise-contrastive estimation: ratio=1, noise=gaussian (fitted to the data);
@@ -173,11 +175,20 @@ func parseModelSpec(s string) (*mlpSpec, error) {
 	return m, sp.CheckUnused()
 }
 
-func (m *mlpSpec) build(d int, seed uint64) (*energy.MLPEnergy[float32], error) {
-	sizes := append(append([]int{d}, m.hidden...), 1)
+// build makes the model: an MLP energy, or a noise-conditional one (one more
+// input, log σ) when sigmas is not empty.
+func (m *mlpSpec) build(d int, seed uint64, sigmas []float64) (energy.Model[float32], error) {
+	in := d
+	if len(sigmas) > 0 {
+		in = d + 1
+	}
+	sizes := append(append([]int{in}, m.hidden...), 1)
 	net, err := nn.NewMLP[float32](sizes, m.act, nn.MLPOptions{Init: m.init, SpecNorm: m.specNorm}, rand.New(rand.NewPCG(seed, 0x6d6f64656c)))
 	if err != nil {
 		return nil, err
+	}
+	if len(sigmas) > 0 {
+		return energy.NewNoiseCondMLP(net, sigmas)
 	}
 	return energy.NewMLPEnergy(net)
 }
@@ -252,7 +263,18 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 		set["vr"] = vr
 		est = &train.SlicedSM[float32]{Projections: in("m", 1), Kind: str("proj", "gaussian"), VR: vr}
 	case "dsm":
-		est = &train.DenoisingSM[float32]{Sigma: fl("sigma", 0.2)}
+		d := &train.DenoisingSM[float32]{Sigma: fl("sigma", 0.2)}
+		levels := in("levels", 0)
+		hi, lo := fl("sigma_max", 1), fl("sigma_min", 0.05)
+		if err == nil && levels > 0 {
+			if !(hi >= lo && lo > 0) {
+				return nil, nil, cli.Usagef("--method dsm: need sigma_max ≥ sigma_min > 0, got %v and %v", hi, lo)
+			}
+			d.Sigmas = train.GeometricSigmas(hi, lo, levels)
+		} else if err == nil && levels < 0 {
+			return nil, nil, cli.Usagef("--method dsm: levels=%d must be ≥ 0", levels)
+		}
+		est = d
 	case "kde":
 		bw := str("bandwidth", "scott")
 		nref := in("ref", 5000)
@@ -354,7 +376,7 @@ func (o *trainOpts) validate() error {
 
 // trained is what trainInto leaves for its caller.
 type trained struct {
-	model  *energy.MLPEnergy[float32]
+	model  energy.Model[float32]
 	ds     *dataset
 	report *TrainReport
 }
@@ -375,7 +397,11 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 	if err != nil {
 		return nil, err
 	}
-	m, err := ms.build(ds.source.Dim(), o.seed)
+	var sigmas []float64
+	if d, ok := est.(*train.DenoisingSM[float32]); ok {
+		sigmas = d.Sigmas
+	}
+	m, err := ms.build(ds.source.Dim(), o.seed, sigmas)
 	if err != nil {
 		return nil, err
 	}
@@ -452,7 +478,7 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 		"optimizer": "adam", "clip_grad": o.clip, "ema": o.ema})
 	dataJS, _ := json.Marshal(map[string]any{"name": ds.name, "dim": ds.source.Dim(), "toy": ds.toy})
 	meta := &model.Meta{Seed: o.seed, Training: trainJS, Data: dataJS, Metrics: finiteOnly(metrics)}
-	if err := model.SaveMLPEnergy(out.Path("model"), m, meta); err != nil {
+	if err := model.SaveEnergy(out.Path("model"), m, meta); err != nil {
 		return nil, err
 	}
 	if err := trainPlots(out, m, ds, iters, losses, o.seed); err != nil {
@@ -527,7 +553,7 @@ func modelSamples(e energy.GradEnergy, n int, seed uint64) (*tensor.Dense[float6
 	return res.Last, nil
 }
 
-func trainPlots(out *cli.OutDir, m *energy.MLPEnergy[float32], ds *dataset, iters, losses []float64, seed uint64) error {
+func trainPlots(out *cli.OutDir, m energy.GradEnergy, ds *dataset, iters, losses []float64, seed uint64) error {
 	if len(losses) > 0 {
 		if err := plot.Lines(out.Path("loss.png"), "training loss", "iteration", "loss",
 			[]plot.Series{{Name: "loss", X: iters, Y: losses}}, plot.LineOptions{}); err != nil {
@@ -591,7 +617,7 @@ peers' protocol: 1000 steps from uniform starts on [-4,4]^d).`,
 			if modelDir == "" {
 				return cli.Usagef("eval: --model is required")
 			}
-			m, _, err := model.LoadMLPEnergy(modelDir)
+			m, _, err := model.LoadEnergy(modelDir)
 			if err != nil {
 				return err
 			}
