@@ -234,3 +234,14 @@ func Dot[T Float](a, b []T) float64 {
 	}
 	return s
 }
+
+// RowMaxOf returns the largest element of x (−Inf for an empty slice).
+func RowMaxOf[T Float](x []T) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		if float64(v) > m {
+			m = float64(v)
+		}
+	}
+	return m
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/energy"
@@ -258,6 +259,9 @@ func (s *DenoisingSM[T]) multi(t *autodiff.Tape[T], m energy.Model[T], x *tensor
 type KDESM[T tensor.Float] struct {
 	Ref       *tensor.Dense[float64] // the reference sample (N×d)
 	Bandwidth float64                // h > 0
+
+	sorted, sortedFrom *tensor.Dense[float64] // Ref sorted by its first coordinate
+	key                []float64
 }
 
 // ScottBandwidth returns Scott's rule h = N^(−1/(d+4))·σ̄, with σ̄ the mean of
@@ -307,38 +311,82 @@ func (s *KDESM[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[
 }
 
 // kdeScores writes ∇ log p̂ at each row of pts into dst, split across cores.
+//
+// Reference points farther than r = √120·h in the first coordinate have
+// log-weight below −60; when some point within the window has log-weight
+// above −20, the excluded points weigh less than e⁻⁴⁰ each relative to it, so
+// only the window is summed (the reference is kept sorted by its first
+// coordinate to find it). Otherwise every point is summed.
 func (s *KDESM[T]) kdeScores(pts *tensor.Dense[float64], dst *tensor.Dense[T]) {
-	N, d := s.Ref.Rows, s.Ref.Cols
+	if s.sorted == nil || s.sortedFrom != s.Ref {
+		s.sortRef()
+	}
+	N, d := s.sorted.Rows, s.sorted.Cols
 	h2 := s.Bandwidth * s.Bandwidth
+	r := math.Sqrt(120) * s.Bandwidth
 	tensor.ParallelFor(pts.Rows, 16, func(lo, hi int) {
 		lw := make([]float64, N)
 		acc := make([]float64, d)
 		for i := lo; i < hi; i++ {
 			x := pts.Row(i)
-			for j := 0; j < N; j++ {
-				r := s.Ref.Data[j*d : (j+1)*d]
-				dd := 0.0
-				for k, v := range r {
-					dd += (x[k] - v) * (x[k] - v)
-				}
-				lw[j] = -dd / (2 * h2)
-			}
-			lse := tensor.LogSumExp(lw)
-			clear(acc)
-			for j := 0; j < N; j++ {
-				a := lw[j] - lse
-				if a < -40 { // weight below 4e-18: no contribution in float64
-					continue
-				}
-				w := math.Exp(a)
-				r := s.Ref.Data[j*d : (j+1)*d]
-				for k, v := range r {
-					acc[k] += w * (v - x[k])
-				}
+			a := sort.SearchFloat64s(s.key, x[0]-r)
+			b := sort.SearchFloat64s(s.key, x[0]+r)
+			if !s.sum(x, a, b, h2, lw, acc) {
+				s.sum(x, 0, N, h2, lw, acc)
 			}
 			for k := range acc {
 				dst.Data[i*d+k] = T(acc[k] / h2)
 			}
 		}
 	})
+}
+
+// sum accumulates Σ w_j (x_j − x) over reference rows [a, b) into acc and
+// reports whether the largest log-weight exceeded −20 (the window suffices).
+func (s *KDESM[T]) sum(x []float64, a, b int, h2 float64, lw, acc []float64) bool {
+	d := s.sorted.Cols
+	clear(acc)
+	if a >= b {
+		return false
+	}
+	w := lw[a:b]
+	for j := a; j < b; j++ {
+		r := s.sorted.Data[j*d : (j+1)*d]
+		dd := 0.0
+		for k, v := range r {
+			dd += (x[k] - v) * (x[k] - v)
+		}
+		w[j-a] = -dd / (2 * h2)
+	}
+	lse := tensor.LogSumExp(w)
+	if tensor.RowMaxOf(w) < -20 && (a > 0 || b < s.sorted.Rows) {
+		return false
+	}
+	for j := a; j < b; j++ {
+		e := w[j-a] - lse
+		if e < -40 { // weight below 4e-18: no contribution in float64
+			continue
+		}
+		wt := math.Exp(e)
+		r := s.sorted.Data[j*d : (j+1)*d]
+		for k, v := range r {
+			acc[k] += wt * (v - x[k])
+		}
+	}
+	return true
+}
+
+func (s *KDESM[T]) sortRef() {
+	N, d := s.Ref.Rows, s.Ref.Cols
+	idx := make([]int, N)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return s.Ref.Data[idx[a]*d] < s.Ref.Data[idx[b]*d] })
+	s.sorted = tensor.GatherRows(nil, s.Ref, idx)
+	s.key = make([]float64, N)
+	for i := range s.key {
+		s.key[i] = s.sorted.Data[i*d]
+	}
+	s.sortedFrom = s.Ref
 }

@@ -282,3 +282,41 @@ func TestTrainerValidates(t *testing.T) {
 		t.Error("data of the wrong dimension accepted")
 	}
 }
+
+// TestKDEScoresMatchFullSum checks the windowed KDE score against the direct
+// sum over every reference point, near the data and far from it.
+func TestKDEScoresMatchFullSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	ref := tensor.New[float64](3000, 2)
+	for i := range ref.Data {
+		ref.Data[i] = rng.NormFloat64()
+	}
+	k := &KDESM[float64]{Ref: ref, Bandwidth: 0.1}
+	pts := tensor.New[float64](200, 2)
+	for i := range pts.Data {
+		pts.Data[i] = 3 * rng.NormFloat64()
+	}
+	pts.Data[0], pts.Data[1] = 40, -40 // far from every point: full sum
+	got := tensor.New[float64](200, 2)
+	k.kdeScores(pts, got)
+	h2 := 0.01
+	for i := 0; i < pts.Rows; i++ {
+		x := pts.Row(i)
+		lw := make([]float64, ref.Rows)
+		for j := range lw {
+			r := ref.Row(j)
+			lw[j] = -((x[0]-r[0])*(x[0]-r[0]) + (x[1]-r[1])*(x[1]-r[1])) / (2 * h2)
+		}
+		lse := tensor.LogSumExp(lw)
+		var w0, w1 float64
+		for j := range lw {
+			w := math.Exp(lw[j] - lse)
+			w0 += w * (ref.Row(j)[0] - x[0])
+			w1 += w * (ref.Row(j)[1] - x[1])
+		}
+		w0, w1 = w0/h2, w1/h2
+		if math.Abs(got.At(i, 0)-w0) > 1e-9*(1+math.Abs(w0)) || math.Abs(got.At(i, 1)-w1) > 1e-9*(1+math.Abs(w1)) {
+			t.Fatalf("point %v: windowed (%v, %v), full (%v, %v)", x, got.At(i, 0), got.At(i, 1), w0, w1)
+		}
+	}
+}
