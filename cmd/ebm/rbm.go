@@ -878,6 +878,9 @@ with the defaults (runs=100, betas=14500: the Salakhutdinov-Murray schedule).
 			start := time.Now()
 			rep := map[string]any{"model": dir, "data": spec, "n_test": x.Rows,
 				"n_visible": r.NumVisible(), "n_hidden": r.NumHidden(), "visible": r.Visible.String()}
+			if s.mean != nil {
+				rep["loglik_units"] = "density of the standardized data (add −Σ log data_std for the data's own units)"
+			}
 			if useExact {
 				ll, lz, err := r.ExactLogLik(x)
 				if err != nil {

@@ -1,0 +1,532 @@
+package rbm
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/ebm-go/ebm/tensor"
+)
+
+// MaxFVBMEnumerate is the largest fully visible Boltzmann machine that exact
+// computations enumerate (2²⁰ states).
+const MaxFVBMEnumerate = 20
+
+// FVBM is a fully visible Boltzmann machine on x ∈ {0,1}^d:
+//
+//	E(x) = −xᵀWx − bᵀx = −2Σ_{i<j} Wᵢⱼxᵢxⱼ − Σᵢ bᵢxᵢ,  p(x) ∝ exp(−E(x)),
+//
+// with W symmetric and zero on the diagonal (the convention: the quadratic form
+// counts each pair twice, so the coupling of units i and j is 2Wᵢⱼ and
+// p(xᵢ = 1 | x₋ᵢ) = σ(bᵢ + 2Σⱼ Wᵢⱼxⱼ)). Everything is float64: these models are
+// small. FVBM implements energy.Energy.
+type FVBM struct {
+	W *tensor.Dense[float64] // d×d, symmetric, zero diagonal
+	B []float64
+}
+
+// NewFVBM returns the d-unit FVBM with W = 0 and b = 0 (the uniform
+// distribution).
+func NewFVBM(d int) (*FVBM, error) {
+	if d < 1 {
+		return nil, fmt.Errorf("rbm: an FVBM needs at least one unit, got %d", d)
+	}
+	return &FVBM{W: tensor.New[float64](d, d), B: make([]float64, d)}, nil
+}
+
+// Dim returns d.
+func (m *FVBM) Dim() int { return len(m.B) }
+
+// Validate checks the shapes, symmetry, zero diagonal and finiteness of W and b.
+func (m *FVBM) Validate() error {
+	if m == nil || m.W == nil {
+		return errors.New("rbm: FVBM has no weights")
+	}
+	d := len(m.B)
+	if d < 1 || m.W.Rows != d || m.W.Cols != d || len(m.W.Data) != d*d {
+		return fmt.Errorf("rbm: FVBM weights %s for %d biases", m.W.Shape(), d)
+	}
+	for i := 0; i < d; i++ {
+		if m.W.At(i, i) != 0 {
+			return fmt.Errorf("rbm: FVBM W[%d,%d] = %g; the diagonal must be 0", i, i, m.W.At(i, i))
+		}
+		if math.IsNaN(m.B[i]) || math.IsInf(m.B[i], 0) {
+			return fmt.Errorf("rbm: FVBM b[%d] = %g", i, m.B[i])
+		}
+		for j := i + 1; j < d; j++ {
+			a := m.W.At(i, j)
+			if a != m.W.At(j, i) {
+				return fmt.Errorf("rbm: FVBM W is not symmetric: W[%d,%d] = %g, W[%d,%d] = %g", i, j, a, j, i, m.W.At(j, i))
+			}
+			if math.IsNaN(a) || math.IsInf(a, 0) {
+				return fmt.Errorf("rbm: FVBM W[%d,%d] = %g", i, j, a)
+			}
+		}
+	}
+	return nil
+}
+
+// Energy writes E(xₙ) into e[n] for every row of x (energy.Energy). It panics on
+// a batch of the wrong shape.
+func (m *FVBM) Energy(x *tensor.Dense[float64], e []float64) {
+	d := len(m.B)
+	if x.Cols != d || len(e) != x.Rows {
+		panic(fmt.Sprintf("rbm: FVBM.Energy of %s into %d values for d = %d", x.Shape(), len(e), d))
+	}
+	for n := range e {
+		xr := x.Row(n)
+		s := 0.0
+		for i, xi := range xr {
+			if xi == 0 {
+				continue
+			}
+			s += m.B[i] * xi
+			wr := m.W.Row(i)
+			for j, xj := range xr {
+				s += xi * wr[j] * xj
+			}
+		}
+		e[n] = -s
+	}
+}
+
+func (m *FVBM) checkEnum(what string) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	if d := m.Dim(); d > MaxFVBMEnumerate {
+		return &LimitError{What: what, Units: d, Limit: MaxFVBMEnumerate}
+	}
+	return nil
+}
+
+// enumerate calls fn(x, −E(x)) for every state in Gray-code order (one unit
+// changes between calls, so −E is updated in O(d)); x is reused.
+func (m *FVBM) enumerate(fn func(x []float64, negE float64)) {
+	d := m.Dim()
+	x := make([]float64, d)
+	field := make([]float64, d) // Σⱼ Wᵢⱼxⱼ
+	negE := 0.0
+	fn(x, negE)
+	for g := 1; g < 1<<d; g++ {
+		i := trailingZeros(g) // Gray code: flip the lowest set bit of g
+		if x[i] == 0 {
+			negE += m.B[i] + 2*field[i]
+			x[i] = 1
+			for j, w := range m.W.Row(i) {
+				field[j] += w
+			}
+		} else {
+			x[i] = 0
+			for j, w := range m.W.Row(i) {
+				field[j] -= w
+			}
+			negE -= m.B[i] + 2*field[i]
+		}
+		fn(x, negE)
+	}
+}
+
+// ExactLogZ returns log Σₓ exp(−E(x)) by enumeration (d ≤ MaxFVBMEnumerate).
+func (m *FVBM) ExactLogZ() (float64, error) {
+	if err := m.checkEnum("FVBM exact log Z"); err != nil {
+		return 0, err
+	}
+	mx := math.Inf(-1)
+	s := 0.0
+	m.enumerate(func(_ []float64, negE float64) {
+		if negE > mx {
+			s = s*math.Exp(mx-negE) + 1
+			mx = negE
+		} else {
+			s += math.Exp(negE - mx)
+		}
+	})
+	return mx + math.Log(s), nil
+}
+
+// ExactMoments returns E[x] and E[xxᵀ] under the model, by enumeration.
+func (m *FVBM) ExactMoments() (mean []float64, second *tensor.Dense[float64], err error) {
+	logZ, err := m.ExactLogZ()
+	if err != nil {
+		return nil, nil, err
+	}
+	d := m.Dim()
+	mean = make([]float64, d)
+	second = tensor.New[float64](d, d)
+	m.enumerate(func(x []float64, negE float64) {
+		p := math.Exp(negE - logZ)
+		for i, xi := range x {
+			if xi == 0 {
+				continue
+			}
+			mean[i] += p
+			row := second.Row(i)
+			for j, xj := range x {
+				if xj != 0 {
+					row[j] += p
+				}
+			}
+		}
+	})
+	return mean, second, nil
+}
+
+// LogProb returns log p(x) = −E(x) − logZ for every row of x (binary).
+func (m *FVBM) LogProb(x *tensor.Dense[float64], logZ float64) ([]float64, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkData(tensor.Convert[float32](nil, x), m.Dim(), true, false, "data"); err != nil {
+		return nil, err
+	}
+	e := make([]float64, x.Rows)
+	m.Energy(x, e)
+	for i := range e {
+		e[i] = -e[i] - logZ
+	}
+	return e, nil
+}
+
+// ExactLogLik returns the mean exact log-likelihood of the rows of x and log Z.
+func (m *FVBM) ExactLogLik(x *tensor.Dense[float64]) (mean, logZ float64, err error) {
+	if logZ, err = m.ExactLogZ(); err != nil {
+		return 0, 0, err
+	}
+	lp, err := m.LogProb(x, logZ)
+	if err != nil {
+		return 0, 0, err
+	}
+	return meanOf(lp), logZ, nil
+}
+
+// ExactSample draws n independent exact samples by enumeration.
+func (m *FVBM) ExactSample(n int, seed uint64) (*tensor.Dense[float64], error) {
+	logZ, err := m.ExactLogZ()
+	if err != nil {
+		return nil, err
+	}
+	d := m.Dim()
+	rng := rand.New(rand.NewPCG(seed, 0xf7b))
+	us := make([]float64, n)
+	for i := range us {
+		us[i] = rng.Float64()
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sortByKey(order, us)
+	out := tensor.New[float64](n, d)
+	c, k := 0.0, 0
+	var last []float64
+	m.enumerate(func(x []float64, negE float64) {
+		c += math.Exp(negE - logZ)
+		for k < n && us[order[k]] < c {
+			copy(out.Row(order[k]), x)
+			k++
+		}
+		last = x
+	})
+	for ; k < n; k++ { // rounding at the top end
+		copy(out.Row(order[k]), last)
+	}
+	return out, nil
+}
+
+// sortByKey sorts idx by key[idx].
+func sortByKey(idx []int, key []float64) {
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(key[a], key[b]) })
+}
+
+// Gibbs runs sweeps of single-site Gibbs sampling (units in order 0…d−1) on every
+// row of x in place: xᵢ ~ Bernoulli(σ(bᵢ + 2Σⱼ Wᵢⱼxⱼ)).
+func (m *FVBM) Gibbs(x *tensor.Dense[float64], sweeps int, rng *rand.Rand) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	d := m.Dim()
+	if x.Cols != d {
+		return fmt.Errorf("rbm: FVBM Gibbs on %d columns for %d units", x.Cols, d)
+	}
+	for s := 0; s < sweeps; s++ {
+		for n := 0; n < x.Rows; n++ {
+			xr := x.Row(n)
+			for i := 0; i < d; i++ {
+				a := m.B[i]
+				for j, w := range m.W.Row(i) {
+					a += 2 * w * xr[j]
+				}
+				if rng.Float64() < 1/(1+math.Exp(-a)) {
+					xr[i] = 1
+				} else {
+					xr[i] = 0
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// PseudoLogLik returns Σᵢ log p(xᵢ | x₋ᵢ) for every row of x (binary).
+func (m *FVBM) PseudoLogLik(x *tensor.Dense[float64]) ([]float64, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkData(tensor.Convert[float32](nil, x), m.Dim(), true, false, "data"); err != nil {
+		return nil, err
+	}
+	out := make([]float64, x.Rows)
+	for n := range out {
+		xr := x.Row(n)
+		s := 0.0
+		for i, xi := range xr {
+			a := m.B[i]
+			for j, w := range m.W.Row(i) {
+				a += 2 * w * xr[j]
+			}
+			// log p(xᵢ | x₋ᵢ) = xᵢa − softplus(a)
+			s += xi*a - softplus(a)
+		}
+		out[n] = s
+	}
+	return out, nil
+}
+
+// FVBMMethod selects how an FVBM is trained.
+type FVBMMethod int
+
+const (
+	// FVBMExact ascends the exact log-likelihood gradient (full batch, model
+	// moments by enumeration; d ≤ MaxFVBMEnumerate). The log-likelihood is concave
+	// in (W, b), so a small enough learning rate increases it at every step.
+	FVBMExact FVBMMethod = iota
+	// FVBMPseudo ascends the pseudo-log-likelihood (mini-batches); consistent, no
+	// sampling, any d.
+	FVBMPseudo
+	// FVBMPCD uses persistent chains of single-site Gibbs sampling for the model
+	// term (mini-batches).
+	FVBMPCD
+)
+
+// String returns "exact", "pl" or "pcd".
+func (m FVBMMethod) String() string {
+	switch m {
+	case FVBMExact:
+		return "exact"
+	case FVBMPseudo:
+		return "pl"
+	case FVBMPCD:
+		return "pcd"
+	}
+	return fmt.Sprintf("FVBMMethod(%d)", int(m))
+}
+
+// FVBMConfig configures FVBM training; zero values mean the defaults given.
+type FVBMConfig struct {
+	Method FVBMMethod
+	// Epochs is the number of passes over the data (each is one full-batch step
+	// for FVBMExact; default 100).
+	Epochs int
+	// BatchSize is the mini-batch size for FVBMPseudo and FVBMPCD (default 100).
+	BatchSize int
+	// LR is the learning rate (default 0.1).
+	LR float64
+	// WeightDecay is an L2 penalty on W.
+	WeightDecay float64
+	// Chains is the number of persistent chains for FVBMPCD (default 100).
+	Chains int
+	// K is the number of Gibbs sweeps per update for FVBMPCD (default 1).
+	K int
+	// Seed seeds the chains.
+	Seed uint64
+}
+
+// FVBMEpoch are the statistics of one FVBM training epoch.
+type FVBMEpoch struct {
+	Epoch   int     `json:"epoch"`
+	Seconds float64 `json:"seconds"`
+	// LogLik is the exact mean log-likelihood of the training data after the
+	// epoch (FVBMExact only; 0 otherwise).
+	LogLik float64 `json:"loglik,omitempty"`
+}
+
+// Fit trains m on the binary rows of x by cfg.Method, ascending the mean
+// log-likelihood (or pseudo-log-likelihood) with the gradients
+//
+//	∂/∂bᵢ = E_data[xᵢ] − E_model[xᵢ],  ∂/∂Wᵢⱼ = 2(E_data[xᵢxⱼ] − E_model[xᵢxⱼ])  (i ≠ j),
+//
+// applied to Wᵢⱼ and Wⱼᵢ alike (W stays symmetric with a zero diagonal).
+// onEpoch, when not nil, is called after every epoch.
+func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig, onEpoch func(FVBMEpoch) error) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	d := m.Dim()
+	if err := checkData(tensor.Convert[float32](nil, x), d, true, false, "training data"); err != nil {
+		return err
+	}
+	if cfg.Epochs == 0 {
+		cfg.Epochs = 100
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 100
+	}
+	if cfg.LR == 0 {
+		cfg.LR = 0.1
+	}
+	if cfg.Chains == 0 {
+		cfg.Chains = 100
+	}
+	if cfg.K == 0 {
+		cfg.K = 1
+	}
+	if cfg.LR < 0 || cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.Chains < 0 || cfg.K < 0 || cfg.WeightDecay < 0 {
+		return fmt.Errorf("rbm: invalid FVBM configuration %+v", cfg)
+	}
+	if cfg.Method == FVBMExact {
+		if err := m.checkEnum("FVBM exact-gradient training"); err != nil {
+			return err
+		}
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0xf7c))
+	var chains *tensor.Dense[float64]
+	if cfg.Method == FVBMPCD {
+		chains = tensor.New[float64](cfg.Chains, d)
+		for i := range chains.Data {
+			chains.Data[i] = float64(rng.IntN(2))
+		}
+	}
+	gW := tensor.New[float64](d, d)
+	gB := make([]float64, d)
+	// addMoments adds s·Σ_rows (x, xxᵀ) into (gB, gW).
+	addMoments := func(rows *tensor.Dense[float64], s float64) {
+		for n := 0; n < rows.Rows; n++ {
+			xr := rows.Row(n)
+			for i, xi := range xr {
+				if xi == 0 {
+					continue
+				}
+				gB[i] += s
+				g := gW.Row(i)
+				for j, xj := range xr {
+					if xj != 0 {
+						g[j] += s
+					}
+				}
+			}
+		}
+	}
+	apply := func(lr float64) {
+		for i := 0; i < d; i++ {
+			m.B[i] += lr * gB[i]
+			for j := i + 1; j < d; j++ {
+				// The symmetric pair shares one parameter θ = Wᵢⱼ = Wⱼᵢ with
+				// ∂(−E)/∂θ = 2xᵢxⱼ.
+				delta := lr * (2*gW.At(i, j) - cfg.WeightDecay*m.W.At(i, j))
+				m.W.Set(i, j, m.W.At(i, j)+delta)
+				m.W.Set(j, i, m.W.At(i, j))
+			}
+		}
+	}
+	nb := (x.Rows + cfg.BatchSize - 1) / cfg.BatchSize
+	for ep := 0; ep < cfg.Epochs; ep++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		start := time.Now()
+		st := FVBMEpoch{Epoch: ep + 1}
+		switch cfg.Method {
+		case FVBMExact:
+			gW.Zero()
+			clear(gB)
+			addMoments(x, 1/float64(x.Rows))
+			mean, second, err := m.ExactMoments()
+			if err != nil {
+				return err
+			}
+			for i := range gB {
+				gB[i] -= mean[i]
+			}
+			for i := range gW.Data {
+				gW.Data[i] -= second.Data[i]
+			}
+			apply(cfg.LR)
+		case FVBMPseudo, FVBMPCD:
+			for b := 0; b < nb; b++ {
+				lo := b*(x.Rows/nb) + min(b, x.Rows%nb)
+				hi := lo + x.Rows/nb
+				if b < x.Rows%nb {
+					hi++
+				}
+				batch := &tensor.Dense[float64]{Rows: hi - lo, Cols: d, Data: x.Data[lo*d : hi*d]}
+				gW.Zero()
+				clear(gB)
+				if cfg.Method == FVBMPCD {
+					addMoments(batch, 1/float64(batch.Rows))
+					if err := m.Gibbs(chains, cfg.K, rng); err != nil {
+						return err
+					}
+					addMoments(chains, -1/float64(chains.Rows))
+				} else {
+					m.plGrad(batch, gB, gW)
+				}
+				apply(cfg.LR)
+			}
+		default:
+			return fmt.Errorf("rbm: unknown FVBM method %d", int(cfg.Method))
+		}
+		st.Seconds = time.Since(start).Seconds()
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("rbm: FVBM training diverged in epoch %d (%v); lower the learning rate", ep+1, err)
+		}
+		if cfg.Method == FVBMExact {
+			ll, _, err := m.ExactLogLik(x)
+			if err != nil {
+				return err
+			}
+			st.LogLik = ll
+		}
+		if onEpoch != nil {
+			if err := onEpoch(st); err != nil {
+				if errors.Is(err, ErrStop) {
+					return nil
+				}
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// plGrad adds the gradient of the batch's mean pseudo-log-likelihood to gB, gW,
+// in the units Fit's apply expects (it doubles gW): with aᵢ = bᵢ + 2Σⱼ Wᵢⱼxⱼ and
+// rᵢ = xᵢ − σ(aᵢ), ∂PL/∂bᵢ = rᵢ and ∂PL/∂θᵢⱼ = 2(rᵢxⱼ + rⱼxᵢ), so
+// gWᵢⱼ = mean of rᵢxⱼ + rⱼxᵢ.
+func (m *FVBM) plGrad(batch *tensor.Dense[float64], gB []float64, gW *tensor.Dense[float64]) {
+	d := m.Dim()
+	r := make([]float64, d)
+	s := 1 / float64(batch.Rows)
+	for n := 0; n < batch.Rows; n++ {
+		xr := batch.Row(n)
+		for i := 0; i < d; i++ {
+			a := m.B[i]
+			for j, w := range m.W.Row(i) {
+				a += 2 * w * xr[j]
+			}
+			r[i] = xr[i] - 1/(1+math.Exp(-a))
+			gB[i] += s * r[i]
+		}
+		for i := 0; i < d; i++ {
+			g := gW.Row(i)
+			for j := 0; j < d; j++ {
+				g[j] += s * (r[i]*xr[j] + r[j]*xr[i])
+			}
+		}
+	}
+}
