@@ -15,20 +15,8 @@ import (
 	"github.com/ebm-go/ebm/internal/cli"
 )
 
-// isingExec runs the ebm root command with args and returns stdout and the error.
-func isingExec(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	root := newRoot()
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), err
-}
-
 func TestIsingSampleJSON(t *testing.T) {
-	out, err := isingExec(t, "ising", "sample", "--size", "8", "--temp", "2.5", "--algo", "sw",
+	out, err := run(t, "ising", "sample", "--size", "8", "--temp", "2.5", "--algo", "sw",
 		"--sweeps", "2000", "--burn", "100", "--seed", "3", "--json")
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +43,7 @@ func TestIsingSampleJSON(t *testing.T) {
 
 func TestIsingSampleHumanAndAlgos(t *testing.T) {
 	for _, algo := range []string{"gibbs", "metropolis", "wolff", "sw"} {
-		out, err := isingExec(t, "ising", "sample", "--size", "4", "--temp", "2", "--algo", algo, "--sweeps", "500", "--seed", "1")
+		out, err := run(t, "ising", "sample", "--size", "4", "--temp", "2", "--algo", algo, "--sweeps", "500", "--seed", "1")
 		if err != nil {
 			t.Fatalf("%s: %v", algo, err)
 		}
@@ -63,7 +51,7 @@ func TestIsingSampleHumanAndAlgos(t *testing.T) {
 			t.Errorf("%s: summary lacks the table or the exact line:\n%s", algo, out)
 		}
 	}
-	out, err := isingExec(t, "ising", "sample", "--potts", "3", "--size", "8", "--temp", "1", "--algo", "sw", "--sweeps", "300", "--json")
+	out, err := run(t, "ising", "sample", "--potts", "3", "--size", "8", "--temp", "1", "--algo", "sw", "--sweeps", "300", "--json")
 	if err != nil || !strings.Contains(out, `"q": 3`) {
 		t.Errorf("potts: %v\n%s", err, out)
 	}
@@ -86,16 +74,16 @@ func TestIsingSampleUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		args := append([]string{"ising", "sample", "--sweeps", "10"}, c...)
-		_, err := isingExec(t, args...)
+		_, err := run(t, args...)
 		if cli.ExitCode(err) != 2 {
 			t.Errorf("%v: exit code %d (err %v), want 2", c, cli.ExitCode(err), err)
 		}
 	}
-	_, err := isingExec(t, "ising", "sample", "--algo", "heatbath")
+	_, err := run(t, "ising", "sample", "--algo", "heatbath")
 	if err == nil || !strings.Contains(err.Error(), "gibbs, metropolis, wolff, sw") {
 		t.Errorf("bad --algo error does not list the valid ones: %v", err)
 	}
-	if _, err := isingExec(t, "ising", "bogus"); cli.ExitCode(err) != 2 {
+	if _, err := run(t, "ising", "bogus"); cli.ExitCode(err) != 2 {
 		t.Errorf("unknown subcommand: %v", err)
 	}
 }
@@ -128,7 +116,7 @@ func TestIsingDenoise(t *testing.T) {
 	isingShapesPNG(t, in)
 	for _, method := range []string{"icm", "anneal", "gibbs", "meanfield"} {
 		out := filepath.Join(dir, "restored-"+method+".png")
-		stdout, err := isingExec(t, "ising", "denoise", "--in", in, "--flip", "0.1", "--method", method,
+		stdout, err := run(t, "ising", "denoise", "--in", in, "--flip", "0.1", "--method", method,
 			"--seed", "2", "--out", out, "--json")
 		if err != nil {
 			t.Fatalf("%s: %v", method, err)
@@ -163,7 +151,7 @@ func TestIsingDenoise(t *testing.T) {
 	}
 	// Without --flip the input is the observation: a human summary, no noisy file.
 	out := filepath.Join(dir, "plain.png")
-	stdout, err := isingExec(t, "ising", "denoise", "--in", filepath.Join(dir, "restored-icm-noisy.png"), "--out", out)
+	stdout, err := run(t, "ising", "denoise", "--in", filepath.Join(dir, "restored-icm-noisy.png"), "--out", out)
 	if err != nil || !strings.Contains(stdout, "wrote "+out) {
 		t.Errorf("plain denoise: %v\n%s", err, stdout)
 	}
@@ -202,7 +190,7 @@ func TestIsingDenoiseErrors(t *testing.T) {
 		{[]string{"--in", in, "--out", out, "--flip", "x"}, 2},
 	}
 	for _, c := range cases {
-		_, err := isingExec(t, append([]string{"ising", "denoise"}, c.args...)...)
+		_, err := run(t, append([]string{"ising", "denoise"}, c.args...)...)
 		if got := cli.ExitCode(err); got != c.code {
 			t.Errorf("%v: exit code %d (%v), want %d", c.args, got, err, c.code)
 		}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -13,23 +11,11 @@ import (
 	"github.com/ebm-go/ebm/internal/cli"
 )
 
-// rbmRun executes the ebm root command with args and returns stdout and the
-// error.
-func rbmRun(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	root := newRoot()
-	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), err
-}
 
 // rbmJSON runs a command that must succeed and decodes its JSON output.
 func rbmJSON(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	out, err := rbmRun(t, args...)
+	out, err := run(t, args...)
 	if err != nil {
 		t.Fatalf("ebm %s: %v", strings.Join(args, " "), err)
 	}
@@ -100,7 +86,7 @@ func TestRBMTrainEvalSample(t *testing.T) {
 		t.Errorf("AIS log Z %.4f ± %.4f vs exact %.4f (%v)", lzAIS, se, lz, ais)
 	}
 	png := filepath.Join(t.TempDir(), "grid.png")
-	if _, err := rbmRun(t, "rbm", "sample", "--model", dir, "--out", png, "--n", "9", "--steps", "20"); err != nil {
+	if _, err := run(t, "rbm", "sample", "--model", dir, "--out", png, "--n", "9", "--steps", "20"); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(png); err != nil || fi.Size() == 0 {
@@ -111,40 +97,40 @@ func TestRBMTrainEvalSample(t *testing.T) {
 func TestRBMBadInput(t *testing.T) {
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "o")
-	_, err := rbmRun(t, "rbm", "train", "--method", "cd-3", "--out", out)
+	_, err := run(t, "rbm", "train", "--method", "cd-3", "--out", out)
 	rbmWantCode(t, err, 2, "--method")
-	_, err = rbmRun(t, "rbm", "train", "--hidden", "0", "--out", out)
+	_, err = run(t, "rbm", "train", "--hidden", "0", "--out", out)
 	rbmWantCode(t, err, 2, "--hidden")
-	_, err = rbmRun(t, "rbm", "train", "--visible", "poisson", "--out", out)
+	_, err = run(t, "rbm", "train", "--visible", "poisson", "--out", out)
 	rbmWantCode(t, err, 2, "--visible")
-	_, err = rbmRun(t, "rbm", "train", "--schedule", "cosine", "--out", out)
+	_, err = run(t, "rbm", "train", "--schedule", "cosine", "--out", out)
 	rbmWantCode(t, err, 2, "--schedule")
-	_, err = rbmRun(t, "rbm", "train", "--data", "mnist", "--out", out)
+	_, err = run(t, "rbm", "train", "--data", "mnist", "--out", out)
 	rbmWantCode(t, err, 2, "--data")
 	// Non-binary CSV data with Bernoulli units.
 	csv := filepath.Join(tmp, "x.csv")
 	os.WriteFile(csv, []byte("0,1,0.5\n1,0,1\n0,0,1\n"), 0o644)
-	_, err = rbmRun(t, "rbm", "train", "--data", "csv:"+csv, "--hidden", "2", "--epochs", "1", "--out", out)
+	_, err = run(t, "rbm", "train", "--data", "csv:"+csv, "--hidden", "2", "--epochs", "1", "--out", out)
 	rbmWantCode(t, err, 2, "binary")
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed run left the output folder behind")
 	}
 	// ... which --binarize fixes.
-	if _, err := rbmRun(t, "rbm", "train", "--data", "csv:"+csv, "--binarize", "0.5", "--hidden", "2",
+	if _, err := run(t, "rbm", "train", "--data", "csv:"+csv, "--binarize", "0.5", "--hidden", "2",
 		"--epochs", "1", "--samples", "4", "--sample-steps", "2", "--out", out); err != nil {
 		t.Fatalf("with --binarize: %v", err)
 	}
-	_, err = rbmRun(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--exact", "--ais", "runs=3")
+	_, err = run(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--exact", "--ais", "runs=3")
 	rbmWantCode(t, err, 2, "exclude")
-	_, err = rbmRun(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--ais", "runs=10,steps=3")
+	_, err = run(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--ais", "runs=10,steps=3")
 	rbmWantCode(t, err, 2, "steps")
 	// A truncated weights file is a clear runtime error (exit 1).
 	w := filepath.Join(out, "model.safetensors")
 	b, _ := os.ReadFile(w)
 	os.WriteFile(w, b[:len(b)/2], 0o644)
-	_, err = rbmRun(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--binarize", "0.5")
+	_, err = run(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--binarize", "0.5")
 	rbmWantCode(t, err, 1, "model.safetensors")
-	_, err = rbmRun(t, "rbm", "eval", "--model", filepath.Join(tmp, "nothing"))
+	_, err = run(t, "rbm", "eval", "--model", filepath.Join(tmp, "nothing"))
 	if err == nil {
 		t.Error("eval of a missing folder: no error")
 	}
@@ -159,10 +145,10 @@ func TestDBNAndBMCommands(t *testing.T) {
 		t.Errorf("dbn report %v", rep)
 	}
 	png := filepath.Join(tmp, "dbn.png")
-	if _, err := rbmRun(t, "dbn", "sample", "--model", dbn, "--out", png, "--n", "4", "--steps", "10"); err != nil {
+	if _, err := run(t, "dbn", "sample", "--model", dbn, "--out", png, "--n", "4", "--steps", "10"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := rbmRun(t, "rbm", "eval", "--model", dbn)
+	_, err := run(t, "rbm", "eval", "--model", dbn)
 	rbmWantCode(t, err, 2, "not an rbm")
 
 	// A 4-unit binary data set for the fully visible machine.
@@ -184,9 +170,9 @@ func TestDBNAndBMCommands(t *testing.T) {
 	if math.Abs(rbmNum(t, tr, "loglik_train")-rbmNum(t, ev, "loglik_test")) > 1e-9 || rbmNum(t, ev, "loglik_test") < -4*math.Ln2 {
 		t.Errorf("bm train %v, eval %v", tr, ev)
 	}
-	_, err = rbmRun(t, "bm", "train", "--data", "csv:"+csv, "--method", "gibbs", "--out", filepath.Join(tmp, "x"))
+	_, err = run(t, "bm", "train", "--data", "csv:"+csv, "--method", "gibbs", "--out", filepath.Join(tmp, "x"))
 	rbmWantCode(t, err, 2, "--method")
-	_, err = rbmRun(t, "bm", "train", "--data", "digits", "--method", "exact", "--out", filepath.Join(tmp, "x"))
+	_, err = run(t, "bm", "train", "--data", "digits", "--method", "exact", "--out", filepath.Join(tmp, "x"))
 	rbmWantCode(t, err, 2, "limit")
 }
 
