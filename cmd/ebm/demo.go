@@ -49,7 +49,7 @@ About a minute on two cores.`,
 			}
 			o := &trainOpts{data: "8gaussians", modelSpec: "mlp:hidden=128x128,act=silu", method: "ssm",
 				iters: iters, batch: 256, lr: 1e-3, ema: 0.99, seed: seed, out: outDir, force: true,
-				logEvery: 100, testN: 10000, checkpoint: "", ckptEvery: 0, quiet: jsonOut}
+				logEvery: 100, testN: 10000, checkpoint: "", ckptEvery: 0, quiet: jsonOut, schedule: "constant"}
 			out, err := cli.NewOutDir(outDir, force)
 			if err != nil {
 				return err

@@ -19,6 +19,7 @@ import (
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/model"
 	"github.com/ebm-go/ebm/nn"
+	"github.com/ebm-go/ebm/optim"
 	"github.com/ebm-go/ebm/plot"
 	"github.com/ebm-go/ebm/sample"
 	"github.com/ebm-go/ebm/tensor"
@@ -46,7 +47,7 @@ const methodHelp = `Methods (--method NAME[:k=v,...]):
           log Z is learned`
 
 type trainOpts struct {
-	data, modelSpec, method, out, checkpoint, resume string
+	data, modelSpec, method, out, checkpoint, resume, schedule string
 	iters, batch, logEvery, ckptEvery, testN         int
 	lr, clip, ema                                    float64
 	seed                                             uint64
@@ -81,6 +82,7 @@ Model (--model): mlp:hidden=128x128,act=silu[,specnorm][,init=torch]
 	f.IntVar(&o.iters, "iters", 2000, "parameter updates")
 	f.IntVar(&o.batch, "batch", 256, "batch size")
 	f.Float64Var(&o.lr, "lr", 1e-3, "Adam learning rate")
+	f.StringVar(&o.schedule, "schedule", "constant", `learning-rate schedule: constant, cosine (to lr/100), step (×0.5 every iters/4), optionally with ":warmup=N" iterations of linear warm-up`)
 	f.Float64Var(&o.clip, "clip-grad", 0, "clip the global gradient norm (0: off)")
 	f.Float64Var(&o.ema, "ema", 0.99, "keep an exponential moving average of the weights with this decay and save it (0: off)")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed")
@@ -137,6 +139,42 @@ func loadData(spec string, seed uint64, testN int, labelCol int) (*dataset, erro
 		return nil, cli.Usagef("--data %s: need at least 2 rows, got %d", spec, ds.X.Rows)
 	}
 	return &dataset{name: spec, source: &train.Dataset{X: ds.X, Seed: seed}, test: ds.X, all: ds.X}, nil
+}
+
+// parseSchedule builds the learning-rate schedule named by --schedule.
+func parseSchedule(s string, lr float64, iters int) (optim.Schedule, error) {
+	if s == "" {
+		s = "constant"
+	}
+	sp, err := cli.ParseSpec("schedule", s)
+	if err != nil {
+		return nil, err
+	}
+	warm, err := sp.Int("warmup", 0)
+	if err != nil {
+		return nil, err
+	}
+	if warm < 0 || warm >= iters {
+		return nil, cli.Usagef("--schedule: warmup=%d must be in [0, iters)", warm)
+	}
+	var inner optim.Schedule
+	switch sp.Name {
+	case "constant":
+		inner = optim.Constant{Base: lr}
+	case "cosine":
+		inner = optim.Cosine{Base: lr, Min: lr / 100, Total: iters - warm}
+	case "step":
+		inner = optim.Step{Base: lr, Every: max((iters-warm)/4, 1), Gamma: 0.5}
+	default:
+		return nil, cli.Usagef("--schedule: unknown schedule %q (valid: constant, cosine, step)", sp.Name)
+	}
+	if err := sp.CheckUnused(); err != nil {
+		return nil, err
+	}
+	if warm > 0 {
+		return optim.Warmup{Inner: inner, Steps: warm, From: 0.01}, nil
+	}
+	return inner, nil
 }
 
 // mlpSpec is a parsed --model.
@@ -417,7 +455,11 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 	mw := bufio.NewWriter(mf)
 	var losses, iters []float64
 	bar := cli.NewProgress(o.iters, "training", o.quiet)
-	tr := &train.Trainer{Model: m, Estimator: est, Data: ds.source, Config: train.Config{
+	sched, err := parseSchedule(o.schedule, o.lr, o.iters)
+	if err != nil {
+		return nil, err
+	}
+	tr := &train.Trainer{Model: m, Estimator: est, Data: ds.source, Config: train.Config{Schedule: sched,
 		Iters: o.iters, Batch: o.batch, LR: o.lr, ClipNorm: o.clip, EMA: o.ema, Seed: o.seed,
 		LogEvery: o.logEvery, SnapshotEvery: o.ckptEvery,
 		Metrics: func(mt train.Metrics) {
@@ -475,7 +517,7 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 		metrics["nce_logz"] = n.LogZValue()
 	}
 	trainJS, _ := json.Marshal(map[string]any{"method": settings, "iters": o.iters, "batch": o.batch, "lr": o.lr,
-		"optimizer": "adam", "clip_grad": o.clip, "ema": o.ema})
+		"optimizer": "adam", "clip_grad": o.clip, "ema": o.ema, "schedule": o.schedule})
 	dataJS, _ := json.Marshal(map[string]any{"name": ds.name, "dim": ds.source.Dim(), "toy": ds.toy})
 	meta := &model.Meta{Seed: o.seed, Training: trainJS, Data: dataJS, Metrics: finiteOnly(metrics)}
 	if err := model.SaveEnergy(out.Path("model"), m, meta); err != nil {
