@@ -11,7 +11,6 @@ import (
 	"github.com/ebm-go/ebm/internal/cli"
 )
 
-
 // rbmJSON runs a command that must succeed and decodes its JSON output.
 func rbmJSON(t *testing.T, args ...string) map[string]any {
 	t.Helper()
