@@ -7,7 +7,8 @@ import (
 )
 
 // BenchmarkGemm measures C = A·B for the 256×784 · 784×500 shape and
-// the MLP energy's 256×128 · 128×128, per back end; GFLOP/s = 2mnk/time.
+// the MLP energy's 256×128 · 128×128, per back end (float32: ebm's packed
+// kernel, vek, gonum); GFLOP/s = 2mnk/time.
 func BenchmarkGemm(b *testing.B) {
 	shapes := [][3]int{{256, 784, 500}, {256, 128, 128}}
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -28,7 +29,7 @@ func BenchmarkGemm(b *testing.B) {
 		for _, be := range []struct {
 			name string
 			b    Float32Backend
-		}{{"float32-simd", Float32SIMD}, {"float32-gonum", Float32Gonum}} {
+		}{{"float32-simd", Float32SIMD}, {"float32-vek", Float32Vek}, {"float32-gonum", Float32Gonum}} {
 			b.Run(be.name+"/"+name, func(b *testing.B) {
 				SetFloat32Backend(be.b)
 				defer SetFloat32Backend(Float32SIMD)

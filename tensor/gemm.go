@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/ebm-go/ebm/internal/sgemm"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -14,11 +15,16 @@ import (
 type Float32Backend int
 
 const (
-	// Float32SIMD uses vek's AVX2 kernels (pure Go and Go assembly; vek falls back
-	// to plain Go loops on CPUs without AVX2). This is the default.
+	// Float32SIMD is ebm's own packed, cache-blocked GEMM (internal/sgemm):
+	// AVX2/FMA Go-assembly microkernels (AVX-512 where available) with a
+	// pure-Go fallback on other CPUs and architectures; large products run on
+	// up to GOMAXPROCS goroutines. This is the default.
 	Float32SIMD Float32Backend = iota
 	// Float32Gonum uses gonum's pure-Go Sgemm.
 	Float32Gonum
+	// Float32Vek uses vek's MatMul (an i-k-j loop over AVX2 row updates, after
+	// copying transposed operands), ebm's float32 kernel before Float32SIMD.
+	Float32Vek
 )
 
 var f32Backend = Float32SIMD
@@ -44,7 +50,7 @@ func getF32(n int) *[]float32 {
 // previous contents are ignored (NaNs in c do not propagate).
 //
 // float64 goes to gonum's BLAS (OpenBLAS with the openblas build tag); float32
-// goes to vek's SIMD kernel (see SetFloat32Backend).
+// goes to ebm's packed SIMD kernel (see SetFloat32Backend).
 func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dense[T]) {
 	m, k := a.Rows, a.Cols
 	if transA {
@@ -105,7 +111,21 @@ func scaleInPlace[T Float](x []T, s T) {
 }
 
 func gemm32(transA, transB bool, m, n, k int, alpha float32, a, b *Dense[float32], beta float32, c *Dense[float32]) {
-	if f32Backend == Float32Gonum || m*n*k < 4096 {
+	switch f32Backend {
+	case Float32Vek:
+		gemm32Vek(transA, transB, m, n, k, alpha, a, b, beta, c)
+	case Float32Gonum:
+		blas32.Implementation().Sgemm(tr(transA), tr(transB), m, n, k, alpha,
+			a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols)
+	default:
+		sgemm.Gemm(transA, transB, m, n, k, alpha, a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols)
+	}
+}
+
+// gemm32Vek is the Float32Vek back end: vek's MatMul on (copied) untransposed
+// operands, gonum's Sgemm for small products.
+func gemm32Vek(transA, transB bool, m, n, k int, alpha float32, a, b *Dense[float32], beta float32, c *Dense[float32]) {
+	if m*n*k < 4096 {
 		// Small products: gonum's kernel has less overhead than transposing.
 		blas32.Implementation().Sgemm(tr(transA), tr(transB), m, n, k, alpha,
 			a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols)

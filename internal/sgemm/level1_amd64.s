@@ -1,0 +1,381 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX2/FMA helpers of the assembly kernels: dot and axpy for the
+// matrix–vector cases, and the transposes and copies that pack panels.
+
+// func dotAVX2(n int, x, y *float32) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ   n+0(FP), CX
+	MOVQ   x+8(FP), SI
+	MOVQ   y+16(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, BX
+	SHRQ   $5, BX
+	JZ     dot8
+
+dot32loop:
+	VMOVUPS     (SI), Y4
+	VMOVUPS     32(SI), Y5
+	VMOVUPS     64(SI), Y6
+	VMOVUPS     96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	DECQ        BX
+	JNZ         dot32loop
+
+dot8:
+	MOVQ CX, BX
+	ANDQ $31, BX
+	SHRQ $3, BX
+	JZ   dot1
+
+dot8loop:
+	VMOVUPS     (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	DECQ        BX
+	JNZ         dot8loop
+
+dot1:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	ANDQ         $7, CX
+	JZ           dotdone
+
+dot1loop:
+	VMOVSS      (SI), X4
+	VFMADD231SS (DI), X4, X0
+	ADDQ        $4, SI
+	ADDQ        $4, DI
+	DECQ        CX
+	JNZ         dot1loop
+
+dotdone:
+	VMOVSS     X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func axpyAVX2(n int, alpha float32, x, y *float32)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	VBROADCASTSS alpha+8(FP), Y0
+	MOVQ         x+16(FP), SI
+	MOVQ         y+24(FP), DI
+	MOVQ         CX, BX
+	SHRQ         $5, BX
+	JZ           axpy8
+
+axpy32loop:
+	VMOVUPS     (DI), Y4
+	VMOVUPS     32(DI), Y5
+	VMOVUPS     64(DI), Y6
+	VMOVUPS     96(DI), Y7
+	VFMADD231PS (SI), Y0, Y4
+	VFMADD231PS 32(SI), Y0, Y5
+	VFMADD231PS 64(SI), Y0, Y6
+	VFMADD231PS 96(SI), Y0, Y7
+	VMOVUPS     Y4, (DI)
+	VMOVUPS     Y5, 32(DI)
+	VMOVUPS     Y6, 64(DI)
+	VMOVUPS     Y7, 96(DI)
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	DECQ        BX
+	JNZ         axpy32loop
+
+axpy8:
+	MOVQ CX, BX
+	ANDQ $31, BX
+	SHRQ $3, BX
+	JZ   axpy1
+
+axpy8loop:
+	VMOVUPS     (DI), Y4
+	VFMADD231PS (SI), Y0, Y4
+	VMOVUPS     Y4, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	DECQ        BX
+	JNZ         axpy8loop
+
+axpy1:
+	ANDQ $7, CX
+	JZ   axpydone
+
+axpy1loop:
+	VMOVSS      (DI), X4
+	VFMADD231SS (SI), X0, X4
+	VMOVSS      X4, (DI)
+	ADDQ        $4, SI
+	ADDQ        $4, DI
+	DECQ        CX
+	JNZ         axpy1loop
+
+axpydone:
+	VZEROUPPER
+	RET
+
+
+// func transpose8(np int, src *float32, ld int, dst *float32, w int)
+//
+// For p in [0, np) (np a multiple of 8) and r in [0, 8):
+// dst[p*w+r] = src[r*ld+p]: eight rows of a matrix are transposed into eight
+// consecutive lanes of a w-wide packed panel, 8×8 blocks at a time.
+TEXT ·transpose8(SB), NOSPLIT, $0-40
+	MOVQ np+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ dst+24(FP), DI
+	MOVQ w+32(FP), R10
+	SHLQ $2, R8            // row stride in bytes
+	SHLQ $2, R10           // panel stride in bytes
+	LEAQ (R8)(R8*2), R9    // 3 rows
+	LEAQ (SI)(R8*4), R11   // rows 4..7
+	LEAQ (R10)(R10*2), R12 // 3 panel rows
+	SHRQ $3, CX
+	JZ   tr8done
+
+tr8loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R9*1), Y3
+	VMOVUPS (R11), Y4
+	VMOVUPS (R11)(R8*1), Y5
+	VMOVUPS (R11)(R8*2), Y6
+	VMOVUPS (R11)(R9*1), Y7
+
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VSHUFPS $0x44, Y14, Y12, Y4
+	VSHUFPS $0xEE, Y14, Y12, Y5
+	VSHUFPS $0x44, Y15, Y13, Y6
+	VSHUFPS $0xEE, Y15, Y13, Y7
+
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, (DI)(R10*1)
+	VMOVUPS Y10, (DI)(R10*2)
+	VMOVUPS Y11, (DI)(R12*1)
+	LEAQ    (DI)(R10*4), DI
+	VMOVUPS Y12, (DI)
+	VMOVUPS Y13, (DI)(R10*1)
+	VMOVUPS Y14, (DI)(R10*2)
+	VMOVUPS Y15, (DI)(R12*1)
+	LEAQ    (DI)(R10*4), DI
+
+	ADDQ $32, SI
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  tr8loop
+
+tr8done:
+	VZEROUPPER
+	RET
+
+// func transpose4(np int, src *float32, ld int, dst *float32, w int)
+//
+// Like transpose8 for four rows: dst[p*w+r] = src[r*ld+p], r in [0, 4),
+// p in [0, np), np a multiple of 8.
+TEXT ·transpose4(SB), NOSPLIT, $0-40
+	MOVQ np+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	MOVQ dst+24(FP), DI
+	MOVQ w+32(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, R10
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R10)(R10*2), R12
+	SHRQ $3, CX
+	JZ   tr4done
+
+tr4loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R8*1), Y1
+	VMOVUPS (SI)(R8*2), Y2
+	VMOVUPS (SI)(R9*1), Y3
+
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+
+	VSHUFPS $0x44, Y10, Y8, Y0 // columns 0 | 4
+	VSHUFPS $0xEE, Y10, Y8, Y1 // columns 1 | 5
+	VSHUFPS $0x44, Y11, Y9, Y2 // columns 2 | 6
+	VSHUFPS $0xEE, Y11, Y9, Y3 // columns 3 | 7
+
+	VMOVUPS      X0, (DI)
+	VMOVUPS      X1, (DI)(R10*1)
+	VMOVUPS      X2, (DI)(R10*2)
+	VMOVUPS      X3, (DI)(R12*1)
+	LEAQ         (DI)(R10*4), DI
+	VEXTRACTF128 $1, Y0, (DI)
+	VEXTRACTF128 $1, Y1, (DI)(R10*1)
+	VEXTRACTF128 $1, Y2, (DI)(R10*2)
+	VEXTRACTF128 $1, Y3, (DI)(R12*1)
+	LEAQ         (DI)(R10*4), DI
+
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  tr4loop
+
+tr4done:
+	VZEROUPPER
+	RET
+
+// func copyPanel(np int, src *float32, ld int, dst *float32, w int)
+//
+// For p in [0, np): dst[p*w : p*w+w] = src[p*ld : p*ld+w].
+TEXT ·copyPanel(SB), NOSPLIT, $0-40
+	MOVQ  np+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  ld+16(FP), R8
+	MOVQ  dst+24(FP), DI
+	MOVQ  w+32(FP), R10
+	SHLQ  $2, R8
+	TESTQ CX, CX
+	JZ    cpdone
+
+cprow:
+	MOVQ R10, BX
+	MOVQ SI, AX
+	CMPQ BX, $8
+	JB   cp4
+
+cp8:
+	VMOVUPS (AX), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, AX
+	ADDQ    $32, DI
+	SUBQ    $8, BX
+	CMPQ    BX, $8
+	JAE     cp8
+
+cp4:
+	CMPQ    BX, $4
+	JB      cp1
+	VMOVUPS (AX), X0
+	VMOVUPS X0, (DI)
+	ADDQ    $16, AX
+	ADDQ    $16, DI
+	SUBQ    $4, BX
+
+cp1:
+	TESTQ BX, BX
+	JZ    cpnext
+
+cp1loop:
+	MOVL (AX), DX
+	MOVL DX, (DI)
+	ADDQ $4, AX
+	ADDQ $4, DI
+	DECQ BX
+	JNZ  cp1loop
+
+cpnext:
+	ADDQ R8, SI
+	DECQ CX
+	JNZ  cprow
+
+cpdone:
+	VZEROUPPER
+	RET
+
+// func dot4AVX2(k int, a *float32, lda int, x *float32, y *float32)
+//
+// y[r] = Σ_{p<k} a[r*lda+p]·x[p] for r < 4; k is a multiple of 8. Four rows
+// share the loads of x; two accumulators per row.
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-40
+	MOVQ   k+0(FP), CX
+	MOVQ   a+8(FP), SI
+	MOVQ   lda+16(FP), R8
+	MOVQ   x+24(FP), DI
+	MOVQ   y+32(FP), DX
+	SHLQ   $2, R8
+	LEAQ   (R8)(R8*2), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, BX
+	SHRQ   $4, BX
+	JZ     d4tail
+
+d4loop:
+	VMOVUPS     (DI), Y8
+	VMOVUPS     32(DI), Y9
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS 32(SI), Y9, Y4
+	VFMADD231PS (SI)(R8*1), Y8, Y1
+	VFMADD231PS 32(SI)(R8*1), Y9, Y5
+	VFMADD231PS (SI)(R8*2), Y8, Y2
+	VFMADD231PS 32(SI)(R8*2), Y9, Y6
+	VFMADD231PS (SI)(R9*1), Y8, Y3
+	VFMADD231PS 32(SI)(R9*1), Y9, Y7
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	DECQ        BX
+	JNZ         d4loop
+
+d4tail:
+	TESTQ       $8, CX
+	JZ          d4reduce
+	VMOVUPS     (DI), Y8
+	VFMADD231PS (SI), Y8, Y0
+	VFMADD231PS (SI)(R8*1), Y8, Y1
+	VFMADD231PS (SI)(R8*2), Y8, Y2
+	VFMADD231PS (SI)(R9*1), Y8, Y3
+
+d4reduce:
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y5, Y1, Y1
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y3, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      X0, (DX)
+	VZEROUPPER
+	RET
