@@ -23,8 +23,9 @@
 // valid part written back; the last rows of an A block are packed for, and
 // computed by, a kernel with fewer rows (edge kernels).
 //
-// Products with at most 5 columns (or 2 rows) are done as matrix–vector
-// products (dot products or axpys), which do not pad to the register tile.
+// Products with at most 7 columns (or 3 rows) are done as matrix–vector
+// products, which do not pad to the register tile: four dot products at a
+// time, or sums of axpys with the result kept in registers (AVX2 assembly).
 //
 // # Kernels
 //

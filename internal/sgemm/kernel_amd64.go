@@ -26,6 +26,9 @@ func axpyAVX2(n int, alpha float32, x, y *float32)
 //go:noescape
 func dot4AVX2(k int, a *float32, lda int, x *float32, y *float32)
 
+//go:noescape
+func gemvTAVX2(k, m int, x, a *float32, lda int, y *float32)
+
 func dotAsm(x, y []float32) float32 {
 	if len(x) == 0 {
 		return 0
@@ -50,7 +53,7 @@ var (
 		mc: 144, kc: 256, nc: 4080,
 		micro: kernAVX2x6,
 		edges: []edge{{2, kernAVX2x2}, {4, kernAVX2x4}},
-		dot:   dotAsm, dot4: dot4AVX2, axpy: axpyAsm,
+		dot:   dotAsm, dot4: dot4AVX2, axpy: axpyAsm, gemvT: gemvTAVX2,
 		tr8: transpose8, tr4: transpose4, copy: copyPanel,
 	}
 	// kernelAVX512 is the 12×32 AVX-512 kernel: 24 ZMM accumulators; per
@@ -60,7 +63,7 @@ var (
 		mc: 144, kc: 256, nc: 4096,
 		micro: kernAVX512x12,
 		edges: []edge{{4, kernAVX512x4}, {8, kernAVX512x8}},
-		dot:   dotAsm, dot4: dot4AVX2, axpy: axpyAsm,
+		dot:   dotAsm, dot4: dot4AVX2, axpy: axpyAsm, gemvT: gemvTAVX2,
 		tr8: transpose8, tr4: transpose4, copy: copyPanel,
 	}
 )

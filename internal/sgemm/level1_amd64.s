@@ -379,3 +379,93 @@ d4reduce:
 	VMOVUPS      X0, (DX)
 	VZEROUPPER
 	RET
+
+// func gemvTAVX2(k, m int, x, a *float32, lda int, y *float32)
+//
+// y[j] += Σ_{p<k} x[p]·a[p*lda+j] for j < m: a sum of k axpys, m a multiple
+// of 8 and k ≥ 1. y is kept in registers 64 (then 8) columns at a time.
+TEXT ·gemvTAVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ m+8(FP), BX
+	MOVQ x+16(FP), SI
+	MOVQ a+24(FP), DI
+	MOVQ lda+32(FP), R8
+	MOVQ y+40(FP), DX
+	SHLQ $2, R8
+
+gtchunk64:
+	CMPQ    BX, $64
+	JB      gtchunk8
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS 128(DX), Y4
+	VMOVUPS 160(DX), Y5
+	VMOVUPS 192(DX), Y6
+	VMOVUPS 224(DX), Y7
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    CX, R12
+
+gtp64:
+	VBROADCASTSS (R10), Y8
+	VFMADD231PS  (R11), Y8, Y0
+	VFMADD231PS  32(R11), Y8, Y1
+	VFMADD231PS  64(R11), Y8, Y2
+	VFMADD231PS  96(R11), Y8, Y3
+	VFMADD231PS  128(R11), Y8, Y4
+	VFMADD231PS  160(R11), Y8, Y5
+	VFMADD231PS  192(R11), Y8, Y6
+	VFMADD231PS  224(R11), Y8, Y7
+	ADDQ         $4, R10
+	ADDQ         R8, R11
+	DECQ         R12
+	JNZ          gtp64
+	VMOVUPS      Y0, (DX)
+	VMOVUPS      Y1, 32(DX)
+	VMOVUPS      Y2, 64(DX)
+	VMOVUPS      Y3, 96(DX)
+	VMOVUPS      Y4, 128(DX)
+	VMOVUPS      Y5, 160(DX)
+	VMOVUPS      Y6, 192(DX)
+	VMOVUPS      Y7, 224(DX)
+	ADDQ         $256, DX
+	ADDQ         $256, DI
+	SUBQ         $64, BX
+	JMP          gtchunk64
+
+gtchunk8:
+	CMPQ    BX, $8
+	JB      gtdone
+	VMOVUPS (DX), Y0
+	VXORPS  Y1, Y1, Y1
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    CX, R12
+
+gtp8:
+	VBROADCASTSS (R10), Y8
+	VFMADD231PS  (R11), Y8, Y0
+	ADDQ         $4, R10
+	ADDQ         R8, R11
+	DECQ         R12
+	JZ           gtp8done
+	VBROADCASTSS (R10), Y8
+	VFMADD231PS  (R11), Y8, Y1
+	ADDQ         $4, R10
+	ADDQ         R8, R11
+	DECQ         R12
+	JNZ          gtp8
+
+gtp8done:
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, BX
+	JMP     gtchunk8
+
+gtdone:
+	VZEROUPPER
+	RET

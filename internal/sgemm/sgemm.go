@@ -29,6 +29,9 @@ type kernel struct {
 	// dot4 (optional) computes four dot products with one vector:
 	// y[r] = Σ_{p<k} a[r*lda+p]·x[p] for r < 4, k a multiple of 8.
 	dot4 func(k int, a *float32, lda int, x *float32, y *float32)
+	// gemvT (optional) adds k axpys: y[j] += Σ_{p<k} x[p]·a[p*lda+j] for
+	// j < m, m a multiple of 8, k ≥ 1.
+	gemvT func(k, m int, x, a *float32, lda int, y *float32)
 	// tr8 and tr4 (optional) transpose 8 or 4 rows into a packed panel:
 	// dst[p*w+r] = src[r*ld+p] for p < np (a multiple of 8).
 	tr8, tr4 func(np int, src *float32, ld int, dst *float32, w int)
@@ -73,7 +76,7 @@ var parallelFlops float64 = 1 << 17
 
 // Products with at most gemvMaxN columns (or gemvMaxM rows) are computed as
 // matrix–vector products, which do not pad n (or m) to the register tile.
-var gemvMaxN, gemvMaxM = 5, 2
+var gemvMaxN, gemvMaxM = 7, 3
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices
 // with BLAS semantics: op(A) is m×k (A is stored m×k, or k×m when transA),
@@ -187,8 +190,9 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 		// Rows of A are contiguous: one dot product per element of c, four
 		// at a time where possible.
 		i := 0
-		if k8 := k &^ 7; kn.dot4 != nil && k8 > 0 {
-			var y [4]float32
+		if k8 := k &^ 7; kn.dot4 != nil && k8 > 0 && m >= 4 {
+			yp := getScratch(4) // not a local array: it would escape through kn.dot4
+			y := (*yp)[:4]
 			for ; i+4 <= m; i += 4 {
 				o := i * lda
 				_ = a[o+3*lda+k-1]
@@ -205,6 +209,7 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 					c[(i+r)*ldc] = s
 				}
 			}
+			scratchPool.Put(yp)
 		}
 		for ; i < m; i++ {
 			s := alpha * kn.dot(a[i*lda:i*lda+k], x)
@@ -224,8 +229,25 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 		} else if beta != 1 {
 			scale(1, m, beta, y, m)
 		}
-		for p := 0; p < k; p++ {
-			kn.axpy(alpha*x[p], a[p*lda:p*lda+m], y)
+		j0 := 0 // columns done by gemvT
+		if m8 := m &^ 7; kn.gemvT != nil && m8 > 0 {
+			xa := x
+			if alpha != 1 {
+				xs := getScratch(k)
+				xa = *xs
+				for p, v := range x {
+					xa[p] = alpha * v
+				}
+				defer scratchPool.Put(xs)
+			}
+			_ = a[(k-1)*lda+m-1]
+			kn.gemvT(k, m8, &xa[0], &a[0], lda, &y[0])
+			j0 = m8
+		}
+		if j0 < m {
+			for p := 0; p < k; p++ {
+				kn.axpy(alpha*x[p], a[p*lda+j0:p*lda+m], y[j0:])
+			}
 		}
 		if yp != nil {
 			for i, v := range y {
