@@ -7,8 +7,9 @@ import (
 )
 
 // BenchmarkGemm measures C = A·B for the 256×784 · 784×500 shape and
-// the MLP energy's 256×128 · 128×128, per back end (float32: ebm's packed
-// kernel, vek, gonum); GFLOP/s = 2mnk/time.
+// the MLP energy's 256×128 · 128×128, per back end (float64: ebm's packed
+// kernel, gonum's blas64 — OpenBLAS with the openblas tag; float32: ebm's
+// packed kernel, vek, gonum); GFLOP/s = 2mnk/time.
 func BenchmarkGemm(b *testing.B) {
 	shapes := [][3]int{{256, 784, 500}, {256, 128, 128}}
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -20,12 +21,19 @@ func BenchmarkGemm(b *testing.B) {
 		c32 := New[float32](m, n)
 		flops := 2 * float64(m*n*k)
 		name := fmt.Sprintf("%dx%dx%d", m, k, n)
-		b.Run("float64-gonum/"+name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				Gemm(false, false, 1, a64, b64, 0, c64)
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		for _, be := range []struct {
+			name string
+			b    Float64Backend
+		}{{"float64-ebm", Float64SIMD}, {"float64-gonum", Float64Gonum}} {
+			b.Run(be.name+"/"+name, func(b *testing.B) {
+				SetFloat64Backend(be.b)
+				defer SetFloat64Backend(defaultFloat64Backend)
+				for i := 0; i < b.N; i++ {
+					Gemm(false, false, 1, a64, b64, 0, c64)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 		for _, be := range []struct {
 			name string
 			b    Float32Backend

@@ -2,8 +2,8 @@
 
 package tensor
 
-// With the openblas build tag, float64 and gonum-backend float32 GEMM go to
-// OpenBLAS through cgo (gonum.org/v1/netlib). Build with
+// With the openblas build tag, float64 (by default: see SetFloat64Backend)
+// and gonum-backend float32 GEMM go to OpenBLAS through cgo (gonum.org/v1/netlib). Build with
 //
 //	CGO_LDFLAGS="-lopenblas" go build -tags openblas ./...
 //
@@ -20,5 +20,9 @@ func init() {
 	blas32.Use(netlib.Implementation{})
 }
 
-// BLASBackend names the BLAS that float64 GEMM uses.
+// BLASBackend names the BLAS behind gonum's blas64 (the Float64Gonum back
+// end).
 const BLASBackend = "openblas"
+
+// defaultFloat64Backend keeps float64 GEMM on OpenBLAS when it is linked in.
+const defaultFloat64Backend = Float64Gonum

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/ebm-go/ebm/internal/dgemm"
 	"github.com/ebm-go/ebm/internal/sgemm"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
@@ -33,6 +34,26 @@ var f32Backend = Float32SIMD
 // comparing results); it is not safe to call while other goroutines compute.
 func SetFloat32Backend(b Float32Backend) { f32Backend = b }
 
+// Float64Backend selects the float64 GEMM kernel.
+type Float64Backend int
+
+const (
+	// Float64SIMD is ebm's own packed, cache-blocked GEMM (internal/dgemm):
+	// AVX-512 or AVX2/FMA Go-assembly microkernels with a pure-Go fallback;
+	// large products run on up to GOMAXPROCS goroutines. This is the default,
+	// except with the openblas build tag.
+	Float64SIMD Float64Backend = iota
+	// Float64Gonum uses gonum's blas64 Dgemm: gonum's pure-Go implementation,
+	// or OpenBLAS with the openblas build tag (where it is the default).
+	Float64Gonum
+)
+
+var f64Backend = defaultFloat64Backend
+
+// SetFloat64Backend chooses the float64 GEMM kernel (for benchmarks and for
+// comparing results); it is not safe to call while other goroutines compute.
+func SetFloat64Backend(b Float64Backend) { f64Backend = b }
+
 // scratch pools of float32 buffers used for transposed GEMM operands.
 var f32Pool = sync.Pool{New: func() any { s := make([]float32, 0, 1<<14); return &s }}
 
@@ -49,8 +70,8 @@ func getF32(n int) *[]float32 {
 // (transA, transB). c must already have the result's shape. When beta is 0, c's
 // previous contents are ignored (NaNs in c do not propagate).
 //
-// float64 goes to gonum's BLAS (OpenBLAS with the openblas build tag); float32
-// goes to ebm's packed SIMD kernel (see SetFloat32Backend).
+// float64 and float32 go to ebm's packed SIMD kernels (see SetFloat64Backend
+// and SetFloat32Backend); with the openblas build tag float64 goes to OpenBLAS.
 func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dense[T]) {
 	m, k := a.Rows, a.Cols
 	if transA {
@@ -73,8 +94,13 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dens
 	switch cc := any(c).(type) {
 	case *Dense[float64]:
 		aa, bb := any(a).(*Dense[float64]), any(b).(*Dense[float64])
-		blas64.Implementation().Dgemm(tr(transA), tr(transB), m, n, k, float64(alpha),
-			aa.Data, aa.Cols, bb.Data, bb.Cols, float64(beta), cc.Data, cc.Cols)
+		if f64Backend == Float64Gonum {
+			blas64.Implementation().Dgemm(tr(transA), tr(transB), m, n, k, float64(alpha),
+				aa.Data, aa.Cols, bb.Data, bb.Cols, float64(beta), cc.Data, cc.Cols)
+		} else {
+			dgemm.Gemm(transA, transB, m, n, k, float64(alpha),
+				aa.Data, aa.Cols, bb.Data, bb.Cols, float64(beta), cc.Data, cc.Cols)
+		}
 	case *Dense[float32]:
 		aa, bb := any(a).(*Dense[float32]), any(b).(*Dense[float32])
 		gemm32(transA, transB, m, n, k, float32(alpha), aa, bb, float32(beta), cc)

@@ -51,15 +51,25 @@ func TestGemmAllTransposes(t *testing.T) {
 				a, b := randDense[float64](ar, ac, rng), randDense[float64](br, bc, rng)
 				want := refGemm(ta, tb, a, b)
 				c0 := randDense[float64](m, n, rng)
-				// c = 2·op(a)op(b) + 0.5·c0
-				c := c0.Clone()
-				Gemm(ta, tb, 2, a, b, 0.5, c)
-				for i := range c.Data {
-					w := 2*want.Data[i] + 0.5*c0.Data[i]
-					if math.Abs(c.Data[i]-w) > 1e-10*(1+math.Abs(w)) {
-						t.Fatalf("f64 %v ta=%v tb=%v: got %v want %v", sz, ta, tb, c.Data[i], w)
+				for _, be := range []Float64Backend{Float64SIMD, Float64Gonum} {
+					SetFloat64Backend(be)
+					// c = 2·op(a)op(b) + 0.5·c0
+					c := c0.Clone()
+					Gemm(ta, tb, 2, a, b, 0.5, c)
+					for i := range c.Data {
+						w := 2*want.Data[i] + 0.5*c0.Data[i]
+						if math.Abs(c.Data[i]-w) > 1e-10*(1+math.Abs(w)) {
+							t.Fatalf("f64 backend %d %v ta=%v tb=%v: got %v want %v", be, sz, ta, tb, c.Data[i], w)
+						}
+					}
+					// beta = 0 ignores NaN in c.
+					c.Fill(math.NaN())
+					Gemm(ta, tb, 1, a, b, 0, c)
+					if c.HasNaNInf() >= 0 {
+						t.Fatalf("f64 beta=0 propagated NaN (backend %d)", be)
 					}
 				}
+				SetFloat64Backend(defaultFloat64Backend)
 				for _, be := range []Float32Backend{Float32SIMD, Float32Gonum} {
 					SetFloat32Backend(be)
 					a32, b32 := Convert[float32](nil, a), Convert[float32](nil, b)

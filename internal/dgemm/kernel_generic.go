@@ -1,0 +1,90 @@
+package dgemm
+
+import "unsafe"
+
+// kernelGo is the portable 4×4 kernel, used on other architectures, on x86
+// CPUs without AVX2/FMA, and with the purego build tag.
+var kernelGo = &kernel{
+	name: "go-4x4", mr: 4, nr: 4,
+	mc: 128, kc: 128, nc: 2048,
+	micro: kernGo, dot: dotGo, axpy: axpyGo,
+}
+
+// kernGo computes the 4×4 tile C = alpha·Σ_p a[p]ᵀb[p] + beta·C with sixteen
+// scalar accumulators.
+func kernGo(k int, a, b, c *float64, ldc int, alpha, beta float64) {
+	as := unsafe.Slice(a, 4*k)
+	bs := unsafe.Slice(b, 4*k)
+	var c00, c01, c02, c03 float64
+	var c10, c11, c12, c13 float64
+	var c20, c21, c22, c23 float64
+	var c30, c31, c32, c33 float64
+	for len(as) >= 4 && len(bs) >= 4 {
+		a0, a1, a2, a3 := as[0], as[1], as[2], as[3]
+		b0, b1, b2, b3 := bs[0], bs[1], bs[2], bs[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+		as, bs = as[4:], bs[4:]
+	}
+	cs := unsafe.Slice(c, 3*ldc+4)
+	store4(cs[0:4:4], c00, c01, c02, c03, alpha, beta)
+	store4(cs[ldc:ldc+4:ldc+4], c10, c11, c12, c13, alpha, beta)
+	store4(cs[2*ldc:2*ldc+4:2*ldc+4], c20, c21, c22, c23, alpha, beta)
+	store4(cs[3*ldc:3*ldc+4:3*ldc+4], c30, c31, c32, c33, alpha, beta)
+}
+
+func store4(c []float64, v0, v1, v2, v3, alpha, beta float64) {
+	c = c[:4]
+	if beta == 0 {
+		c[0], c[1], c[2], c[3] = alpha*v0, alpha*v1, alpha*v2, alpha*v3
+		return
+	}
+	c[0] = alpha*v0 + beta*c[0]
+	c[1] = alpha*v1 + beta*c[1]
+	c[2] = alpha*v2 + beta*c[2]
+	c[3] = alpha*v3 + beta*c[3]
+}
+
+func dotGo(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func axpyGo(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += alpha * x[i]
+		y[i+1] += alpha * x[i+1]
+		y[i+2] += alpha * x[i+2]
+		y[i+3] += alpha * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += alpha * x[i]
+	}
+}

@@ -1,0 +1,255 @@
+package dgemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A parallel product is cut into chunks of rows (or columns) of C, which the
+// caller and long-lived worker goroutines take in turn. The operand that all
+// chunks need in full, op(B) (or op(A)), is packed once, by the caller,
+// before the chunks start, so chunks can be small: that balances the load,
+// and the caller never waits for a worker that has not started — it takes
+// the remaining chunks itself, and waits only for chunks in progress.
+//
+// Waking a parked goroutine can be slow: it is queued on the caller's P, and
+// another P steals it only after its own M has been woken. On the 2-vCPU
+// development VM the woken goroutine started after a median of 2.6 ms (at
+// best 70 µs) while the caller kept computing — a 256×128×128 product takes
+// 20-40 µs — and when it did run on the caller's P it took turns with the
+// caller there. So an idle worker first spins for spinFor (the GEMMs of a
+// training step come back to back), then naps with time.Sleep, from napMin
+// doubling to napMax, checking for a job after each nap (the timer wakes it
+// on an idle P), and parks only after napping for napTotal. A job given to a
+// worker that is not spinning is picked up late, or by nobody: the caller
+// takes the chunks left.
+
+// Polling phases of an idle worker.
+const (
+	spinFor  = 100 * time.Microsecond // also how long a caller spins for chunks in progress
+	napMin   = time.Millisecond
+	napMax   = 16 * time.Millisecond
+	napTotal = time.Second
+)
+
+// maxProcs caps the number of goroutines of one product.
+const maxProcs = 32
+
+// maxShared caps the size (elements) of the packed shared operand; beyond it,
+// each chunk packs its own copy.
+var maxShared = 1 << 23
+
+const (
+	wIdle  int32 = iota // spinning, polling for a job
+	wNap                // napping, polling for a job now and then
+	wSleep              // parked on wake
+	wBusy               // claimed by a caller
+)
+
+type worker struct {
+	state atomic.Int32
+	job   atomic.Pointer[job] // set by the caller that claimed the worker
+	wake  chan struct{}
+}
+
+// job is one parallel product.
+type job struct {
+	p       problem
+	kn      *kernel
+	byRows  bool      // chunks are rows of C (else columns)
+	shared  []float64 // packed op(B) (byRows) or op(A), or nil
+	unit    int       // mr or nr
+	tiles   int       // tiles of the split dimension
+	nchunks int
+	next    atomic.Int32  // next chunk to take
+	left    atomic.Int32  // chunks not finished
+	refs    atomic.Int32  // goroutines holding the job
+	done    chan struct{} // receives one token when left drops to 0
+}
+
+var (
+	workersMu sync.Mutex
+	workers   atomic.Pointer[[]*worker]
+	jobPool   = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
+)
+
+func allWorkers() []*worker {
+	if p := workers.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// claim returns an idle worker — spinning if possible, else napping, else
+// parked (then woken) — or starts one if fewer than max exist. It returns nil
+// if all are busy (with concurrent callers).
+func claim(max int) *worker {
+	for _, from := range [...]int32{wIdle, wNap, wSleep} {
+		for _, w := range allWorkers() {
+			if w.state.CompareAndSwap(from, wBusy) {
+				if from == wSleep {
+					w.wake <- struct{}{}
+				}
+				return w
+			}
+		}
+	}
+	return spawn(max)
+}
+
+// spawn starts a (claimed) worker if fewer than max exist.
+func spawn(max int) *worker {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	ws := allWorkers()
+	if len(ws) >= max {
+		return nil
+	}
+	w := &worker{wake: make(chan struct{}, 1)}
+	w.state.Store(wBusy)
+	ws = append(ws[:len(ws):len(ws)], w)
+	workers.Store(&ws)
+	go w.loop()
+	return w
+}
+
+func (w *worker) loop() {
+	ws := new(workspace)
+	for {
+		j := w.poll()
+		w.job.Store(nil)
+		j.work(ws)
+		w.state.Store(wIdle)
+		j.release()
+	}
+}
+
+// poll waits for a job: it spins, naps, and parks.
+func (w *worker) poll() *job {
+	start := time.Now()
+	for i := 1; ; i++ {
+		if j := w.job.Load(); j != nil {
+			return j
+		}
+		if i%128 == 0 {
+			if time.Since(start) > spinFor && w.state.CompareAndSwap(wIdle, wNap) {
+				break
+			}
+			// Let a goroutine readied on this P (such as a caller woken
+			// from wait) run.
+			runtime.Gosched()
+		}
+	}
+	nap := napMin
+	for start = time.Now(); ; nap = min(2*nap, napMax) {
+		if time.Since(start) > napTotal && w.state.CompareAndSwap(wNap, wSleep) {
+			<-w.wake
+			nap = 0
+		} else {
+			time.Sleep(nap)
+		}
+		if j := w.job.Load(); j != nil {
+			return j
+		}
+	}
+}
+
+// work computes chunks until there are none left.
+func (j *job) work(ws *workspace) {
+	dim := j.p.n
+	if j.byRows {
+		dim = j.p.m
+	}
+	for {
+		c := int(j.next.Add(1)) - 1
+		if c >= j.nchunks {
+			return
+		}
+		lo := min(c*j.tiles/j.nchunks*j.unit, dim)
+		hi := min((c+1)*j.tiles/j.nchunks*j.unit, dim)
+		if j.byRows {
+			q := j.p.rows(lo, hi)
+			q.run(j.kn, ws, nil, j.shared)
+		} else {
+			q := j.p.cols(lo, hi)
+			q.run(j.kn, ws, j.shared, nil)
+		}
+		if j.left.Add(-1) == 0 {
+			j.done <- struct{}{}
+		}
+	}
+}
+
+func (j *job) release() {
+	if j.refs.Add(-1) == 0 {
+		j.p = problem{}
+		jobPool.Put(j)
+	}
+}
+
+// wait returns when all chunks are done, spinning for up to spinFor first.
+func (j *job) wait() {
+	start := time.Now()
+	for i := 1; j.left.Load() != 0; i++ {
+		if i%64 == 0 && time.Since(start) > spinFor {
+			break
+		}
+	}
+	<-j.done
+}
+
+// parallel computes p with the caller and up to nw-1 workers. C is split
+// along its longer side, so that the shared operand is the smaller one.
+func parallel(kn *kernel, p *problem, nw int) {
+	var claimed [maxProcs - 1]*worker
+	nc := 0
+	for nc < nw-1 {
+		w := claim(nw - 1)
+		if w == nil {
+			break
+		}
+		claimed[nc] = w
+		nc++
+	}
+	if nc == 0 {
+		ws := getWorkspace()
+		p.run(kn, ws, nil, nil)
+		wsPool.Put(ws)
+		return
+	}
+	j := jobPool.Get().(*job)
+	j.p, j.kn = *p, kn
+	j.byRows = p.m >= p.n
+	dim := p.n
+	j.unit = kn.nr
+	if j.byRows {
+		dim, j.unit = p.m, kn.mr
+	}
+	j.tiles = (dim + j.unit - 1) / j.unit
+	// The shared operand: op(B) for row chunks, op(A) for column chunks.
+	size := (p.n + kn.nr) * p.k
+	if !j.byRows {
+		size = (p.m + kn.mr) * p.k
+	}
+	if size <= maxShared {
+		j.shared = p.packShared(kn, j.shared, !j.byRows)
+		j.nchunks = 4 * (nc + 1)
+	} else {
+		j.shared = nil
+		j.nchunks = 2 * (nc + 1) // each chunk packs the operand again
+	}
+	j.nchunks = min(j.nchunks, j.tiles)
+	j.next.Store(0)
+	j.left.Store(int32(j.nchunks))
+	j.refs.Store(int32(nc + 1))
+	for _, w := range claimed[:nc] {
+		w.job.Store(j)
+	}
+	ws := getWorkspace()
+	j.work(ws)
+	wsPool.Put(ws)
+	j.wait()
+	j.release()
+}
