@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -235,5 +236,36 @@ func TestTrainEvalSampleRoundTrip(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "model", "model.json"), []byte("{not json"), 0o644)
 	if _, err := run(t, "eval", "--model", dir); err == nil || !strings.Contains(err.Error(), "model.json") {
 		t.Fatalf("corrupt model.json: %v", err)
+	}
+}
+
+// TestAnnealedNCSNGMM: annealed Langevin with the CLI's default schedule puts
+// 0.80 ± 0.05 of its samples in the (5,5) mode of ncsn-gmm; with 2000 chains
+// the binomial standard error is 0.009, so the band is more than 5 SE wide.
+func TestAnnealedNCSNGMM(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a")
+	if _, err := run(t, "sample", "--energy", "ncsn-gmm", "--sampler", "annealed", "--chains", "2000",
+		"--init", "uniform:lo=-8,hi=8", "--seed", "1", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "samples.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")[1:]
+	in := 0
+	for _, l := range lines {
+		f := strings.Split(l, ",")
+		var x, y float64
+		fmt.Sscan(f[1], &x)
+		fmt.Sscan(f[2], &y)
+		if x+y > 0 {
+			in++
+		}
+	}
+	frac := float64(in) / float64(len(lines))
+	t.Logf("fraction in the (5,5) mode: %.3f of %d", frac, len(lines))
+	if len(lines) != 2000 || math.Abs(frac-0.8) > 0.05 {
+		t.Fatalf("fraction %.3f of %d samples, want 0.80 ± 0.05", frac, len(lines))
 	}
 }
