@@ -31,7 +31,7 @@ func init() { subcommands = append(subcommands, newTrainCmd, newEvalCmd) }
 
 const methodHelp = `Methods (--method NAME[:k=v,...]):
   cd      contrastive divergence: k=1 sampler steps from the data. sampler=ula|mala|sgld,
-          step=0.01, noise=0.005 (sgld), alpha=0 (E^2 weight)
+          step=0.01, noise=0.005 (sgld), alpha=0 (E^2 weight), box=0 (no clamp)
   pcd     persistent chains: k=20, sampler=ula, step=0.005, noise=0.005, alpha=0.1,
           chains=batch, init=uniform|gaussian, box=4 (chains start in and stay in [-box,box]^d)
   replay  replay buffer (IGEBM recipe): k=20, sampler=ula, step=0.005, noise=0.005,
@@ -47,7 +47,7 @@ const methodHelp = `Methods (--method NAME[:k=v,...]):
           log Z is learned`
 
 type trainOpts struct {
-	data, modelSpec, method, out, checkpoint, resume, schedule string
+	data, modelSpec, method, out, checkpoint, resume, schedule, labelCol string
 	iters, batch, logEvery, ckptEvery, testN                   int
 	lr, clip, ema                                              float64
 	seed                                                       uint64
@@ -65,7 +65,8 @@ NLL on held-out data for 2-D data.
 
 Data (--data): a toy name (` + strings.Join(data.ToyNames(), ", ") + `; fresh points every
 iteration, 10,000 held-out points with seed 123) or a CSV file (numeric columns,
-optional header; --label-column drops a label column).
+optional header; --label-column drops a label column). For a CSV file the reported figures are computed on the file
+itself; pass held-out data to ebm eval --data for held-out figures.
 
 Model (--model): mlp:hidden=128x128,act=silu[,specnorm][,init=torch]
 
@@ -93,6 +94,7 @@ Model (--model): mlp:hidden=128x128,act=silu[,specnorm][,init=torch]
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint folder (default OUT.ckpt)")
 	f.StringVar(&o.resume, "resume", "", "resume from a checkpoint folder")
 	f.IntVar(&o.testN, "test", 10000, "held-out points for toy data")
+	f.StringVar(&o.labelCol, "label-column", "", `CSV data: a label column to drop ("last" or a 0-based index)`)
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object with the results on stdout")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
 	return c
@@ -139,6 +141,21 @@ func loadData(spec string, seed uint64, testN int, labelCol int) (*dataset, erro
 		return nil, cli.Usagef("--data %s: need at least 2 rows, got %d", spec, ds.X.Rows)
 	}
 	return &dataset{name: spec, source: &train.Dataset{X: ds.X, Seed: seed}, test: ds.X, all: ds.X}, nil
+}
+
+// parseLabelColumn maps --label-column to data.CSVOptions.LabelColumn.
+func parseLabelColumn(s string) (int, error) {
+	switch s {
+	case "":
+		return data.NoLabel, nil
+	case "last":
+		return data.LastColumn, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, cli.Usagef(`--label-column: want "last" or a column index ≥ 0, got %q`, s)
+	}
+	return n, nil
 }
 
 // parseSchedule builds the learning-rate schedule named by --schedule.
@@ -261,9 +278,9 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 		set[k] = v
 		return v
 	}
-	neg := func(defK int, defStep float64) train.NegSampler {
+	neg := func(defK int, defStep, defBox float64) train.NegSampler {
 		ns := train.NegSampler{Kind: str("sampler", "ula"), Steps: in("k", defK), Step: fl("step", defStep), Noise: fl("noise", 0.005)}
-		if box := fl("box", 4); box > 0 {
+		if box := fl("box", defBox); box > 0 {
 			ns.Clamp = sample.ScalarBox(-box, box)
 		}
 		ns.Clip = fl("clip", 0)
@@ -272,11 +289,9 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 	var est train.Estimator[float32]
 	switch sp.Name {
 	case "cd":
-		c := &train.CD[float32]{Sampler: neg(1, 0.01), Alpha: fl("alpha", 0)}
-		c.Sampler.Clamp = nil
-		est = c
+		est = &train.CD[float32]{Sampler: neg(1, 0.01, 0), Alpha: fl("alpha", 0)}
 	case "pcd":
-		ns := neg(20, 0.005)
+		ns := neg(20, 0.005, 4)
 		box := 4.0
 		if ns.Clamp != nil {
 			box = ns.Clamp.Hi[0]
@@ -284,7 +299,7 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 		est = &train.PCD[float32]{Sampler: ns, Alpha: fl("alpha", 0.1), Chains: in("chains", batch),
 			Init: train.Init{Kind: str("init", "uniform"), Lo: -box, Hi: box}}
 	case "replay":
-		ns := neg(20, 0.005)
+		ns := neg(20, 0.005, 4)
 		box := 4.0
 		if ns.Clamp != nil {
 			box = ns.Clamp.Hi[0]
@@ -423,7 +438,11 @@ type trained struct {
 // unfinished output folder out. It returns errInterrupted (after writing a
 // checkpoint) when ctx is cancelled.
 func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, error) {
-	ds, err := loadData(o.data, o.seed, o.testN, data.NoLabel)
+	lc, err := parseLabelColumn(o.labelCol)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := loadData(o.data, o.seed, o.testN, lc)
 	if err != nil {
 		return nil, err
 	}
