@@ -48,10 +48,10 @@ const methodHelp = `Methods (--method NAME[:k=v,...]):
 
 type trainOpts struct {
 	data, modelSpec, method, out, checkpoint, resume, schedule, labelCol string
-	iters, batch, logEvery, ckptEvery, testN                   int
-	lr, clip, ema                                              float64
-	seed                                                       uint64
-	jsonOut, force, quiet                                      bool
+	iters, batch, logEvery, ckptEvery, testN                             int
+	lr, clip, ema                                                        float64
+	seed                                                                 uint64
+	jsonOut, force, quiet                                                bool
 }
 
 func newTrainCmd() *cobra.Command {
