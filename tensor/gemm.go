@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/ebm-go/ebm/internal/dgemm"
-	"github.com/ebm-go/ebm/internal/sgemm"
+	"github.com/ebm-go/ebm/internal/gemm"
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
@@ -16,7 +15,7 @@ import (
 type Float32Backend int
 
 const (
-	// Float32SIMD is ebm's own packed, cache-blocked GEMM (internal/sgemm):
+	// Float32SIMD is ebm's own packed, cache-blocked GEMM (internal/gemm):
 	// AVX2/FMA Go-assembly microkernels (AVX-512 where available) with a
 	// pure-Go fallback on other CPUs and architectures; large products run on
 	// up to GOMAXPROCS goroutines. This is the default.
@@ -38,7 +37,7 @@ func SetFloat32Backend(b Float32Backend) { f32Backend = b }
 type Float64Backend int
 
 const (
-	// Float64SIMD is ebm's own packed, cache-blocked GEMM (internal/dgemm):
+	// Float64SIMD is ebm's own packed, cache-blocked GEMM (internal/gemm):
 	// AVX-512 or AVX2/FMA Go-assembly microkernels with a pure-Go fallback;
 	// large products run on up to GOMAXPROCS goroutines. This is the default,
 	// except with the openblas build tag.
@@ -98,7 +97,7 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dens
 			blas64.Implementation().Dgemm(tr(transA), tr(transB), m, n, k, float64(alpha),
 				aa.Data, aa.Cols, bb.Data, bb.Cols, float64(beta), cc.Data, cc.Cols)
 		} else {
-			dgemm.Gemm(transA, transB, m, n, k, float64(alpha),
+			gemm.Gemm64(transA, transB, m, n, k, float64(alpha),
 				aa.Data, aa.Cols, bb.Data, bb.Cols, float64(beta), cc.Data, cc.Cols)
 		}
 	case *Dense[float32]:
@@ -144,7 +143,7 @@ func gemm32(transA, transB bool, m, n, k int, alpha float32, a, b *Dense[float32
 		blas32.Implementation().Sgemm(tr(transA), tr(transB), m, n, k, alpha,
 			a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols)
 	default:
-		sgemm.Gemm(transA, transB, m, n, k, alpha, a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols)
+		gemm.Gemm32(transA, transB, m, n, k, alpha, a.Data, a.Cols, b.Data, b.Cols, beta, c.Data, c.Cols)
 	}
 }
 

@@ -1,4 +1,4 @@
-package sgemm
+package gemm
 
 import (
 	"fmt"
@@ -8,15 +8,67 @@ import (
 	"github.com/viterin/vek/vek32"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
+	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// BenchmarkGemm compares this package (each kernel this CPU runs) with
+// refGemm is another implementation to compare with, as a function of the
+// operands: bench calls it (with b.N iterations) and reports GFLOP/s.
+type refGemm[T Float] func(ta, tb bool, m, n, k int, a, b mat[T], c []T) func(b *testing.B)
+
+// BenchmarkGemm32 compares this package (each kernel this CPU runs) with
 // gonum's blas32 Sgemm and vek's MatMul_Into on ebm's hot shapes, named
 // m×k×n (op(A) is m×k, op(B) k×n); GFLOP/s = 2mnk/time. Run with -cpu 1,2 for
 // single- and two-thread figures (vek is always single-threaded; for NT and TN
 // it is given the transposed operand copy that ebm's tensor package used to
 // make before calling it, and that copy is timed).
-func BenchmarkGemm(b *testing.B) {
+func BenchmarkGemm32(b *testing.B) {
+	benchGemm(b, f32, map[string]refGemm[float32]{
+		"gonum": func(ta, tb bool, m, n, k int, a, bm mat[float32], c []float32) func(b *testing.B) {
+			return func(b *testing.B) {
+				impl := blas32.Implementation()
+				for i := 0; i < b.N; i++ {
+					impl.Sgemm(trans(ta), trans(tb), m, n, k, 1, a.d, a.ld, bm.d, bm.ld, 0, c, n)
+				}
+			}
+		},
+		"vek": func(ta, tb bool, m, n, k int, a, bm mat[float32], c []float32) func(b *testing.B) {
+			return func(b *testing.B) {
+				at := make([]float32, m*k)
+				bt := make([]float32, k*n)
+				for i := 0; i < b.N; i++ {
+					ad, bd := a.d, bm.d
+					if ta {
+						transpose(at, a.d, a.r, a.c)
+						ad = at
+					}
+					if tb {
+						transpose(bt, bm.d, bm.r, bm.c)
+						bd = bt
+					}
+					vek32.MatMul_Into(c, ad, bd, k)
+				}
+			}
+		},
+	})
+}
+
+// BenchmarkGemm64 compares this package with gonum's blas64 Dgemm, as
+// BenchmarkGemm32 (gonum's Dgemm also splits large products across
+// goroutines).
+func BenchmarkGemm64(b *testing.B) {
+	benchGemm(b, f64, map[string]refGemm[float64]{
+		"gonum": func(ta, tb bool, m, n, k int, a, bm mat[float64], c []float64) func(b *testing.B) {
+			return func(b *testing.B) {
+				impl := blas64.Implementation()
+				for i := 0; i < b.N; i++ {
+					impl.Dgemm(trans(ta), trans(tb), m, n, k, 1, a.d, a.ld, bm.d, bm.ld, 0, c, n)
+				}
+			}
+		},
+	})
+}
+
+func benchGemm[T Float](b *testing.B, im *impl[T], refs map[string]refGemm[T]) {
 	type shape struct{ m, n, k int }
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range []shape{ // m, n, k
@@ -33,49 +85,34 @@ func BenchmarkGemm(b *testing.B) {
 			if tb {
 				br, bc = s.n, s.k
 			}
-			a := newMat(rng, ar, ac, 0, 0)
-			bm := newMat(rng, br, bc, 0, 0)
-			c := make([]float32, s.m*s.n)
+			a := newMat[T](rng, ar, ac, 0, 0)
+			bm := newMat[T](rng, br, bc, 0, 0)
+			c := make([]T, s.m*s.n)
 			flops := 2 * float64(s.m*s.n*s.k)
 			name := fmt.Sprintf("%dx%dx%d/%s", s.m, s.k, s.n, tname(ta, tb))
 			report := func(b *testing.B) {
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			}
-			for _, kn := range kernels {
+			for _, kn := range im.kernels {
 				b.Run(name+"/"+kn.name, func(b *testing.B) {
-					saved := active
-					active = kn
-					defer func() { active = saved }()
+					saved := im.active
+					im.active = kn
+					defer func() { im.active = saved }()
 					for i := 0; i < b.N; i++ {
-						Gemm(ta, tb, s.m, s.n, s.k, 1, a.d, a.ld, bm.d, bm.ld, 0, c, s.n)
+						im.gemm(ta, tb, s.m, s.n, s.k, 1, a.d, a.ld, bm.d, bm.ld, 0, c, s.n)
 					}
 					report(b)
 				})
 			}
-			b.Run(name+"/gonum", func(b *testing.B) {
-				impl := blas32.Implementation()
-				for i := 0; i < b.N; i++ {
-					impl.Sgemm(trans(ta), trans(tb), s.m, s.n, s.k, 1, a.d, a.ld, bm.d, bm.ld, 0, c, s.n)
+			for _, ref := range []string{"gonum", "vek"} {
+				if f := refs[ref]; f != nil {
+					run := f(ta, tb, s.m, s.n, s.k, a, bm, c)
+					b.Run(name+"/"+ref, func(b *testing.B) {
+						run(b)
+						report(b)
+					})
 				}
-				report(b)
-			})
-			b.Run(name+"/vek", func(b *testing.B) {
-				at := make([]float32, s.m*s.k)
-				bt := make([]float32, s.k*s.n)
-				for i := 0; i < b.N; i++ {
-					ad, bd := a.d, bm.d
-					if ta {
-						transpose(at, a.d, a.r, a.c)
-						ad = at
-					}
-					if tb {
-						transpose(bt, bm.d, bm.r, bm.c)
-						bd = bt
-					}
-					vek32.MatMul_Into(c, ad, bd, s.k)
-				}
-				report(b)
-			})
+			}
 		}
 	}
 }
@@ -98,17 +135,24 @@ func transpose(dst, src []float32, r, c int) {
 
 // BenchmarkMicro measures the microkernels alone on L1/L2-resident panels.
 func BenchmarkMicro(b *testing.B) {
-	for _, kn := range kernels {
-		for _, k := range []int{128, 256} {
-			ap := make([]float32, kn.mr*k)
-			bp := make([]float32, kn.nr*k)
-			c := make([]float32, kn.mr*kn.nr)
-			b.Run(fmt.Sprintf("%s/k=%d", kn.name, k), func(b *testing.B) {
-				for i := 0; i < b.N; i++ {
-					kn.micro(k, &ap[0], &bp[0], &c[0], kn.nr, 1, 1)
-				}
-				b.ReportMetric(2*float64(kn.mr*kn.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+	b.Run("float32", benchMicro(f32))
+	b.Run("float64", benchMicro(f64))
+}
+
+func benchMicro[T Float](im *impl[T]) func(b *testing.B) {
+	return func(b *testing.B) {
+		for _, kn := range im.kernels {
+			for _, k := range []int{128, 256} {
+				ap := make([]T, kn.mr*k)
+				bp := make([]T, kn.nr*k)
+				c := make([]T, kn.mr*kn.nr)
+				b.Run(fmt.Sprintf("%s/k=%d", kn.name, k), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						kn.micro(k, &ap[0], &bp[0], &c[0], kn.nr, 1, 1)
+					}
+					b.ReportMetric(2*float64(kn.mr*kn.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
 		}
 	}
 }

@@ -1,14 +1,15 @@
-package sgemm
+package gemm
 
 import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
 // kernel is a register-blocked microkernel with its cache blocking.
-type kernel struct {
+type kernel[T Float] struct {
 	name   string
 	mr, nr int // register tile of C
 	// mc×kc is the packed block of A (kept in L2); kc×nr the packed micro-panel
@@ -16,40 +17,40 @@ type kernel struct {
 	// block of B.
 	mc, kc, nc int
 	// micro computes the mr×nr tile c = alpha·Σ_p a[p]ᵀb[p] + beta·c from an A
-	// panel (mr floats per k-step) and a B panel (nr floats per k-step); c is
+	// panel (mr elements per k-step) and a B panel (nr elements per k-step); c is
 	// row-major with leading dimension ldc. beta == 0 must not read c.
-	micro microFunc
+	micro microFunc[T]
 	// edges (optional, by increasing rows < mr) are kernels for the last
 	// rows of an A block: a partial panel of mv rows is packed rows wide for
 	// the first edge kernel with rows ≥ mv (mr wide if none).
-	edges []edge
+	edges []edge[T]
 	// dot and axpy serve the matrix–vector cases (few columns or rows).
-	dot  func(x, y []float32) float32
-	axpy func(alpha float32, x, y []float32)
+	dot  func(x, y []T) T
+	axpy func(alpha T, x, y []T)
 	// dot4 (optional) computes four dot products with one vector:
 	// y[r] = Σ_{p<k} a[r*lda+p]·x[p] for r < 4, k a multiple of 8.
-	dot4 func(k int, a *float32, lda int, x *float32, y *float32)
+	dot4 func(k int, a *T, lda int, x *T, y *T)
 	// gemvT (optional) adds k axpys: y[j] += Σ_{p<k} x[p]·a[p*lda+j] for
 	// j < m, m a multiple of 8, k ≥ 1.
-	gemvT func(k, m int, x, a *float32, lda int, y *float32)
+	gemvT func(k, m int, x, a *T, lda int, y *T)
 	// tr8 and tr4 (optional) transpose 8 or 4 rows into a packed panel:
 	// dst[p*w+r] = src[r*ld+p] for p < np (a multiple of 8).
-	tr8, tr4 func(np int, src *float32, ld int, dst *float32, w int)
+	tr8, tr4 func(np int, src *T, ld int, dst *T, w int)
 	// copy (optional) copies w-float rows into a packed panel:
 	// dst[p*w : p*w+w] = src[p*ld : p*ld+w] for p < np.
-	copy func(np int, src *float32, ld int, dst *float32, w int)
+	copy func(np int, src *T, ld int, dst *T, w int)
 }
 
-type microFunc func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+type microFunc[T Float] func(k int, a, b, c *T, ldc int, alpha, beta T)
 
 // edge is a microkernel for a tile of fewer rows than mr.
-type edge struct {
+type edge[T Float] struct {
 	rows  int
-	micro microFunc
+	micro microFunc[T]
 }
 
 // edgeFor returns the kernel and panel width for a tile of mv ≤ mr rows.
-func (kn *kernel) edgeFor(mv int) (int, microFunc) {
+func (kn *kernel[T]) edgeFor(mv int) (int, microFunc[T]) {
 	if mv < kn.mr {
 		for _, e := range kn.edges {
 			if e.rows >= mv {
@@ -60,15 +61,50 @@ func (kn *kernel) edgeFor(mv int) (int, microFunc) {
 	return kn.mr, kn.micro
 }
 
-var (
+// Float is the element type of a product.
+type Float interface{ float32 | float64 }
+
+// impl is the state of the GEMM for one element type: its kernels, buffer
+// pools and worker goroutines.
+type impl[T Float] struct {
+	name string // prefix of panic messages
 	// kernels lists the kernels this CPU can run, portable first.
-	kernels = []*kernel{kernelGo}
+	kernels []*kernel[T]
 	// active is the kernel Gemm uses: the widest one available.
-	active = kernelGo
+	active *kernel[T]
+
+	wsPool      sync.Pool // *workspace[T]
+	scratchPool sync.Pool // *[]T
+	jobPool     sync.Pool // *job[T]
+	workersMu   sync.Mutex
+	workers     atomic.Pointer[[]*worker[T]]
+}
+
+func newImpl[T Float](name string, kn *kernel[T]) *impl[T] {
+	im := &impl[T]{name: name, kernels: []*kernel[T]{kn}, active: kn}
+	im.wsPool.New = func() any { return new(workspace[T]) }
+	im.scratchPool.New = func() any { return new([]T) }
+	im.jobPool.New = func() any { return &job[T]{im: im, done: make(chan struct{}, 1)} }
+	return im
+}
+
+// add makes kn available, and the active kernel.
+func (im *impl[T]) add(kn *kernel[T]) {
+	im.kernels = append(im.kernels, kn)
+	im.active = kn
+}
+
+var (
+	f32 = newImpl("sgemm", kernelGo32)
+	f64 = newImpl("dgemm", kernelGo64)
 )
 
-// Kernel names the microkernel selected for this CPU (e.g. "avx512-12x32").
-func Kernel() string { return active.name }
+// Kernel32 and Kernel64 name the microkernels selected for this CPU (e.g.
+// "avx512-12x32" and "avx512-12x16").
+func Kernel32() string { return f32.active.name }
+
+// Kernel64: see Kernel32.
+func Kernel64() string { return f64.active.name }
 
 // Products with m·n·k ≥ parallelFlops are split across goroutines (see
 // parallel.go).
@@ -78,7 +114,7 @@ var parallelFlops float64 = 1 << 17
 // matrix–vector products, which do not pad n (or m) to the register tile.
 var gemvMaxN, gemvMaxM = 7, 3
 
-// Gemm computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices
+// Gemm32 computes C = alpha·op(A)·op(B) + beta·C for row-major float32 matrices
 // with BLAS semantics: op(A) is m×k (A is stored m×k, or k×m when transA),
 // op(B) is k×n (B is stored k×n, or n×k when transB), C is m×n; element (i, j)
 // of a stored matrix X is x[i*ldx+j]. When beta == 0, C is only written, so NaN
@@ -86,9 +122,18 @@ var gemvMaxN, gemvMaxM = 7, 3
 //
 // Large products run on up to GOMAXPROCS goroutines; A, B and C must not be
 // modified concurrently. Steady-state calls do not allocate.
-func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	f32.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Gemm64 is Gemm32 for float64 matrices.
+func Gemm64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	f64.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func (im *impl[T]) gemm(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+		panic(fmt.Sprintf("%s: negative dimension m=%d n=%d k=%d", im.name, m, n, k))
 	}
 	ar, ac := m, k
 	if transA {
@@ -98,9 +143,9 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	if transB {
 		br, bc = n, k
 	}
-	checkMatrix("A", ar, ac, a, lda)
-	checkMatrix("B", br, bc, b, ldb)
-	checkMatrix("C", m, n, c, ldc)
+	im.checkMatrix("A", ar, ac, a, lda)
+	im.checkMatrix("B", br, bc, b, ldb)
+	im.checkMatrix("C", m, n, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -108,7 +153,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		scale(m, n, beta, c, ldc)
 		return
 	}
-	kn := active
+	kn := im.active
 	if n <= gemvMaxN {
 		// Few columns: one matrix–vector product per column of C.
 		for j := 0; j < n; j++ {
@@ -116,7 +161,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 			if transB {
 				bj = b[j*ldb:]
 			}
-			gemv(kn, transA, transB, m, k, alpha, a, lda, bj, ldb, beta, c[j:], ldc)
+			im.gemv(kn, transA, transB, m, k, alpha, a, lda, bj, ldb, beta, c[j:], ldc)
 		}
 		return
 	}
@@ -127,32 +172,32 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 			if transA {
 				ai = a[i:]
 			}
-			gemv(kn, !transB, !transA, n, k, alpha, b, ldb, ai, lda, beta, c[i*ldc:], 1)
+			im.gemv(kn, !transB, !transA, n, k, alpha, b, ldb, ai, lda, beta, c[i*ldc:], 1)
 		}
 		return
 	}
-	p := problem{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc}
+	p := problem[T]{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc}
 	size := float64(m) * float64(n) * float64(k)
 	if nw := min(runtime.GOMAXPROCS(0), maxProcs); nw > 1 && size >= parallelFlops {
-		parallel(kn, &p, nw)
+		im.parallel(kn, &p, nw)
 		return
 	}
-	ws := getWorkspace()
+	ws := im.getWorkspace()
 	p.run(kn, ws, nil, nil)
-	wsPool.Put(ws)
+	im.wsPool.Put(ws)
 }
 
-func checkMatrix(name string, r, c int, x []float32, ld int) {
+func (im *impl[T]) checkMatrix(name string, r, c int, x []T, ld int) {
 	if ld < max(1, c) {
-		panic(fmt.Sprintf("sgemm: ld%s = %d < max(1, %d)", name, ld, c))
+		panic(fmt.Sprintf("%s: ld%s = %d < max(1, %d)", im.name, name, ld, c))
 	}
 	if r > 0 && c > 0 && len(x) < (r-1)*ld+c {
-		panic(fmt.Sprintf("sgemm: %s has %d elements, want ≥ %d for %d×%d with ld %d", name, len(x), (r-1)*ld+c, r, c, ld))
+		panic(fmt.Sprintf("%s: %s has %d elements, want ≥ %d for %d×%d with ld %d", im.name, name, len(x), (r-1)*ld+c, r, c, ld))
 	}
 }
 
 // scale sets C = beta·C (C = 0 when beta == 0).
-func scale(m, n int, beta float32, c []float32, ldc int) {
+func scale[T Float](m, n int, beta T, c []T, ldc int) {
 	if beta == 1 {
 		return
 	}
@@ -170,17 +215,17 @@ func scale(m, n int, beta float32, c []float32, ldc int) {
 
 // gemv computes the m×1 product c = alpha·op(A)·op(B) + beta·c, where op(B)
 // is k×1 (b[p*ldb], or b[p] when transB) and c is strided by ldc.
-func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func (im *impl[T]) gemv(kn *kernel[T], transA, transB bool, m, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	// x = op(B)[:, 0].
-	var xp *[]float32
-	var x []float32
+	var xp *[]T
+	var x []T
 	switch {
 	case transB: // B is 1×k
 		x = b[:k]
 	case ldb == 1: // B is k×1, contiguous
 		x = b[:k]
 	default:
-		xp = getScratch(k)
+		xp = im.getScratch(k)
 		x = *xp
 		for p := range x {
 			x[p] = b[p*ldb]
@@ -191,7 +236,7 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 		// at a time where possible.
 		i := 0
 		if k8 := k &^ 7; kn.dot4 != nil && k8 > 0 && m >= 4 {
-			yp := getScratch(4) // not a local array: it would escape through kn.dot4
+			yp := im.getScratch(4) // not a local array: it would escape through kn.dot4
 			y := (*yp)[:4]
 			for ; i+4 <= m; i += 4 {
 				o := i * lda
@@ -209,7 +254,7 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 					c[(i+r)*ldc] = s
 				}
 			}
-			scratchPool.Put(yp)
+			im.scratchPool.Put(yp)
 		}
 		for ; i < m; i++ {
 			s := alpha * kn.dot(a[i*lda:i*lda+k], x)
@@ -220,10 +265,10 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 		}
 	} else {
 		// A is stored k×m: accumulate alpha·x[p]·A[p, :] into y.
-		var yp *[]float32
+		var yp *[]T
 		y := c[:m]
 		if ldc != 1 {
-			yp = getScratch(m)
+			yp = im.getScratch(m)
 			y = *yp
 			clear(y)
 		} else if beta != 1 {
@@ -233,12 +278,12 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 		if m8 := m &^ 7; kn.gemvT != nil && m8 > 0 {
 			xa := x
 			if alpha != 1 {
-				xs := getScratch(k)
+				xs := im.getScratch(k)
 				xa = *xs
 				for p, v := range x {
 					xa[p] = alpha * v
 				}
-				defer scratchPool.Put(xs)
+				defer im.scratchPool.Put(xs)
 			}
 			_ = a[(k-1)*lda+m-1]
 			kn.gemvT(k, m8, &xa[0], &a[0], lda, &y[0])
@@ -256,25 +301,25 @@ func gemv(kn *kernel, transA, transB bool, m, k int, alpha float32, a []float32,
 				}
 				c[i*ldc] = v
 			}
-			scratchPool.Put(yp)
+			im.scratchPool.Put(yp)
 		}
 	}
 	if xp != nil {
-		scratchPool.Put(xp)
+		im.scratchPool.Put(xp)
 	}
 }
 
 // problem is one (sub)product handed to a worker.
-type problem struct {
+type problem[T Float] struct {
 	transA, transB bool
 	m, n, k        int
-	alpha, beta    float32
-	a, b, c        []float32
+	alpha, beta    T
+	a, b, c        []T
 	lda, ldb, ldc  int
 }
 
 // rows returns the subproblem for rows [i0, i1) of C.
-func (p problem) rows(i0, i1 int) problem {
+func (p problem[T]) rows(i0, i1 int) problem[T] {
 	q := p
 	q.m = i1 - i0
 	if p.transA {
@@ -287,7 +332,7 @@ func (p problem) rows(i0, i1 int) problem {
 }
 
 // cols returns the subproblem for columns [j0, j1) of C.
-func (p problem) cols(j0, j1 int) problem {
+func (p problem[T]) cols(j0, j1 int) problem[T] {
 	q := p
 	q.n = j1 - j0
 	if p.transB {
@@ -299,36 +344,33 @@ func (p problem) cols(j0, j1 int) problem {
 	return q
 }
 
-var (
-	wsPool      = sync.Pool{New: func() any { return new(workspace) }}
-	scratchPool = sync.Pool{New: func() any { return new([]float32) }}
-)
+func (im *impl[T]) getWorkspace() *workspace[T] { return im.wsPool.Get().(*workspace[T]) }
 
-func getWorkspace() *workspace { return wsPool.Get().(*workspace) }
-
-func getScratch(n int) *[]float32 {
-	p := scratchPool.Get().(*[]float32)
+func (im *impl[T]) getScratch(n int) *[]T {
+	p := im.scratchPool.Get().(*[]T)
 	if cap(*p) < n {
-		*p = make([]float32, n)
+		*p = make([]T, n)
 	}
 	*p = (*p)[:n]
 	return p
 }
 
 // workspace holds the packing buffers of one goroutine.
-type workspace struct {
-	a, b, tile []float32
+type workspace[T Float] struct {
+	a, b, tile []T
 }
 
 // grow returns buf with length n, reallocated (64-byte aligned) if too short.
-func grow(buf []float32, n int) []float32 {
+func grow[T Float](buf []T, n int) []T {
 	if cap(buf) >= n {
 		return buf[:n]
 	}
-	s := make([]float32, n+16)
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	s := make([]T, n+64/size)
 	off := 0
 	if r := uintptr(unsafe.Pointer(&s[0])) & 63; r != 0 {
-		off = int(64-r) / 4
+		off = int(64-r) / size
 	}
 	return s[off : off+n : off+n]
 }
@@ -353,7 +395,7 @@ func blocks(n, size, unit int) int {
 //
 // sa (or sb), if not nil, holds all of op(A) (op(B)) already packed by
 // packShared, and the corresponding packing steps are skipped.
-func (p *problem) run(kn *kernel, ws *workspace, sa, sb []float32) {
+func (p *problem[T]) run(kn *kernel[T], ws *workspace[T], sa, sb []T) {
 	mr, nr := kn.mr, kn.nr
 	m, n, k := p.m, p.n, p.k
 	nc := blocks(n, kn.nc, nr)
@@ -401,7 +443,7 @@ func (p *problem) run(kn *kernel, ws *workspace, sa, sb []float32) {
 
 // packShared packs all of op(A) (if a) or op(B) into dst, in the layout run
 // expects of sa or sb: one panel per mr rows (nr columns) spanning all of k.
-func (p *problem) packShared(kn *kernel, dst []float32, a bool) []float32 {
+func (p *problem[T]) packShared(kn *kernel[T], dst []T, a bool) []T {
 	if a {
 		mr := kn.mr
 		wl, _ := kn.edgeFor(p.m - (p.m-1)/mr*mr)
@@ -426,13 +468,13 @@ func (p *problem) packShared(kn *kernel, dst []float32, a bool) []float32 {
 // macro runs the microkernel over the mb×kb block of op(A) at (ic, pc) and the
 // kb×nb block of op(B) at (pc, jc), both packed (in ws, or in sa and sb),
 // updating C[ic:ic+mb, jc:jc+nb].
-func (p *problem) macro(kn *kernel, ws *workspace, ic, jc, mb, nb, pc, kb int, beta float32, sa, sb []float32) {
+func (p *problem[T]) macro(kn *kernel[T], ws *workspace[T], ic, jc, mb, nb, pc, kb int, beta T, sa, sb []T) {
 	mr, nr, k := kn.mr, kn.nr, p.k
 	alpha, c, ldc := p.alpha, p.c, p.ldc
 	tile := ws.tile
 	for jr := 0; jr < nb; jr += nr {
 		nv := min(nr, nb-jr)
-		var bp *float32
+		var bp *T
 		if sb != nil {
 			bp = &sb[(jc+jr)*k+pc*nr]
 		} else {
@@ -441,7 +483,7 @@ func (p *problem) macro(kn *kernel, ws *workspace, ic, jc, mb, nb, pc, kb int, b
 		for ir := 0; ir < mb; ir += mr {
 			mv := min(mr, mb-ir)
 			rows, fn := kn.edgeFor(mv)
-			var ap *float32
+			var ap *T
 			if sa != nil {
 				ap = &sa[(ic+ir)*k+pc*rows]
 			} else {
@@ -479,7 +521,7 @@ func (p *problem) macro(kn *kernel, ws *workspace, ic, jc, mb, nb, pc, kb int, b
 // at src[p*ld+x] (contiguous along x) into panels of w = wFull values per p:
 // the panel at x offset q holds, for each p, X[x0+q : x0+q+w, p0+p]; the last
 // panel, if partial, is wLast wide and zero padded past xn.
-func packN(kn *kernel, dst, src []float32, ld, x0, xn, p0, pn, wFull, wLast int) {
+func packN[T Float](kn *kernel[T], dst, src []T, ld, x0, xn, p0, pn, wFull, wLast int) {
 	for q := 0; q < xn; q += wFull {
 		wv, w := wFull, wFull
 		if xn-q < wFull {
@@ -508,7 +550,7 @@ func packN(kn *kernel, dst, src []float32, ld, x0, xn, p0, pn, wFull, wLast int)
 
 // packT packs like packN for a matrix stored with X[x, p] at src[x*ld+p]
 // (contiguous along p), transposing on the fly.
-func packT(kn *kernel, dst, src []float32, ld, x0, xn, p0, pn, wFull, wLast int) {
+func packT[T Float](kn *kernel[T], dst, src []T, ld, x0, xn, p0, pn, wFull, wLast int) {
 	np := pn &^ 7 // columns the assembly transposes
 	if kn.tr8 == nil {
 		np = 0
@@ -560,7 +602,7 @@ func packT(kn *kernel, dst, src []float32, ld, x0, xn, p0, pn, wFull, wLast int)
 }
 
 // packRows does dst[p*w+r] = src[r*ld+p] for r < rows and p in [p0, p1).
-func packRows(dst, src []float32, ld, rows, p0, p1, w int) {
+func packRows[T Float](dst, src []T, ld, rows, p0, p1, w int) {
 	for r := 0; r < rows; r++ {
 		for p := p0; p < p1; p++ {
 			dst[p*w+r] = src[r*ld+p]

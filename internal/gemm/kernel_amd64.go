@@ -1,12 +1,14 @@
 //go:build amd64 && !purego
 
-package sgemm
+package gemm
 
 import "golang.org/x/sys/cpu"
 
 //go:generate go run gen_micro.go
 
-// Assembly helpers (level1_amd64.s); the microkernels are in micro_amd64.s.
+// float32 assembly helpers (level1_amd64.s); the microkernels are in
+// micro32_amd64.s and micro64_amd64.s (generated). float64 packing and
+// matrix–vector products use the portable Go helpers.
 
 //go:noescape
 func transpose8(np int, src *float32, ld int, dst *float32, w int)
@@ -46,36 +48,54 @@ func axpyAsm(alpha float32, x, y []float32) {
 }
 
 var (
-	// kernelAVX2 is the 6×16 AVX2/FMA kernel: 12 YMM accumulators; per
+	// kernelAVX2x32 is the 6×16 AVX2/FMA kernel: 12 YMM accumulators; per
 	// k-step two 8-float loads of B, six broadcasts of A, twelve FMAs.
-	kernelAVX2 = &kernel{
+	kernelAVX2x32 = &kernel[float32]{
 		name: "avx2-6x16", mr: 6, nr: 16,
 		mc: 144, kc: 256, nc: 4080,
-		micro: kernAVX2x6,
-		edges: []edge{{2, kernAVX2x2}, {4, kernAVX2x4}},
+		micro: kern32AVX2x6,
+		edges: []edge[float32]{{2, kern32AVX2x2}, {4, kern32AVX2x4}},
 		dot:   dotAsm, dot4: dot4AVX2, axpy: axpyAsm, gemvT: gemvTAVX2,
 		tr8: transpose8, tr4: transpose4, copy: copyPanel,
 	}
-	// kernelAVX512 is the 12×32 AVX-512 kernel: 24 ZMM accumulators; per
+	// kernelAVX512x32 is the 12×32 AVX-512 kernel: 24 ZMM accumulators; per
 	// k-step two 16-float loads of B, twelve broadcasts of A, 24 FMAs.
-	kernelAVX512 = &kernel{
+	kernelAVX512x32 = &kernel[float32]{
 		name: "avx512-12x32", mr: 12, nr: 32,
 		mc: 144, kc: 256, nc: 4096,
-		micro: kernAVX512x12,
-		edges: []edge{{4, kernAVX512x4}, {8, kernAVX512x8}},
+		micro: kern32AVX512x12,
+		edges: []edge[float32]{{4, kern32AVX512x4}, {8, kern32AVX512x8}},
 		dot:   dotAsm, dot4: dot4AVX2, axpy: axpyAsm, gemvT: gemvTAVX2,
 		tr8: transpose8, tr4: transpose4, copy: copyPanel,
+	}
+	// kernelAVX2x64 is the 6×8 AVX2/FMA kernel: 12 YMM accumulators; per
+	// k-step two 4-double loads of B, six broadcasts of A, twelve FMAs.
+	kernelAVX2x64 = &kernel[float64]{
+		name: "avx2-6x8", mr: 6, nr: 8,
+		mc: 144, kc: 128, nc: 4080,
+		micro: kern64AVX2x6,
+		edges: []edge[float64]{{2, kern64AVX2x2}, {4, kern64AVX2x4}},
+		dot:   dotGo[float64], axpy: axpyGo[float64],
+	}
+	// kernelAVX512x64 is the 12×16 AVX-512 kernel: 24 ZMM accumulators; per
+	// k-step two 8-double loads of B, twelve broadcasts of A, 24 FMAs.
+	kernelAVX512x64 = &kernel[float64]{
+		name: "avx512-12x16", mr: 12, nr: 16,
+		mc: 144, kc: 128, nc: 4096,
+		micro: kern64AVX512x12,
+		edges: []edge[float64]{{4, kern64AVX512x4}, {8, kern64AVX512x8}},
+		dot:   dotGo[float64], axpy: axpyGo[float64],
 	}
 )
 
 func init() {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
-		return // kernelGo
+		return // kernelGo32, kernelGo64
 	}
-	kernels = append(kernels, kernelAVX2)
-	active = kernelAVX2
+	f32.add(kernelAVX2x32)
+	f64.add(kernelAVX2x64)
 	if cpu.X86.HasAVX512F {
-		kernels = append(kernels, kernelAVX512)
-		active = kernelAVX512
+		f32.add(kernelAVX512x32)
+		f64.add(kernelAVX512x64)
 	}
 }

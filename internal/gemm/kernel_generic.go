@@ -1,24 +1,32 @@
-package sgemm
+package gemm
 
 import "unsafe"
 
-// kernelGo is the portable 4×4 kernel, used on other architectures, on x86
-// CPUs without AVX2/FMA, and with the purego build tag.
-var kernelGo = &kernel{
-	name: "go-4x4", mr: 4, nr: 4,
-	mc: 128, kc: 256, nc: 2048,
-	micro: kernGo, dot: dotGo, axpy: axpyGo,
-}
+// kernelGo32 and kernelGo64 are the portable 4×4 kernels, used on other
+// architectures, on x86 CPUs without AVX2/FMA, and with the purego build tag.
+// kc is halved for float64, so that the packed blocks take the same bytes.
+var (
+	kernelGo32 = &kernel[float32]{
+		name: "go-4x4", mr: 4, nr: 4,
+		mc: 128, kc: 256, nc: 2048,
+		micro: kernGo[float32], dot: dotGo[float32], axpy: axpyGo[float32],
+	}
+	kernelGo64 = &kernel[float64]{
+		name: "go-4x4", mr: 4, nr: 4,
+		mc: 128, kc: 128, nc: 2048,
+		micro: kernGo[float64], dot: dotGo[float64], axpy: axpyGo[float64],
+	}
+)
 
 // kernGo computes the 4×4 tile C = alpha·Σ_p a[p]ᵀb[p] + beta·C with sixteen
 // scalar accumulators.
-func kernGo(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+func kernGo[T Float](k int, a, b, c *T, ldc int, alpha, beta T) {
 	as := unsafe.Slice(a, 4*k)
 	bs := unsafe.Slice(b, 4*k)
-	var c00, c01, c02, c03 float32
-	var c10, c11, c12, c13 float32
-	var c20, c21, c22, c23 float32
-	var c30, c31, c32, c33 float32
+	var c00, c01, c02, c03 T
+	var c10, c11, c12, c13 T
+	var c20, c21, c22, c23 T
+	var c30, c31, c32, c33 T
 	for len(as) >= 4 && len(bs) >= 4 {
 		a0, a1, a2, a3 := as[0], as[1], as[2], as[3]
 		b0, b1, b2, b3 := bs[0], bs[1], bs[2], bs[3]
@@ -47,7 +55,7 @@ func kernGo(k int, a, b, c *float32, ldc int, alpha, beta float32) {
 	store4(cs[3*ldc:3*ldc+4:3*ldc+4], c30, c31, c32, c33, alpha, beta)
 }
 
-func store4(c []float32, v0, v1, v2, v3, alpha, beta float32) {
+func store4[T Float](c []T, v0, v1, v2, v3, alpha, beta T) {
 	c = c[:4]
 	if beta == 0 {
 		c[0], c[1], c[2], c[3] = alpha*v0, alpha*v1, alpha*v2, alpha*v3
@@ -59,9 +67,9 @@ func store4(c []float32, v0, v1, v2, v3, alpha, beta float32) {
 	c[3] = alpha*v3 + beta*c[3]
 }
 
-func dotGo(x, y []float32) float32 {
+func dotGo[T Float](x, y []T) T {
 	y = y[:len(x)]
-	var s0, s1, s2, s3 float32
+	var s0, s1, s2, s3 T
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		s0 += x[i] * y[i]
@@ -75,7 +83,7 @@ func dotGo(x, y []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-func axpyGo(alpha float32, x, y []float32) {
+func axpyGo[T Float](alpha T, x, y []T) {
 	y = y[:len(x)]
 	i := 0
 	for ; i+4 <= len(x); i += 4 {

@@ -1,8 +1,7 @@
-package sgemm
+package gemm
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -37,7 +36,7 @@ const (
 // maxProcs caps the number of goroutines of one product.
 const maxProcs = 32
 
-// maxShared caps the size (floats) of the packed shared operand; beyond it,
+// maxShared caps the size (elements) of the packed shared operand; beyond it,
 // each chunk packs its own copy.
 var maxShared = 1 << 23
 
@@ -48,20 +47,21 @@ const (
 	wBusy               // claimed by a caller
 )
 
-type worker struct {
+type worker[T Float] struct {
 	state atomic.Int32
-	job   atomic.Pointer[job] // set by the caller that claimed the worker
+	job   atomic.Pointer[job[T]] // set by the caller that claimed the worker
 	wake  chan struct{}
 }
 
 // job is one parallel product.
-type job struct {
-	p       problem
-	kn      *kernel
-	byRows  bool      // chunks are rows of C (else columns)
-	shared  []float32 // packed op(B) (byRows) or op(A), or nil
-	unit    int       // mr or nr
-	tiles   int       // tiles of the split dimension
+type job[T Float] struct {
+	im      *impl[T]
+	p       problem[T]
+	kn      *kernel[T]
+	byRows  bool // chunks are rows of C (else columns)
+	shared  []T  // packed op(B) (byRows) or op(A), or nil
+	unit    int  // mr or nr
+	tiles   int  // tiles of the split dimension
 	nchunks int
 	next    atomic.Int32  // next chunk to take
 	left    atomic.Int32  // chunks not finished
@@ -69,14 +69,8 @@ type job struct {
 	done    chan struct{} // receives one token when left drops to 0
 }
 
-var (
-	workersMu sync.Mutex
-	workers   atomic.Pointer[[]*worker]
-	jobPool   = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
-)
-
-func allWorkers() []*worker {
-	if p := workers.Load(); p != nil {
+func (im *impl[T]) allWorkers() []*worker[T] {
+	if p := im.workers.Load(); p != nil {
 		return *p
 	}
 	return nil
@@ -85,9 +79,9 @@ func allWorkers() []*worker {
 // claim returns an idle worker — spinning if possible, else napping, else
 // parked (then woken) — or starts one if fewer than max exist. It returns nil
 // if all are busy (with concurrent callers).
-func claim(max int) *worker {
+func (im *impl[T]) claim(max int) *worker[T] {
 	for _, from := range [...]int32{wIdle, wNap, wSleep} {
-		for _, w := range allWorkers() {
+		for _, w := range im.allWorkers() {
 			if w.state.CompareAndSwap(from, wBusy) {
 				if from == wSleep {
 					w.wake <- struct{}{}
@@ -96,27 +90,27 @@ func claim(max int) *worker {
 			}
 		}
 	}
-	return spawn(max)
+	return im.spawn(max)
 }
 
 // spawn starts a (claimed) worker if fewer than max exist.
-func spawn(max int) *worker {
-	workersMu.Lock()
-	defer workersMu.Unlock()
-	ws := allWorkers()
+func (im *impl[T]) spawn(max int) *worker[T] {
+	im.workersMu.Lock()
+	defer im.workersMu.Unlock()
+	ws := im.allWorkers()
 	if len(ws) >= max {
 		return nil
 	}
-	w := &worker{wake: make(chan struct{}, 1)}
+	w := &worker[T]{wake: make(chan struct{}, 1)}
 	w.state.Store(wBusy)
 	ws = append(ws[:len(ws):len(ws)], w)
-	workers.Store(&ws)
+	im.workers.Store(&ws)
 	go w.loop()
 	return w
 }
 
-func (w *worker) loop() {
-	ws := new(workspace)
+func (w *worker[T]) loop() {
+	ws := new(workspace[T])
 	for {
 		j := w.poll()
 		w.job.Store(nil)
@@ -127,7 +121,7 @@ func (w *worker) loop() {
 }
 
 // poll waits for a job: it spins, naps, and parks.
-func (w *worker) poll() *job {
+func (w *worker[T]) poll() *job[T] {
 	start := time.Now()
 	for i := 1; ; i++ {
 		if j := w.job.Load(); j != nil {
@@ -157,7 +151,7 @@ func (w *worker) poll() *job {
 }
 
 // work computes chunks until there are none left.
-func (j *job) work(ws *workspace) {
+func (j *job[T]) work(ws *workspace[T]) {
 	dim := j.p.n
 	if j.byRows {
 		dim = j.p.m
@@ -182,15 +176,15 @@ func (j *job) work(ws *workspace) {
 	}
 }
 
-func (j *job) release() {
+func (j *job[T]) release() {
 	if j.refs.Add(-1) == 0 {
-		j.p = problem{}
-		jobPool.Put(j)
+		j.p = problem[T]{}
+		j.im.jobPool.Put(j)
 	}
 }
 
 // wait returns when all chunks are done, spinning for up to spinFor first.
-func (j *job) wait() {
+func (j *job[T]) wait() {
 	start := time.Now()
 	for i := 1; j.left.Load() != 0; i++ {
 		if i%64 == 0 && time.Since(start) > spinFor {
@@ -202,11 +196,11 @@ func (j *job) wait() {
 
 // parallel computes p with the caller and up to nw-1 workers. C is split
 // along its longer side, so that the shared operand is the smaller one.
-func parallel(kn *kernel, p *problem, nw int) {
-	var claimed [maxProcs - 1]*worker
+func (im *impl[T]) parallel(kn *kernel[T], p *problem[T], nw int) {
+	var claimed [maxProcs - 1]*worker[T]
 	nc := 0
 	for nc < nw-1 {
-		w := claim(nw - 1)
+		w := im.claim(nw - 1)
 		if w == nil {
 			break
 		}
@@ -214,12 +208,12 @@ func parallel(kn *kernel, p *problem, nw int) {
 		nc++
 	}
 	if nc == 0 {
-		ws := getWorkspace()
+		ws := im.getWorkspace()
 		p.run(kn, ws, nil, nil)
-		wsPool.Put(ws)
+		im.wsPool.Put(ws)
 		return
 	}
-	j := jobPool.Get().(*job)
+	j := im.jobPool.Get().(*job[T])
 	j.p, j.kn = *p, kn
 	j.byRows = p.m >= p.n
 	dim := p.n
@@ -247,9 +241,9 @@ func parallel(kn *kernel, p *problem, nw int) {
 	for _, w := range claimed[:nc] {
 		w.job.Store(j)
 	}
-	ws := getWorkspace()
+	ws := im.getWorkspace()
 	j.work(ws)
-	wsPool.Put(ws)
+	im.wsPool.Put(ws)
 	j.wait()
 	j.release()
 }

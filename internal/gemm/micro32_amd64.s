@@ -12,10 +12,10 @@
 // floats per k-step: 16 for AVX2, 32 for AVX-512). C is row-major with
 // leading dimension ldc (elements). When beta == 0, C is not read.
 
-// func kernAVX2x6(k int, a, b, c *float32, ldc int, alpha, beta float32)
+// func kern32AVX2x6(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 // 6×16 tile.
-TEXT ·kernAVX2x6(SB), NOSPLIT, $0-48
+TEXT ·kern32AVX2x6(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -58,9 +58,9 @@ TEXT ·kernAVX2x6(SB), NOSPLIT, $0-48
 
 	MOVQ CX, BX
 	SHRQ $2, BX
-	JZ kernAVX2x6_tail
+	JZ kern32AVX2x6_tail
 
-kernAVX2x6_loop4:
+kern32AVX2x6_loop4:
 	VMOVUPS 0(DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS 0(SI), Y2
@@ -144,13 +144,13 @@ kernAVX2x6_loop4:
 	ADDQ $96, SI
 	ADDQ $256, DI
 	DECQ BX
-	JNZ kernAVX2x6_loop4
+	JNZ kern32AVX2x6_loop4
 
-kernAVX2x6_tail:
+kern32AVX2x6_tail:
 	ANDQ $3, CX
-	JZ kernAVX2x6_store
+	JZ kern32AVX2x6_store
 
-kernAVX2x6_loop1:
+kern32AVX2x6_loop1:
 	VMOVUPS 0(DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS 0(SI), Y2
@@ -174,15 +174,15 @@ kernAVX2x6_loop1:
 	ADDQ $24, SI
 	ADDQ $64, DI
 	DECQ CX
-	JNZ kernAVX2x6_loop1
+	JNZ kern32AVX2x6_loop1
 
-kernAVX2x6_store:
+kern32AVX2x6_store:
 	VBROADCASTSS alpha+40(FP), Y0
 	VBROADCASTSS beta+44(FP), Y1
 	VXORPS X2, X2, X2
 	VUCOMISS beta+44(FP), X2
-	JNE kernAVX2x6_beta
-	JPS kernAVX2x6_beta
+	JNE kern32AVX2x6_beta
+	JPS kern32AVX2x6_beta
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VMOVUPS Y4, (DX)
@@ -215,7 +215,7 @@ kernAVX2x6_store:
 	VZEROUPPER
 	RET
 
-kernAVX2x6_beta:
+kern32AVX2x6_beta:
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VFMADD231PS (DX), Y1, Y4
@@ -260,10 +260,10 @@ kernAVX2x6_beta:
 	VZEROUPPER
 	RET
 
-// func kernAVX2x4(k int, a, b, c *float32, ldc int, alpha, beta float32)
+// func kern32AVX2x4(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 // 4×16 tile.
-TEXT ·kernAVX2x4(SB), NOSPLIT, $0-48
+TEXT ·kern32AVX2x4(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -296,9 +296,9 @@ TEXT ·kernAVX2x4(SB), NOSPLIT, $0-48
 
 	MOVQ CX, BX
 	SHRQ $2, BX
-	JZ kernAVX2x4_tail
+	JZ kern32AVX2x4_tail
 
-kernAVX2x4_loop4:
+kern32AVX2x4_loop4:
 	VMOVUPS 0(DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS 0(SI), Y2
@@ -358,13 +358,13 @@ kernAVX2x4_loop4:
 	ADDQ $64, SI
 	ADDQ $256, DI
 	DECQ BX
-	JNZ kernAVX2x4_loop4
+	JNZ kern32AVX2x4_loop4
 
-kernAVX2x4_tail:
+kern32AVX2x4_tail:
 	ANDQ $3, CX
-	JZ kernAVX2x4_store
+	JZ kern32AVX2x4_store
 
-kernAVX2x4_loop1:
+kern32AVX2x4_loop1:
 	VMOVUPS 0(DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS 0(SI), Y2
@@ -382,15 +382,15 @@ kernAVX2x4_loop1:
 	ADDQ $16, SI
 	ADDQ $64, DI
 	DECQ CX
-	JNZ kernAVX2x4_loop1
+	JNZ kern32AVX2x4_loop1
 
-kernAVX2x4_store:
+kern32AVX2x4_store:
 	VBROADCASTSS alpha+40(FP), Y0
 	VBROADCASTSS beta+44(FP), Y1
 	VXORPS X2, X2, X2
 	VUCOMISS beta+44(FP), X2
-	JNE kernAVX2x4_beta
-	JPS kernAVX2x4_beta
+	JNE kern32AVX2x4_beta
+	JPS kern32AVX2x4_beta
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VMOVUPS Y4, (DX)
@@ -413,7 +413,7 @@ kernAVX2x4_store:
 	VZEROUPPER
 	RET
 
-kernAVX2x4_beta:
+kern32AVX2x4_beta:
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VFMADD231PS (DX), Y1, Y4
@@ -444,10 +444,10 @@ kernAVX2x4_beta:
 	VZEROUPPER
 	RET
 
-// func kernAVX2x2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+// func kern32AVX2x2(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 // 2×16 tile.
-TEXT ·kernAVX2x2(SB), NOSPLIT, $0-48
+TEXT ·kern32AVX2x2(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -470,9 +470,9 @@ TEXT ·kernAVX2x2(SB), NOSPLIT, $0-48
 
 	MOVQ CX, BX
 	SHRQ $2, BX
-	JZ kernAVX2x2_tail
+	JZ kern32AVX2x2_tail
 
-kernAVX2x2_loop4:
+kern32AVX2x2_loop4:
 	VMOVUPS 0(DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS 0(SI), Y2
@@ -508,13 +508,13 @@ kernAVX2x2_loop4:
 	ADDQ $32, SI
 	ADDQ $256, DI
 	DECQ BX
-	JNZ kernAVX2x2_loop4
+	JNZ kern32AVX2x2_loop4
 
-kernAVX2x2_tail:
+kern32AVX2x2_tail:
 	ANDQ $3, CX
-	JZ kernAVX2x2_store
+	JZ kern32AVX2x2_store
 
-kernAVX2x2_loop1:
+kern32AVX2x2_loop1:
 	VMOVUPS 0(DI), Y0
 	VMOVUPS 32(DI), Y1
 	VBROADCASTSS 0(SI), Y2
@@ -526,15 +526,15 @@ kernAVX2x2_loop1:
 	ADDQ $8, SI
 	ADDQ $64, DI
 	DECQ CX
-	JNZ kernAVX2x2_loop1
+	JNZ kern32AVX2x2_loop1
 
-kernAVX2x2_store:
+kern32AVX2x2_store:
 	VBROADCASTSS alpha+40(FP), Y0
 	VBROADCASTSS beta+44(FP), Y1
 	VXORPS X2, X2, X2
 	VUCOMISS beta+44(FP), X2
-	JNE kernAVX2x2_beta
-	JPS kernAVX2x2_beta
+	JNE kern32AVX2x2_beta
+	JPS kern32AVX2x2_beta
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VMOVUPS Y4, (DX)
@@ -547,7 +547,7 @@ kernAVX2x2_store:
 	VZEROUPPER
 	RET
 
-kernAVX2x2_beta:
+kern32AVX2x2_beta:
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VFMADD231PS (DX), Y1, Y4
@@ -564,10 +564,10 @@ kernAVX2x2_beta:
 	VZEROUPPER
 	RET
 
-// func kernAVX512x12(k int, a, b, c *float32, ldc int, alpha, beta float32)
+// func kern32AVX512x12(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 // 12×32 tile.
-TEXT ·kernAVX512x12(SB), NOSPLIT, $0-48
+TEXT ·kern32AVX512x12(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -640,9 +640,9 @@ TEXT ·kernAVX512x12(SB), NOSPLIT, $0-48
 
 	MOVQ CX, BX
 	SHRQ $2, BX
-	JZ kernAVX512x12_tail
+	JZ kern32AVX512x12_tail
 
-kernAVX512x12_loop4:
+kern32AVX512x12_loop4:
 	VMOVUPS 0(DI), Z0
 	VMOVUPS 64(DI), Z1
 	VBROADCASTSS 0(SI), Z2
@@ -798,13 +798,13 @@ kernAVX512x12_loop4:
 	ADDQ $192, SI
 	ADDQ $512, DI
 	DECQ BX
-	JNZ kernAVX512x12_loop4
+	JNZ kern32AVX512x12_loop4
 
-kernAVX512x12_tail:
+kern32AVX512x12_tail:
 	ANDQ $3, CX
-	JZ kernAVX512x12_store
+	JZ kern32AVX512x12_store
 
-kernAVX512x12_loop1:
+kern32AVX512x12_loop1:
 	VMOVUPS 0(DI), Z0
 	VMOVUPS 64(DI), Z1
 	VBROADCASTSS 0(SI), Z2
@@ -846,15 +846,15 @@ kernAVX512x12_loop1:
 	ADDQ $48, SI
 	ADDQ $128, DI
 	DECQ CX
-	JNZ kernAVX512x12_loop1
+	JNZ kern32AVX512x12_loop1
 
-kernAVX512x12_store:
+kern32AVX512x12_store:
 	VBROADCASTSS alpha+40(FP), Z0
 	VBROADCASTSS beta+44(FP), Z1
 	VXORPS X2, X2, X2
 	VUCOMISS beta+44(FP), X2
-	JNE kernAVX512x12_beta
-	JPS kernAVX512x12_beta
+	JNE kern32AVX512x12_beta
+	JPS kern32AVX512x12_beta
 	VMULPS Z0, Z8, Z8
 	VMULPS Z0, Z9, Z9
 	VMOVUPS Z8, (DX)
@@ -917,7 +917,7 @@ kernAVX512x12_store:
 	VZEROUPPER
 	RET
 
-kernAVX512x12_beta:
+kern32AVX512x12_beta:
 	VMULPS Z0, Z8, Z8
 	VMULPS Z0, Z9, Z9
 	VFMADD231PS (DX), Z1, Z8
@@ -1004,10 +1004,10 @@ kernAVX512x12_beta:
 	VZEROUPPER
 	RET
 
-// func kernAVX512x8(k int, a, b, c *float32, ldc int, alpha, beta float32)
+// func kern32AVX512x8(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 // 8×32 tile.
-TEXT ·kernAVX512x8(SB), NOSPLIT, $0-48
+TEXT ·kern32AVX512x8(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -1060,9 +1060,9 @@ TEXT ·kernAVX512x8(SB), NOSPLIT, $0-48
 
 	MOVQ CX, BX
 	SHRQ $2, BX
-	JZ kernAVX512x8_tail
+	JZ kern32AVX512x8_tail
 
-kernAVX512x8_loop4:
+kern32AVX512x8_loop4:
 	VMOVUPS 0(DI), Z0
 	VMOVUPS 64(DI), Z1
 	VBROADCASTSS 0(SI), Z2
@@ -1170,13 +1170,13 @@ kernAVX512x8_loop4:
 	ADDQ $128, SI
 	ADDQ $512, DI
 	DECQ BX
-	JNZ kernAVX512x8_loop4
+	JNZ kern32AVX512x8_loop4
 
-kernAVX512x8_tail:
+kern32AVX512x8_tail:
 	ANDQ $3, CX
-	JZ kernAVX512x8_store
+	JZ kern32AVX512x8_store
 
-kernAVX512x8_loop1:
+kern32AVX512x8_loop1:
 	VMOVUPS 0(DI), Z0
 	VMOVUPS 64(DI), Z1
 	VBROADCASTSS 0(SI), Z2
@@ -1206,15 +1206,15 @@ kernAVX512x8_loop1:
 	ADDQ $32, SI
 	ADDQ $128, DI
 	DECQ CX
-	JNZ kernAVX512x8_loop1
+	JNZ kern32AVX512x8_loop1
 
-kernAVX512x8_store:
+kern32AVX512x8_store:
 	VBROADCASTSS alpha+40(FP), Z0
 	VBROADCASTSS beta+44(FP), Z1
 	VXORPS X2, X2, X2
 	VUCOMISS beta+44(FP), X2
-	JNE kernAVX512x8_beta
-	JPS kernAVX512x8_beta
+	JNE kern32AVX512x8_beta
+	JPS kern32AVX512x8_beta
 	VMULPS Z0, Z8, Z8
 	VMULPS Z0, Z9, Z9
 	VMOVUPS Z8, (DX)
@@ -1257,7 +1257,7 @@ kernAVX512x8_store:
 	VZEROUPPER
 	RET
 
-kernAVX512x8_beta:
+kern32AVX512x8_beta:
 	VMULPS Z0, Z8, Z8
 	VMULPS Z0, Z9, Z9
 	VFMADD231PS (DX), Z1, Z8
@@ -1316,10 +1316,10 @@ kernAVX512x8_beta:
 	VZEROUPPER
 	RET
 
-// func kernAVX512x4(k int, a, b, c *float32, ldc int, alpha, beta float32)
+// func kern32AVX512x4(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //
 // 4×32 tile.
-TEXT ·kernAVX512x4(SB), NOSPLIT, $0-48
+TEXT ·kern32AVX512x4(SB), NOSPLIT, $0-48
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -1352,9 +1352,9 @@ TEXT ·kernAVX512x4(SB), NOSPLIT, $0-48
 
 	MOVQ CX, BX
 	SHRQ $2, BX
-	JZ kernAVX512x4_tail
+	JZ kern32AVX512x4_tail
 
-kernAVX512x4_loop4:
+kern32AVX512x4_loop4:
 	VMOVUPS 0(DI), Z0
 	VMOVUPS 64(DI), Z1
 	VBROADCASTSS 0(SI), Z2
@@ -1414,13 +1414,13 @@ kernAVX512x4_loop4:
 	ADDQ $64, SI
 	ADDQ $512, DI
 	DECQ BX
-	JNZ kernAVX512x4_loop4
+	JNZ kern32AVX512x4_loop4
 
-kernAVX512x4_tail:
+kern32AVX512x4_tail:
 	ANDQ $3, CX
-	JZ kernAVX512x4_store
+	JZ kern32AVX512x4_store
 
-kernAVX512x4_loop1:
+kern32AVX512x4_loop1:
 	VMOVUPS 0(DI), Z0
 	VMOVUPS 64(DI), Z1
 	VBROADCASTSS 0(SI), Z2
@@ -1438,15 +1438,15 @@ kernAVX512x4_loop1:
 	ADDQ $16, SI
 	ADDQ $128, DI
 	DECQ CX
-	JNZ kernAVX512x4_loop1
+	JNZ kern32AVX512x4_loop1
 
-kernAVX512x4_store:
+kern32AVX512x4_store:
 	VBROADCASTSS alpha+40(FP), Z0
 	VBROADCASTSS beta+44(FP), Z1
 	VXORPS X2, X2, X2
 	VUCOMISS beta+44(FP), X2
-	JNE kernAVX512x4_beta
-	JPS kernAVX512x4_beta
+	JNE kern32AVX512x4_beta
+	JPS kern32AVX512x4_beta
 	VMULPS Z0, Z8, Z8
 	VMULPS Z0, Z9, Z9
 	VMOVUPS Z8, (DX)
@@ -1469,7 +1469,7 @@ kernAVX512x4_store:
 	VZEROUPPER
 	RET
 
-kernAVX512x4_beta:
+kern32AVX512x4_beta:
 	VMULPS Z0, Z8, Z8
 	VMULPS Z0, Z9, Z9
 	VFMADD231PS (DX), Z1, Z8
