@@ -41,7 +41,7 @@ func newDemoCmd() *cobra.Command {
 2-128-128-1 (SiLU) on FFJORD's 8gaussians by sliced score matching, draw samples
 from it with MALA, evaluate the grid NLL of held-out data and the MMD of the
 samples, and write pictures and a short report into --out (default ./ebm-demo).
-About a minute on two cores.`,
+Well under a minute on two cores.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if iters < 1 {
