@@ -445,29 +445,10 @@ func (m *Ising) SWSweep() {
 		if mark[start] == gen {
 			continue
 		}
-		mark[start] = gen
-		c := append(m.cluster[:0], int32(start))
+		c := growCluster(m.cluster, start, nbr, bondR, bondD, mark, gen)
 		sum := 0
-		for k := 0; k < len(c); k++ {
-			i := int(c[k])
+		for _, i := range c {
 			sum += int(s[i])
-			r, d, l, u := nbr[4*i], nbr[4*i+1], nbr[4*i+2], nbr[4*i+3]
-			if bondR[i] && mark[r] != gen {
-				mark[r] = gen
-				c = append(c, r)
-			}
-			if bondD[i] && mark[d] != gen {
-				mark[d] = gen
-				c = append(c, d)
-			}
-			if bondR[l] && mark[l] != gen {
-				mark[l] = gen
-				c = append(c, l)
-			}
-			if bondD[u] && mark[u] != gen {
-				mark[u] = gen
-				c = append(c, u)
-			}
 		}
 		m.cluster = c
 		var flip bool
@@ -520,4 +501,34 @@ func (m *Ising) wolffBurnSweep() {
 	for sites := 0; sites < m.N; {
 		sites += m.WolffCluster()
 	}
+}
+
+// growCluster returns the Swendsen–Wang cluster of site start (appended to
+// c[:0]): the sites reached through active bonds, bondR[i] to the right
+// neighbour and bondD[i] to the one below (nbr as built by neighbours). Every
+// site added is marked with gen.
+func growCluster(c []int32, start int, nbr []int32, bondR, bondD []bool, mark []uint32, gen uint32) []int32 {
+	mark[start] = gen
+	c = append(c[:0], int32(start))
+	for k := 0; k < len(c); k++ {
+		i := int(c[k])
+		r, d, l, u := nbr[4*i], nbr[4*i+1], nbr[4*i+2], nbr[4*i+3]
+		if bondR[i] && mark[r] != gen {
+			mark[r] = gen
+			c = append(c, r)
+		}
+		if bondD[i] && mark[d] != gen {
+			mark[d] = gen
+			c = append(c, d)
+		}
+		if bondR[l] && mark[l] != gen {
+			mark[l] = gen
+			c = append(c, l)
+		}
+		if bondD[u] && mark[u] != gen {
+			mark[u] = gen
+			c = append(c, u)
+		}
+	}
+	return c
 }

@@ -201,28 +201,7 @@ func (p *Potts) SWSweep() error {
 		if mark[start] == gen {
 			continue
 		}
-		mark[start] = gen
-		c := append(p.clu[:0], int32(start))
-		for k := 0; k < len(c); k++ {
-			i := int(c[k])
-			r, d, l, u := nbr[4*i], nbr[4*i+1], nbr[4*i+2], nbr[4*i+3]
-			if bR[i] && mark[r] != gen {
-				mark[r] = gen
-				c = append(c, r)
-			}
-			if bD[i] && mark[d] != gen {
-				mark[d] = gen
-				c = append(c, d)
-			}
-			if bR[l] && mark[l] != gen {
-				mark[l] = gen
-				c = append(c, l)
-			}
-			if bD[u] && mark[u] != gen {
-				mark[u] = gen
-				c = append(c, u)
-			}
-		}
+		c := growCluster(p.clu, start, nbr, bR, bD, mark, gen)
 		p.clu = c
 		var v uint8
 		if p.H == 0 {
