@@ -1,7 +1,6 @@
 package sample
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -64,11 +63,8 @@ func DefaultHMCOptions() HMCOptions {
 
 // NewHMC returns an HMC kernel for e.
 func NewHMC(e energy.GradEnergy, opts HMCOptions) (*HMC, error) {
-	if e == nil {
-		return nil, errors.New("sample: HMC: nil energy")
-	}
-	if !validStep(opts.Step) {
-		return nil, fmt.Errorf("sample: HMC: step %g must be positive and finite", opts.Step)
+	if err := checkTunable("HMC", e, opts.Step, opts.InvMetric); err != nil {
+		return nil, err
 	}
 	if opts.L < 1 {
 		return nil, fmt.Errorf("sample: HMC: L = %d leapfrog steps, need at least 1", opts.L)
@@ -78,9 +74,6 @@ func NewHMC(e energy.GradEnergy, opts HMCOptions) (*HMC, error) {
 	}
 	if !(opts.Jitter >= 0 && opts.Jitter < 1) {
 		return nil, fmt.Errorf("sample: HMC: jitter %g must lie in [0, 1)", opts.Jitter)
-	}
-	if err := validMetric(opts.InvMetric, e.Dim()); err != nil {
-		return nil, fmt.Errorf("sample: HMC: %w", err)
 	}
 	return &HMC{e: e, opts: opts}, nil
 }

@@ -331,6 +331,21 @@ func checkStep(s *State, d int, rngs []*rand.Rand, info []Info) error {
 }
 
 // validStep reports whether v is a usable positive finite step size.
+// checkTunable validates what RWMH, MALA and HMC share: an energy, an initial
+// step size and an optional initial inverse metric.
+func checkTunable(name string, e energy.Energy, step float64, invMetric []float64) error {
+	if e == nil {
+		return fmt.Errorf("sample: %s: nil energy", name)
+	}
+	if !validStep(step) {
+		return fmt.Errorf("sample: %s: step %g must be positive and finite", name, step)
+	}
+	if err := validMetric(invMetric, e.Dim()); err != nil {
+		return fmt.Errorf("sample: %s: %w", name, err)
+	}
+	return nil
+}
+
 func validStep(v float64) bool { return v > 0 && !math.IsInf(v, 1) }
 
 // validMetric checks a user-supplied initial inverse metric.

@@ -1,8 +1,6 @@
 package sample
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -42,14 +40,8 @@ func DefaultMALAOptions() MALAOptions { return MALAOptions{Step: 0.1} }
 
 // NewMALA returns a MALA kernel for e.
 func NewMALA(e energy.GradEnergy, opts MALAOptions) (*MALA, error) {
-	if e == nil {
-		return nil, errors.New("sample: MALA: nil energy")
-	}
-	if !validStep(opts.Step) {
-		return nil, fmt.Errorf("sample: MALA: step %g must be positive and finite", opts.Step)
-	}
-	if err := validMetric(opts.InvMetric, e.Dim()); err != nil {
-		return nil, fmt.Errorf("sample: MALA: %w", err)
+	if err := checkTunable("MALA", e, opts.Step, opts.InvMetric); err != nil {
+		return nil, err
 	}
 	return &MALA{e: e, opts: opts}, nil
 }

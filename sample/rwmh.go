@@ -1,8 +1,6 @@
 package sample
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -39,14 +37,8 @@ func DefaultRWMHOptions() RWMHOptions { return RWMHOptions{Step: 1} }
 
 // NewRWMH returns a random-walk Metropolis–Hastings kernel for e.
 func NewRWMH(e energy.Energy, opts RWMHOptions) (*RWMH, error) {
-	if e == nil {
-		return nil, errors.New("sample: RWMH: nil energy")
-	}
-	if !validStep(opts.Step) {
-		return nil, fmt.Errorf("sample: RWMH: step %g must be positive and finite", opts.Step)
-	}
-	if err := validMetric(opts.InvMetric, e.Dim()); err != nil {
-		return nil, fmt.Errorf("sample: RWMH: %w", err)
+	if err := checkTunable("RWMH", e, opts.Step, opts.InvMetric); err != nil {
+		return nil, err
 	}
 	return &RWMH{e: e, opts: opts}, nil
 }
