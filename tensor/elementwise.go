@@ -135,7 +135,6 @@ func binRow[T Float](op BinOp, d, a, b []T) {
 		}
 	case len(b) == 1:
 		s := b[0]
-		a = a[:len(a)]
 		for j := range d {
 			x := a[j%len(a)]
 			switch op {

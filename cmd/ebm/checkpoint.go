@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"github.com/ebm-go/ebm/tensor"
 	"github.com/ebm-go/ebm/train"
 )
-
-func contextBackground() context.Context { return context.Background() }
 
 const checkpointFile = "checkpoint.safetensors"
 

@@ -542,7 +542,7 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 	if err := model.SaveEnergy(out.Path("model"), m, meta); err != nil {
 		return nil, err
 	}
-	if err := trainPlots(out, m, ds, iters, losses, o.seed); err != nil {
+	if err := trainPlots(cmd.Context(), out, m, ds, iters, losses, o.seed); err != nil {
 		return nil, err
 	}
 	return &trained{model: m, ds: ds, report: rep}, nil
@@ -596,7 +596,7 @@ func finiteOnly(m map[string]float64) map[string]float64 {
 
 // modelSamples draws n samples of a trained 2-D energy: MALA from uniform
 // starts on the grid box, with adaptation, keeping the last state of each chain.
-func modelSamples(e energy.GradEnergy, n int, seed uint64) (*tensor.Dense[float64], error) {
+func modelSamples(ctx context.Context, e energy.GradEnergy, n int, seed uint64) (*tensor.Dense[float64], error) {
 	rng := rand.New(rand.NewPCG(seed, 2))
 	x0 := tensor.New[float64](n, e.Dim())
 	for i := range x0.Data {
@@ -606,7 +606,7 @@ func modelSamples(e energy.GradEnergy, n int, seed uint64) (*tensor.Dense[float6
 	if err != nil {
 		return nil, err
 	}
-	res, err := sample.Run(contextBackground(), k, x0, sample.Config{Warmup: 500, Steps: 1, Seed: seed,
+	res, err := sample.Run(ctx, k, x0, sample.Config{Warmup: 500, Steps: 1, Seed: seed,
 		Clamp: sample.ScalarBox(metric.GridLo, metric.GridHi), Adapt: sample.AdaptStepSize})
 	if err != nil {
 		return nil, err
@@ -614,7 +614,7 @@ func modelSamples(e energy.GradEnergy, n int, seed uint64) (*tensor.Dense[float6
 	return res.Last, nil
 }
 
-func trainPlots(out *cli.OutDir, m energy.GradEnergy, ds *dataset, iters, losses []float64, seed uint64) error {
+func trainPlots(ctx context.Context, out *cli.OutDir, m energy.GradEnergy, ds *dataset, iters, losses []float64, seed uint64) error {
 	if len(losses) > 0 {
 		if err := plot.Lines(out.Path("loss.png"), "training loss", "iteration", "loss",
 			[]plot.Series{{Name: "loss", X: iters, Y: losses}}, plot.LineOptions{}); err != nil {
@@ -639,7 +639,7 @@ func trainPlots(out *cli.OutDir, m energy.GradEnergy, ds *dataset, iters, losses
 		metric.GridLo, metric.GridHi, 200, overlay); err != nil {
 		return err
 	}
-	s, err := modelSamples(m, 2000, seed)
+	s, err := modelSamples(ctx, m, 2000, seed)
 	if err != nil {
 		return err
 	}
