@@ -320,6 +320,7 @@ func (tr *Trainer) Run(ctx context.Context) (*Result, error) {
 	var trainDur time.Duration
 	lastLog, lastT := tr.start, time.Now()
 	var lastLoss float64
+	reached := tr.start // highest iteration reported to Progress (rollbacks repeat some)
 	for it := tr.start; it < c.Iters; it++ {
 		if err := ctx.Err(); err != nil {
 			res.Interrupted = true
@@ -402,9 +403,10 @@ func (tr *Trainer) Run(ctx context.Context) (*Result, error) {
 			continue
 		}
 		done := it + 1
-		if c.Progress != nil {
+		if c.Progress != nil && done > reached {
 			c.Progress(done)
 		}
+		reached = max(reached, done)
 		if c.Metrics != nil && (done%c.LogEvery == 0 || done == c.Iters) {
 			now := time.Now()
 			rate := float64(done-lastLog) / now.Sub(lastT).Seconds()
