@@ -38,7 +38,7 @@ func ExampleSave() {
 		log.Fatal(err)
 	}
 
-	loaded, ts, err := model.Load(dir)
+	loaded, ts, err := model.Read(dir)
 	if err != nil {
 		log.Fatal(err)
 	}

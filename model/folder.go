@@ -267,12 +267,13 @@ func syncDir(dir string) {
 	}
 }
 
-// Load reads the model folder at dir written by Save. It checks model.json
+// Read reads the raw contents of the model folder at dir written by Save: its
+// document and its tensors, whatever the kind (Load builds the model itself). It checks model.json
 // (valid JSON with only known fields, a format version this package can read,
 // a kind), then that model.safetensors has the SHA-256 recorded in model.json,
 // then every header entry of the safetensors file (see ReadSafetensors). Each
 // error names the folder or file and the problem.
-func Load(dir string) (*Meta, map[string]Tensor, error) {
+func Read(dir string) (*Meta, map[string]Tensor, error) {
 	metaPath := filepath.Join(dir, MetaFile)
 	doc, err := readMetaFile(dir, metaPath)
 	if err != nil {

@@ -56,7 +56,7 @@ func TestSaveLoad(t *testing.T) {
 	if !reflect.DeepEqual(*meta, before) {
 		t.Error("Save modified its meta argument")
 	}
-	m, ts, err := Load(dir)
+	m, ts, err := Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestSaveLoad(t *testing.T) {
 	if err := Save(dir, fresh, nil); err != nil {
 		t.Fatal(err)
 	}
-	if m, _, err := Load(dir); err != nil || !strings.HasSuffix(m.Created, "Z") || len(m.Created) != len("2006-01-02T15:04:05Z") {
+	if m, _, err := Read(dir); err != nil || !strings.HasSuffix(m.Created, "Z") || len(m.Created) != len("2006-01-02T15:04:05Z") {
 		t.Errorf("Created = %q, err %v", m.Created, err)
 	}
 }
@@ -113,7 +113,7 @@ func TestSaveReplaces(t *testing.T) {
 	if err := Save(dir, second, []Tensor{w}); err != nil {
 		t.Fatal(err)
 	}
-	m, ts, err := Load(dir)
+	m, ts, err := Read(dir)
 	if err != nil || m.Kind != "rbm" || len(ts) != 1 || ts["W"].F32[0] != 42 {
 		t.Fatalf("after replace: %+v %v %v", m, ts, err)
 	}
@@ -136,7 +136,7 @@ func TestSaveReplaces(t *testing.T) {
 	if err := Save(dir, badRaw, nil); err == nil {
 		t.Fatal("no error for invalid raw JSON")
 	}
-	if m, _, err := Load(dir); err != nil || m.Kind != "rbm" {
+	if m, _, err := Read(dir); err != nil || m.Kind != "rbm" {
 		t.Errorf("model damaged by failed saves: %v", err)
 	}
 	if extra := leftovers(t, root, "m"); extra != nil {
@@ -235,7 +235,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, err := Load(c.dir)
+			_, _, err := Read(c.dir)
 			if err == nil {
 				t.Fatal("no error")
 			}

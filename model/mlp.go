@@ -106,7 +106,7 @@ func LoadMLPEnergy(dir string) (*energy.MLPEnergy[float32], *Meta, error) {
 			dir = filepath.Join(dir, "model")
 		}
 	}
-	meta, ts, err := Load(dir)
+	meta, ts, err := Read(dir)
 	if err != nil {
 		return nil, nil, err
 	}

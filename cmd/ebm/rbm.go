@@ -247,7 +247,7 @@ type rbmSaved struct {
 }
 
 func rbmLoad(dir string) (*rbmSaved, error) {
-	meta, ts, err := model.Load(dir)
+	meta, ts, err := model.Read(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -1144,7 +1144,7 @@ func newDBNSampleCmd() *cobra.Command {
 			if n < 1 || steps < 1 {
 				return cli.Usagef("--n %d --steps %d: need at least 1 each", n, steps)
 			}
-			meta, ts, err := model.Load(dir)
+			meta, ts, err := model.Read(dir)
 			if err != nil {
 				return err
 			}
@@ -1356,7 +1356,7 @@ loglik_test and logz exactly when d ≤ 20, and pl_test (pseudo-log-likelihood p
 			if dir == "" {
 				return cli.Usagef("--model: a model folder is required")
 			}
-			meta, ts, err := model.Load(dir)
+			meta, ts, err := model.Read(dir)
 			if err != nil {
 				return err
 			}
