@@ -139,10 +139,12 @@ func decodeIDX(r io.Reader, name string, want uint32, keep int) (*IDX, error) {
 	total := int64(1)
 	for i := range dims {
 		dims[i] = int(binary.BigEndian.Uint32(dimBytes[4*i:]))
-		total *= int64(dims[i])
-		if total > idxMaxBytes {
+		// Checked before multiplying: a product of several large dimensions
+		// would overflow int64.
+		if dims[i] > 0 && total > idxMaxBytes/int64(dims[i]) {
 			return nil, fmt.Errorf("%s: IDX dimensions %v declare more than %d bytes", name, dims[:i+1], int64(idxMaxBytes))
 		}
+		total *= int64(dims[i])
 	}
 	headerLen := 4 + 4*nd
 	stored := total

@@ -15,6 +15,7 @@
 //
 //   - [Gaussian]: E(x) = ½(x−μ)ᵀΣ⁻¹(x−μ), full or diagonal covariance;
 //     LogZ = ½ log det(2πΣ); exact samples; exact Gaussian smoothing.
+//     [EquiGaussian] is the equicorrelated Σ = s²((1−ρ)I + ρ11ᵀ) in O(d).
 //   - [GMM]: E(x) = −log Σₖ wₖ N(x; μₖ, Σₖ) (normalized, LogZ = 0), evaluated
 //     with a stable log-sum-exp; exact samples; exact smoothing.
 //     [EightGaussians] (FFJORD's 8gaussians) and [NCSNGMM] are fixed instances.
@@ -33,6 +34,30 @@
 // [FromSpec] builds the built-ins by name for the command line ([Names],
 // [Describe]). [CheckGrad] is the finite-difference gradient checker to run on
 // your own energies.
+//
+// # Your own energies
+//
+// [FromFunc] adapts a per-point function (value and gradient in one call, as
+// gonum's LogProber or nuts-rs's logp) to a GradEnergy. [FromModel] turns a
+// neural energy defined only by Params and Build (a tape recording) into a
+// full [Model], its gradient by reverse mode. [ParseModelSpec] builds the MLP
+// energies of the command line ("mlp:hidden=128x128,act=silu").
+//
+// # Saved models
+//
+// [SaveModel] writes MLP energies into a model folder (package model) and
+// [LoadModel] reads them back, checking every size against the tensors before
+// allocating; the package registers the kinds "mlp-energy" and
+// "noise-conditional-mlp-energy" with model.Register, so model.Load reads
+// them too.
+//
+// # Concurrency and randomness
+//
+// Every energy here, the neural ones included, is safe for concurrent calls of
+// Energy and EnergyGrad (scratch space comes from sync.Pools). Randomness
+// follows one convention (see package sample): constructors and runs that draw
+// many numbers take a seed and derive PCG streams from it; single draws take an
+// explicit *rand.Rand; the global math/rand source is never used.
 package energy
 
 import (

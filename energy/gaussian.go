@@ -24,18 +24,19 @@ var log2Pi = math.Log(2 * math.Pi)
 // p(x) = exp(−E(x) − LogZ()). The gradient is Σ⁻¹(x − μ).
 //
 // Σ is factorized once in the constructor (Cholesky); a diagonal Σ is detected
-// and evaluated in O(d) per point, a full one in O(d²). Smoothed(σ) is the exact
+// and evaluated in O(d) per point with O(d) memory, a full one in O(d²). (For
+// the equicorrelated Σ = s²((1−ρ)I + ρ11ᵀ) in O(d), see EquiGaussian.) Smoothed(σ) is the exact
 // N(μ, Σ + σ²I). A Gaussian is immutable and safe for concurrent use; its methods
 // allocate nothing once warm (Sample allocates its result).
 type Gaussian struct {
 	d    int
 	mean []float64
 	diag bool
-	vars []float64 // diagonal of Σ
-	sd   []float64 // diag: √vars
-	prec []float64 // diag: 1/vars (len d); full: Σ⁻¹ row-major d×d
-	chol []float64 // full: lower Cholesky factor L of Σ = LLᵀ, row-major d×d
-	cov  *mat.SymDense
+	vars []float64     // diagonal of Σ
+	sd   []float64     // diag: √vars
+	prec []float64     // diag: 1/vars (len d); full: Σ⁻¹ row-major d×d
+	chol []float64     // full: lower Cholesky factor L of Σ = LLᵀ, row-major d×d
+	cov  *mat.SymDense // full only; Cov builds the diagonal one on demand
 	logZ float64
 }
 
@@ -135,7 +136,6 @@ func NewDiagGaussian(mean, variances []float64) (*Gaussian, error) {
 		vars: append([]float64(nil), variances...),
 		sd:   make([]float64, d),
 		prec: make([]float64, d),
-		cov:  mat.NewSymDense(d, nil),
 	}
 	logDet := 0.0
 	for i, v := range variances {
@@ -150,7 +150,6 @@ func NewDiagGaussian(mean, variances []float64) (*Gaussian, error) {
 		if math.IsInf(g.prec[i], 0) {
 			return nil, fmt.Errorf("energy: Gaussian: variance[%d] = %v is too small to invert", i, v)
 		}
-		g.cov.SetSym(i, i, v)
 		logDet += math.Log(v)
 	}
 	g.logZ = 0.5 * (float64(d)*log2Pi + logDet)
@@ -178,12 +177,33 @@ func (g *Gaussian) LogZ() float64 { return g.logZ }
 // Mean returns a copy of μ.
 func (g *Gaussian) Mean() []float64 { return append([]float64(nil), g.mean...) }
 
-// Cov returns a copy of Σ.
+// Cov returns a copy of Σ, a d×d matrix (d² memory even for a diagonal Σ;
+// Var gives the diagonal alone).
 func (g *Gaussian) Cov() *mat.SymDense {
 	c := mat.NewSymDense(g.d, nil)
+	if g.diag {
+		for i, v := range g.vars {
+			c.SetSym(i, i, v)
+		}
+		return c
+	}
 	c.CopySym(g.cov)
 	return c
 }
+
+// covAt returns Σᵢⱼ.
+func (g *Gaussian) covAt(i, j int) float64 {
+	if g.diag {
+		if i == j {
+			return g.vars[i]
+		}
+		return 0
+	}
+	return g.cov.At(i, j)
+}
+
+// Var returns a copy of the variances, the diagonal of Σ.
+func (g *Gaussian) Var() []float64 { return append([]float64(nil), g.vars...) }
 
 // IsDiag reports whether Σ is diagonal (and the O(d) path is used).
 func (g *Gaussian) IsDiag() bool { return g.diag }

@@ -240,7 +240,7 @@ func (m *GMM) Cov() *mat.SymDense {
 	for k, c := range m.comps {
 		for i := 0; i < m.d; i++ {
 			for j := i; j < m.d; j++ {
-				v := c.cov.At(i, j) + (c.mean[i]-mu[i])*(c.mean[j]-mu[j])
+				v := c.covAt(i, j) + (c.mean[i]-mu[i])*(c.mean[j]-mu[j])
 				out.SetSym(i, j, out.At(i, j)+m.w[k]*v)
 			}
 		}

@@ -22,11 +22,18 @@ type Model[T tensor.Float] interface {
 
 // MLPEnergy is a neural energy E(x) = f(x) for an MLP f with one output.
 // Energy and EnergyGrad use the MLP's fused tape-free pass (converting the
-// float64 batch to T and back); Build records it on a tape. It is not safe for
-// concurrent use.
+// float64 batch to T and back); Build records it on a tape. Energy and
+// EnergyGrad are safe for concurrent use: their conversion buffers come from a
+// pool (so, once warm, they allocate nothing). An MLPEnergy must not be
+// copied after first use.
 type MLPEnergy[T tensor.Float] struct {
 	Net *nn.MLP[T]
 
+	bufs bufPool[mlpBufs[T]]
+}
+
+// mlpBufs holds the conversion buffers of one Energy or EnergyGrad call.
+type mlpBufs[T tensor.Float] struct {
 	x  *tensor.Dense[T]
 	e  []T
 	gx *tensor.Dense[T]
@@ -76,18 +83,23 @@ func (m *MLPEnergy[T]) eval(x *tensor.Dense[float64], e []float64, g *tensor.Den
 		}
 		return
 	}
-	m.x = tensor.Convert(m.x, x)
-	if cap(m.e) < n {
-		m.e = make([]T, n)
+	b := m.bufs.get()
+	if b == nil {
+		b = &mlpBufs[T]{}
 	}
-	m.e = m.e[:n]
+	defer m.bufs.put(b)
+	b.x = tensor.Convert(b.x, x)
+	if cap(b.e) < n {
+		b.e = make([]T, n)
+	}
+	b.e = b.e[:n]
 	var gx *tensor.Dense[T]
 	if g != nil {
-		m.gx = tensor.Reuse(m.gx, n, x.Cols)
-		gx = m.gx
+		b.gx = tensor.Reuse(b.gx, n, x.Cols)
+		gx = b.gx
 	}
-	m.Net.ValueGradX(m.x, m.e, gx)
-	for i, v := range m.e {
+	m.Net.ValueGradX(b.x, b.e, gx)
+	for i, v := range b.e {
 		e[i] = float64(v)
 	}
 	if g != nil {

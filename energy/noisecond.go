@@ -15,13 +15,26 @@ import (
 // Energy it is E(·, Sigma) at its working noise level Sigma (the smallest
 // training level by default); Smoothed(σ) gives the energy at level σ, so
 // annealed Langevin follows the learned noise-conditional scores.
+//
+// Energy and EnergyGrad (and those of Smoothed levels) are safe for concurrent
+// use as long as Sigma is not changed meanwhile: their work buffers come from
+// a pool. A NoiseCondMLP must not be copied after first use.
 type NoiseCondMLP[T tensor.Float] struct {
 	Net    *nn.MLP[T]
 	Sigmas []float64 // the training levels, largest first
 	Sigma  float64   // the level used by Energy and EnergyGrad
 
-	x, ga *tensor.Dense[float64]
-	in    *MLPEnergy[T]
+	bufs bufPool[ncBufs] // the augmented batch and its gradient
+	in   *MLPEnergy[T]
+}
+
+type ncBufs struct{ x, ga *tensor.Dense[float64] }
+
+func (m *NoiseCondMLP[T]) getBufs() *ncBufs {
+	if b := m.bufs.get(); b != nil {
+		return b
+	}
+	return &ncBufs{}
 }
 
 // NewNoiseCondMLP wraps net (d+1 inputs, one output) with the training levels
@@ -63,7 +76,7 @@ func (m *NoiseCondMLP[T]) BuildSigma(t *autodiff.Tape[T], x, logSigma *autodiff.
 
 // Energy writes E(x_i, Sigma) into e[i].
 func (m *NoiseCondMLP[T]) Energy(x *tensor.Dense[float64], e []float64) {
-	m.in.Energy(m.augment(x, m.Sigma), e)
+	m.energyAt(m.Sigma, x, e)
 }
 
 // EnergyGrad writes E(x_i, Sigma) and its gradient in x.
@@ -71,22 +84,31 @@ func (m *NoiseCondMLP[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *t
 	m.energyGradAt(m.Sigma, x, e, g)
 }
 
-func (m *NoiseCondMLP[T]) energyGradAt(sigma float64, x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
-	xa := m.augment(x, sigma)
-	m.ga = tensor.Reuse(m.ga, xa.Rows, xa.Cols)
-	m.in.EnergyGrad(xa, e, m.ga)
-	tensor.SliceCols(g, m.ga, 0, x.Cols)
+func (m *NoiseCondMLP[T]) energyAt(sigma float64, x *tensor.Dense[float64], e []float64) {
+	b := m.getBufs()
+	m.in.Energy(b.augment(x, sigma), e)
+	m.bufs.put(b)
 }
 
-func (m *NoiseCondMLP[T]) augment(x *tensor.Dense[float64], sigma float64) *tensor.Dense[float64] {
+func (m *NoiseCondMLP[T]) energyGradAt(sigma float64, x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
+	b := m.getBufs()
+	xa := b.augment(x, sigma)
+	b.ga = tensor.Reuse(b.ga, xa.Rows, xa.Cols)
+	m.in.EnergyGrad(xa, e, b.ga)
+	tensor.SliceCols(g, b.ga, 0, x.Cols)
+	m.bufs.put(b)
+}
+
+// augment writes [x, log σ] into b.x.
+func (b *ncBufs) augment(x *tensor.Dense[float64], sigma float64) *tensor.Dense[float64] {
 	d := x.Cols
-	m.x = tensor.Reuse(m.x, x.Rows, d+1)
+	b.x = tensor.Reuse(b.x, x.Rows, d+1)
 	ls := math.Log(sigma)
 	for i := 0; i < x.Rows; i++ {
-		copy(m.x.Data[i*(d+1):i*(d+1)+d], x.Row(i))
-		m.x.Data[i*(d+1)+d] = ls
+		copy(b.x.Data[i*(d+1):i*(d+1)+d], x.Row(i))
+		b.x.Data[i*(d+1)+d] = ls
 	}
-	return m.x
+	return b.x
 }
 
 // Smoothed returns the energy at noise level σ, E(·, σ).
@@ -99,7 +121,7 @@ type ncLevel[T tensor.Float] struct {
 
 func (l *ncLevel[T]) Dim() int { return l.m.Dim() }
 func (l *ncLevel[T]) Energy(x *tensor.Dense[float64], e []float64) {
-	l.m.in.Energy(l.m.augment(x, l.sigma), e)
+	l.m.energyAt(l.sigma, x, e)
 }
 func (l *ncLevel[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
 	l.m.energyGradAt(l.sigma, x, e, g)

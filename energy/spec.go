@@ -6,16 +6,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"gonum.org/v1/gonum/mat"
 )
 
-// maxSpecDim bounds dim= in FromSpec; maxSpecFullDim bounds it for the
-// full-covariance gauss (d² storage and work).
-const (
-	maxSpecDim     = 1_000_000
-	maxSpecFullDim = 2000
-)
+// maxSpecDim bounds dim= in FromSpec (every built-in costs O(dim) memory).
+const maxSpecDim = 1_000_000
 
 type setting struct {
 	name, def, doc string
@@ -106,20 +100,7 @@ var specs = []specEntry{
 			if rho >= 1 || rho <= -1 || (d > 1 && rho <= -1/float64(d-1)) {
 				return nil, fmt.Errorf("energy: gauss: setting rho=%v: covariance not positive definite (need −1/(dim−1) < rho < 1)", rho)
 			}
-			if d > maxSpecFullDim {
-				return nil, fmt.Errorf("energy: gauss: setting dim=%d: at most %d with rho ≠ 0 (full covariance)", d, maxSpecFullDim)
-			}
-			cov := mat.NewSymDense(d, nil)
-			for i := 0; i < d; i++ {
-				for j := i; j < d; j++ {
-					if i == j {
-						cov.SetSym(i, j, 1)
-					} else {
-						cov.SetSym(i, j, rho)
-					}
-				}
-			}
-			g, err := NewGaussian(make([]float64, d), cov)
+			g, err := NewEquiGaussian(make([]float64, d), 1, rho)
 			if err != nil {
 				return nil, fmt.Errorf("energy: gauss: setting rho=%v: %s", rho, strings.TrimPrefix(err.Error(), "energy: "))
 			}

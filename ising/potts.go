@@ -261,13 +261,17 @@ type PottsResult struct {
 	SpecificHeatSE float64 `json:"specific_heat_se"`
 	// Order is the order parameter ⟨(q·max_k N_k/N − 1)/(q − 1)⟩, N_k the number
 	// of sites in state k.
-	Order        float64  `json:"order_parameter"`
-	OrderSE      float64  `json:"order_parameter_se"`
-	TauIntEnergy float64  `json:"tau_int_energy"`
-	Sweeps       int      `json:"sweeps"`
-	Burn         int      `json:"burn"`
-	Seconds      float64  `json:"seconds"`
-	Warnings     []string `json:"warnings,omitempty"`
+	Order        float64 `json:"order_parameter"`
+	OrderSE      float64 `json:"order_parameter_se"`
+	TauIntEnergy float64 `json:"tau_int_energy"`
+	// RhatEnergy and ESSBulkEnergy are the split R̂ and bulk ESS of the
+	// energy series (see Result); nil when undefined.
+	RhatEnergy    *float64 `json:"rhat_energy,omitempty"`
+	ESSBulkEnergy *float64 `json:"ess_bulk_energy,omitempty"`
+	Sweeps        int      `json:"sweeps"`
+	Burn          int      `json:"burn"`
+	Seconds       float64  `json:"seconds"`
+	Warnings      []string `json:"warnings,omitempty"`
 
 	EnergySeries []float64 `json:"-"`
 }
@@ -340,6 +344,7 @@ func RunPotts(ctx context.Context, cfg PottsConfig) (*PottsResult, error) {
 			"run too short for the autocorrelation window (sweeps=%d, tau_int energy %.3g): error bars are unreliable; use more sweeps",
 			cfg.Sweeps, res.TauIntEnergy))
 	}
+	res.RhatEnergy, res.ESSBulkEnergy = chainDiag(es)
 	b := blockLength(cfg.Sweeps, math.Max(res.TauIntEnergy, tauO))
 	res.SpecificHeat, res.SpecificHeatSE = fluctuationSE(es, N/(cfg.T*cfg.T), b)
 	res.Seconds = time.Since(start).Seconds()

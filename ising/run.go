@@ -80,6 +80,15 @@ type Result struct {
 	// independent samples), by automatic windowing.
 	TauIntEnergy        float64 `json:"tau_int_energy"`
 	TauIntMagnetization float64 `json:"tau_int_magnetization"`
+	// Convergence diagnostics of the energy and |magnetization| series through
+	// package diag: the rank-normalized split R̂ (diag.RhatBulk; the run's two
+	// halves compared, near 1 when the run has forgotten its start) and the bulk
+	// effective sample size (diag.ESSBulk). nil when undefined (a constant
+	// series, or fewer than 4 sweeps).
+	RhatEnergy           *float64 `json:"rhat_energy,omitempty"`
+	RhatMagnetization    *float64 `json:"rhat_magnetization,omitempty"`
+	ESSBulkEnergy        *float64 `json:"ess_bulk_energy,omitempty"`
+	ESSBulkMagnetization *float64 `json:"ess_bulk_magnetization,omitempty"`
 
 	Sweeps int `json:"sweeps"`
 	Burn   int `json:"burn"`
@@ -179,6 +188,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			"run too short for the autocorrelation window (sweeps=%d, tau_int energy %.3g, magnetization %.3g): error bars are unreliable; use more sweeps",
 			cfg.Sweeps, res.TauIntEnergy, res.TauIntMagnetization))
 	}
+	res.RhatEnergy, res.ESSBulkEnergy = chainDiag(es)
+	res.RhatMagnetization, res.ESSBulkMagnetization = chainDiag(ms)
 	tau := math.Max(res.TauIntEnergy, res.TauIntMagnetization)
 	b := blockLength(cfg.Sweeps, tau)
 	if cfg.Sweeps/b < 8 {

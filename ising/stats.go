@@ -3,55 +3,16 @@ package ising
 import (
 	"math"
 
-	"gonum.org/v1/gonum/dsp/fourier"
+	"github.com/ebm-go/ebm/diag"
 )
 
 // SokalC is the window constant of Sokal's automatic windowing: the summation
 // window W is the smallest lag with W ≥ SokalC·τ_int(W).
 const SokalC = 6
 
-// Autocorrelation returns the normalized autocorrelation function ρ(t),
-// t = 0…len(x)−1, of the series x, computed with a zero-padded FFT
-// (ρ(t) = C(t)/C(0), C(t) = (1/n) Σ_{i<n−t} (x_i−x̄)(x_{i+t}−x̄)). A constant series
-// gives ρ(0) = 1 and ρ(t>0) = 0.
-func Autocorrelation(x []float64) []float64 {
-	n := len(x)
-	rho := make([]float64, n)
-	if n == 0 {
-		return rho
-	}
-	mean := 0.0
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(n)
-	m := 1
-	for m < 2*n {
-		m <<= 1
-	}
-	buf := make([]float64, m)
-	for i, v := range x {
-		buf[i] = v - mean
-	}
-	fft := fourier.NewFFT(m)
-	coef := fft.Coefficients(nil, buf)
-	for i, c := range coef {
-		coef[i] = complex(real(c)*real(c)+imag(c)*imag(c), 0)
-	}
-	fft.Sequence(buf, coef)
-	c0 := buf[0]
-	rho[0] = 1
-	if !(c0 > 0) {
-		return rho
-	}
-	for t := 1; t < n; t++ {
-		rho[t] = buf[t] / c0
-	}
-	return rho
-}
-
 // TauInt estimates the integrated autocorrelation time of x with Sokal's
-// automatic windowing, in Sokal's convention
+// automatic windowing over the autocorrelation ρ(t) of diag.Autocorr, in
+// Sokal's convention
 //
 //	τ_int = ½ + Σ_{t=1}^{W} ρ(t),
 //
@@ -69,7 +30,7 @@ func TauInt(x []float64) (tau float64, window int, ok bool) {
 	if _, v := meanVar(x); !(v > 0) {
 		return 0.5, 0, true
 	}
-	rho := Autocorrelation(x)
+	rho := diag.Autocorr(x, n/2)
 	tau = 0.5
 	for w := 1; w < n/2; w++ {
 		tau += rho[w]
@@ -162,4 +123,19 @@ func blockLength(n int, tau float64) int {
 		b = n / 64
 	}
 	return b
+}
+
+// chainDiag returns the bulk split R̂ and the bulk ESS of one series (see
+// diag.RhatBulk and diag.ESSBulk), each nil when undefined.
+func chainDiag(x []float64) (rhat, ess *float64) {
+	draws := [][]float64{x}
+	return finite(diag.RhatBulk(draws)), finite(diag.ESSBulk(draws))
+}
+
+// finite returns &v, or nil when v is NaN or infinite.
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }

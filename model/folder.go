@@ -16,6 +16,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
+
+	"github.com/ebm-go/ebm/internal/atomicfile"
 )
 
 // FormatVersion is the version of the model folder format that this package
@@ -124,7 +126,7 @@ func Save(dir string, meta *Meta, tensors []Tensor) (err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("model: Save: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-*")
+	tmp, err := atomicfile.TempDir(dir)
 	if err != nil {
 		return fmt.Errorf("model: Save: %w", err)
 	}
@@ -133,9 +135,6 @@ func Save(dir string, meta *Meta, tensors []Tensor) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err = os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("model: Save: %w", err)
-	}
 
 	m := *meta
 	m.FormatVersion = FormatVersion
@@ -169,11 +168,9 @@ func Save(dir string, meta *Meta, tensors []Tensor) (err error) {
 	if err != nil {
 		return err
 	}
-	syncDir(tmp)
-	if err = replaceDir(tmp, dir, parent, base); err != nil {
-		return err
+	if err = atomicfile.ReplaceDir(tmp, dir); err != nil {
+		return fmt.Errorf("model: Save: %w", err)
 	}
-	syncDir(parent)
 	return nil
 }
 
@@ -205,36 +202,6 @@ func checkReplaceable(dir string) error {
 	return nil
 }
 
-// replaceDir renames the finished folder tmp to dir. An existing dir is first
-// moved aside into a temporary folder, restored if the final rename fails and
-// removed once it succeeds.
-func replaceDir(tmp, dir, parent, base string) error {
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(tmp, dir); err != nil {
-			return fmt.Errorf("model: Save: %w", err)
-		}
-		return nil
-	}
-	old, err := os.MkdirTemp(parent, "."+base+".old-*")
-	if err != nil {
-		return fmt.Errorf("model: Save: %w", err)
-	}
-	prev := filepath.Join(old, "prev")
-	if err := os.Rename(dir, prev); err != nil {
-		os.Remove(old)
-		return fmt.Errorf("model: Save: moving the previous model aside: %w", err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if rerr := os.Rename(prev, dir); rerr != nil {
-			return fmt.Errorf("model: Save: %w (and restoring the previous model from %s failed: %v)", err, prev, rerr)
-		}
-		os.Remove(old)
-		return fmt.Errorf("model: Save: %w", err)
-	}
-	os.RemoveAll(old)
-	return nil
-}
-
 // writeSyncedFile creates path, writes it through a buffer, and syncs it.
 func writeSyncedFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -257,14 +224,6 @@ func writeSyncedFile(path string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("model: Save: %w", err)
 	}
 	return nil
-}
-
-// syncDir flushes a folder's entries to disk where the platform allows it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // not supported everywhere (Windows); best effort
-		d.Close()
-	}
 }
 
 // Read reads the raw contents of the model folder at dir written by Save: its

@@ -30,12 +30,13 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ebm-go/ebm/internal/atomicfile"
 )
 
 // MaxHeaderBytes caps the JSON header of a safetensors file that ReadSafetensors
@@ -784,37 +785,14 @@ func ReadSafetensorsFile(path string) (map[string]Tensor, map[string]string, err
 }
 
 // writeFileAtomic creates path by writing into a temporary file in the same
-// folder, syncing it and renaming it over path. On failure the temporary file
-// is removed and path is untouched.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("model: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+// folder, syncing it and renaming it over path (atomicfile.WriteFile). On
+// failure the temporary file is removed and path is untouched.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.WriteFile(path, write); err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			return err
 		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("model: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("model: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("model: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
 	return nil

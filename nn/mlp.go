@@ -9,12 +9,18 @@ import (
 )
 
 // MLP is a multilayer perceptron: Linear layers with an activation between
-// them and none after the last.
+// them and none after the last,
+//
+//	f(x) = W_L·a(… a(W_2·a(W_1·x + b_1) + b_2) …) + b_L.
+//
+// Its methods that only read the weights (Forward, ValueGradX) are safe for
+// concurrent use; training steps that change the weights are not. An MLP must
+// not be copied after first use (it holds a pool of work buffers).
 type MLP[T tensor.Float] struct {
 	Layers []*Linear[T]
 	Act    Activation
 
-	ws fusedWS[T]
+	ws bufPool[fusedWS[T]] // one workspace per concurrent ValueGradX
 }
 
 // MLPOptions configures NewMLP.
@@ -32,6 +38,19 @@ func NewMLP[T tensor.Float](sizes []int, act Activation, opt MLPOptions, rng *ra
 	for i, s := range sizes {
 		if s < 1 {
 			return nil, fmt.Errorf("nn: layer %d has width %d", i, s)
+		}
+	}
+	// Sizes are checked before anything is allocated: each layer's weights,
+	// and all parameters together (with overflow-safe arithmetic).
+	total := 0
+	for i := 0; i+1 < len(sizes); i++ {
+		what := fmt.Sprintf("nn: MLP layer %d weights", i)
+		if err := tensor.CheckAllocOf[T](what, sizes[i], sizes[i+1]); err != nil {
+			return nil, err
+		}
+		total += sizes[i]*sizes[i+1] + sizes[i+1]
+		if err := tensor.CheckAllocOf[T]("nn: MLP parameters", total); err != nil {
+			return nil, err
 		}
 	}
 	m := &MLP[T]{Act: act}
@@ -102,13 +121,14 @@ type fusedWS[T tensor.Float] struct {
 	alpha []float64 // 1/σ(W) per layer (1 without spectral normalization)
 }
 
-func (m *MLP[T]) workspace(n int) *fusedWS[T] {
-	w := &m.ws
-	if w.n == n && len(w.z) == len(m.Layers)-1 {
+// getWorkspace takes a workspace for batch size n from the pool (building one
+// when the pool has none of the right shape); putWorkspace returns it.
+func (m *MLP[T]) getWorkspace(n int) *fusedWS[T] {
+	if w := m.ws.get(); w != nil && w.n == n && w.fits(m) {
 		return w
 	}
 	L := len(m.Layers)
-	w.n = n
+	w := &fusedWS[T]{n: n}
 	w.z = make([]*tensor.Dense[T], L-1)
 	w.s = make([]*tensor.Dense[T], L-1)
 	w.h = make([]*tensor.Dense[T], L-1)
@@ -125,10 +145,25 @@ func (m *MLP[T]) workspace(n int) *fusedWS[T] {
 	return w
 }
 
+func (m *MLP[T]) putWorkspace(w *fusedWS[T]) { m.ws.put(w) }
+
+// fits reports whether w's buffers match m's layer widths.
+func (w *fusedWS[T]) fits(m *MLP[T]) bool {
+	if len(w.z) != len(m.Layers)-1 || len(w.alpha) != len(m.Layers) || w.out.Cols != m.Out() {
+		return false
+	}
+	for i, z := range w.z {
+		if z.Cols != m.Layers[i].Out {
+			return false
+		}
+	}
+	return true
+}
+
 // ValueGradX evaluates a scalar-output MLP on the batch x (n×In) without a tape:
 // it writes f(x_i) into f[i] and, when gx is not nil, ∇ₓf(x_i) into row i of gx
-// (n×In). After the first call for a batch size it allocates nothing; it is not
-// safe for concurrent use.
+// (n×In). It is safe for concurrent use: each call takes its work buffers from
+// a pool, so once warm (and between garbage collections) it allocates nothing.
 func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 	if m.Out() != 1 {
 		panic(fmt.Sprintf("nn: ValueGradX needs a scalar output, the MLP has %d", m.Out()))
@@ -137,7 +172,8 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 		panic(fmt.Sprintf("nn: MLP input %s, want %d columns", x.Shape(), m.In()))
 	}
 	n := x.Rows
-	w := m.workspace(n)
+	w := m.getWorkspace(n)
+	defer m.putWorkspace(w)
 	L := len(m.Layers)
 	silu := m.Act.Fn == tensor.FnSiLU
 	for i, l := range m.Layers {

@@ -28,15 +28,34 @@ type Activation struct {
 	Name  string
 }
 
+// The activations, as values (ActivationByName finds them by name).
+var (
+	// SiLU (swish) is x·σ(x), smooth: the default for score matching.
+	SiLU = Activation{tensor.FnSiLU, 0, "silu"}
+	// Tanh is tanh(x).
+	Tanh = Activation{tensor.FnTanh, 0, "tanh"}
+	// Sigmoid is σ(x) = 1/(1 + e^(−x)).
+	Sigmoid = Activation{tensor.FnSigmoid, 0, "sigmoid"}
+	// Softplus is log(1 + eˣ), smooth.
+	Softplus = Activation{tensor.FnSoftplus, 0, "softplus"}
+	// ReLU is max(0, x); its second derivative is zero, so it does not suit
+	// score matching.
+	ReLU = Activation{tensor.FnReLU, 0, "relu"}
+	// LeakyReLU is x for x > 0 and 0.2·x otherwise.
+	LeakyReLU = Activation{tensor.FnLeakyReLU, 0.2, "leakyrelu"}
+	// ELU is x for x > 0 and α(eˣ − 1) otherwise, with α = 1.
+	ELU = Activation{tensor.FnELU, 1, "elu"}
+)
+
 var activations = map[string]Activation{
-	"silu":      {tensor.FnSiLU, 0, "silu"},
-	"swish":     {tensor.FnSiLU, 0, "silu"},
-	"tanh":      {tensor.FnTanh, 0, "tanh"},
-	"sigmoid":   {tensor.FnSigmoid, 0, "sigmoid"},
-	"softplus":  {tensor.FnSoftplus, 0, "softplus"},
-	"relu":      {tensor.FnReLU, 0, "relu"},
-	"leakyrelu": {tensor.FnLeakyReLU, 0.2, "leakyrelu"},
-	"elu":       {tensor.FnELU, 1, "elu"},
+	"silu":      SiLU,
+	"swish":     SiLU,
+	"tanh":      Tanh,
+	"sigmoid":   Sigmoid,
+	"softplus":  Softplus,
+	"relu":      ReLU,
+	"leakyrelu": LeakyReLU,
+	"elu":       ELU,
 }
 
 // ActivationByName returns the activation called name: silu (or swish), tanh,

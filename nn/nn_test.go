@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/ebm-go/ebm/autodiff"
@@ -196,5 +198,20 @@ func BenchmarkLangevinStepMLP(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestNewMLPSizeLimit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	_, err := NewMLP[float32]([]int{2, 100000, 100000, 1}, SiLU, MLPOptions{}, rng)
+	var ae *tensor.AllocError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "100000×100000") {
+		t.Fatalf("hidden 100000x100000: %v", err)
+	}
+	if _, err := NewMLP[float64]([]int{2, 1 << 40, 1 << 40, 1}, SiLU, MLPOptions{}, rng); !errors.As(err, &ae) {
+		t.Fatalf("overflowing sizes: %v", err)
+	}
+	if a, _ := ActivationByName("swish"); a != SiLU {
+		t.Errorf("swish is %+v, want SiLU", a)
 	}
 }

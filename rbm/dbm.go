@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"time"
 
+	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/optim"
 	"github.com/ebm-go/ebm/tensor"
 	"github.com/viterin/vek/vek32"
 )
@@ -32,6 +33,9 @@ type DBM struct {
 func NewDBM(nv, nh1, nh2 int, seed uint64) (*DBM, error) {
 	if nv < 1 || nh1 < 1 || nh2 < 1 {
 		return nil, fmt.Errorf("rbm: DBM layer sizes %d, %d, %d: each needs at least one unit", nv, nh1, nh2)
+	}
+	if err := checkSize("DBM", nv, nh1, nh2); err != nil {
+		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0xdb3))
 	m := &DBM{W1: tensor.New[float32](nv, nh1), W2: tensor.New[float32](nh1, nh2),
@@ -191,11 +195,13 @@ func (m *DBM) MeanField(x *tensor.Dense[float32], iters int, tol float64) (mu1, 
 
 // DBMConfig configures DBM training. Zero values mean the defaults given.
 type DBMConfig struct {
-	Epochs    int      // passes over the data (default 10)
-	BatchSize int      // examples per update (default 10)
-	LR        float64  // learning rate (default 0.05)
-	Schedule  Schedule // learning-rate schedule (default constant)
-	Momentum  float64  // classical momentum
+	Epochs    int     // passes over the data (default 10)
+	BatchSize int     // examples per update (default 10)
+	LR        float64 // learning rate (default 0.05)
+	// Schedule, when not nil, gives the learning rate of every update (see
+	// Config.Schedule); nil keeps LR.
+	Schedule optim.Schedule
+	Momentum float64 // momentum of optim.SGD
 	// WeightDecay is the L2 coefficient on W₁ and W₂.
 	WeightDecay float64
 	// Chains is the number of persistent fantasy chains (default 100).
@@ -248,12 +254,16 @@ func (m *DBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg DBMConfig, 
 	if err := m.Validate(); err != nil {
 		return res, err
 	}
-	nv, nh1, nh2 := m.Sizes()
+	nv, _, _ := m.Sizes()
 	if err := checkData(x, nv, true, false, "training data"); err != nil {
 		return res, err
 	}
-	if cfg.LR < 0 || cfg.Momentum < 0 || cfg.Momentum >= 1 || cfg.WeightDecay < 0 || cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.Chains < 0 || cfg.K < 0 {
+	if !(cfg.LR >= 0) || math.IsInf(cfg.LR, 0) || !(cfg.Momentum >= 0 && cfg.Momentum < 1) || !(cfg.WeightDecay >= 0) ||
+		math.IsInf(cfg.WeightDecay, 0) || cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.Chains < 0 || cfg.K < 0 || cfg.MeanFieldIters < 0 {
 		return res, fmt.Errorf("rbm: invalid DBM configuration %+v", cfg)
+	}
+	if err := checkSchedule(cfg.Schedule); err != nil {
+		return res, err
 	}
 	cfg = cfg.withDefaults()
 	bs := min(cfg.BatchSize, x.Rows)
@@ -263,101 +273,67 @@ func (m *DBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg DBMConfig, 
 	for i := range neg.v.Data {
 		neg.v.Data[i] = float32(neg.bits.next() >> 31)
 	}
-	velW1, velW2 := tensor.New[float32](nv, nh1), tensor.New[float32](nh1, nh2)
-	velB, velC1, velC2 := make([]float32, nv), make([]float32, nh1), make([]float32, nh2)
-	gW1, gW2 := tensor.New[float32](nv, nh1), tensor.New[float32](nh1, nh2)
-	gB, gC1, gC2 := make([]float32, nv), make([]float32, nh1), make([]float32, nh2)
+	params := m.Params()
+	opt, err := newSGDPair(params[:2], params[2:], cfg.LR, cfg.Momentum, cfg.WeightDecay)
+	if err != nil {
+		return res, err
+	}
+	gW1, gW2 := params[0].Grad, params[1].Grad
+	gB, gC1, gC2 := params[2].Grad.Data, params[3].Grad.Data, params[4].Grad.Data
 	var outer outerJob
-	nb := (x.Rows + bs - 1) / bs
-	total := nb * cfg.Epochs
-	order := make([]int, x.Rows)
-	for i := range order {
-		order[i] = i
+	step := func(idx []int, lr float64) error {
+		n := len(idx)
+		// Positive phase: mean field on the batch.
+		for _, buf := range []*tensor.Dense[float32]{pos.v, pos.p1, pos.p2, pos.h1, pos.tmp, pos.pv, pos.h2} {
+			buf.Rows, buf.Data = n, buf.Data[:n*buf.Cols]
+		}
+		for k, i := range idx {
+			copy(pos.v.Row(k), x.Row(i))
+		}
+		pos.meanField(cfg.MeanFieldIters, 1e-5)
+		// Negative phase.
+		for s := 0; s < cfg.K; s++ {
+			neg.sweep()
+		}
+		// Gradients of the negative log-likelihood: model term − data term.
+		ip, in := 1/float32(n), 1/float32(cfg.Chains)
+		gW1.Zero()
+		gW2.Zero()
+		outer.accumulate(gW1, neg.v, nil, neg.h1)
+		vek32.MulNumber_Inplace(gW1.Data, in/ip)
+		outer.accumulate(gW2, neg.h1, nil, neg.h2)
+		vek32.MulNumber_Inplace(gW2.Data, in/ip)
+		vek32.Neg_Inplace(pos.p1.Data)
+		outer.accumulate(gW1, pos.v, nil, pos.p1)
+		vek32.Neg_Inplace(pos.p1.Data)
+		vek32.Neg_Inplace(pos.p2.Data)
+		outer.accumulate(gW2, pos.p1, nil, pos.p2)
+		vek32.Neg_Inplace(pos.p2.Data)
+		vek32.MulNumber_Inplace(gW1.Data, ip)
+		vek32.MulNumber_Inplace(gW2.Data, ip)
+		colMeanDiff(gB, neg.v, pos.v, in, ip)
+		colMeanDiff(gC1, neg.h1, pos.p1, in, ip)
+		colMeanDiff(gC2, neg.h2, pos.p2, in, ip)
+		opt.step(lr)
+		pos.sync()
+		neg.sync()
+		return nil
 	}
-	shuf := rand.New(rand.NewPCG(cfg.Seed, 0x5a0ff1f))
-	update := 0
-	for ep := 0; ep < cfg.Epochs; ep++ {
-		if cfg.Shuffle {
-			shuf.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		}
-		start := time.Now()
-		lr := cfg.LR
-		for b := 0; b < nb; b++ {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			lo := b*(x.Rows/nb) + min(b, x.Rows%nb)
-			hi := lo + x.Rows/nb
-			if b < x.Rows%nb {
-				hi++
-			}
-			n := hi - lo
-			lr = cfg.Schedule.Rate(cfg.LR, update, total, ep)
-			update++
-			// Positive phase: mean field on the batch.
-			for _, buf := range []*tensor.Dense[float32]{pos.v, pos.p1, pos.p2, pos.h1, pos.tmp, pos.pv, pos.h2} {
-				buf.Rows, buf.Data = n, buf.Data[:n*buf.Cols]
-			}
-			for k := 0; k < n; k++ {
-				copy(pos.v.Row(k), x.Row(order[lo+k]))
-			}
-			pos.meanField(cfg.MeanFieldIters, 1e-5)
-			// Negative phase.
-			for s := 0; s < cfg.K; s++ {
-				neg.sweep()
-			}
-			ip, in := 1/float32(n), 1/float32(cfg.Chains)
-			gW1.Zero()
-			gW2.Zero()
-			outer.accumulate(gW1, pos.v, nil, pos.p1)
-			vek32.MulNumber_Inplace(gW1.Data, ip/in)
-			outer.accumulate(gW2, pos.p1, nil, pos.p2)
-			vek32.MulNumber_Inplace(gW2.Data, ip/in)
-			vek32.Neg_Inplace(neg.h1.Data)
-			outer.accumulate(gW1, neg.v, nil, neg.h1)
-			outer.accumulate(gW2, neg.h1, nil, neg.h2)
-			vek32.Neg_Inplace(neg.h1.Data)
-			vek32.MulNumber_Inplace(gW1.Data, in)
-			vek32.MulNumber_Inplace(gW2.Data, in)
-			colMeanDiff(gB, pos.v, neg.v, ip, in)
-			colMeanDiff(gC1, pos.p1, neg.h1, ip, in)
-			colMeanDiff(gC2, pos.p2, neg.h2, ip, in)
-			mom, flr, fwd := float32(cfg.Momentum), float32(lr), float32(lr*cfg.WeightDecay)
-			for _, p := range []struct{ w, vel, g []float32 }{{m.W1.Data, velW1.Data, gW1.Data}, {m.W2.Data, velW2.Data, gW2.Data}} {
-				for i := range p.w {
-					p.vel[i] = mom*p.vel[i] + flr*p.g[i] - fwd*p.w[i]
-					p.w[i] += p.vel[i]
-				}
-			}
-			for _, p := range []struct{ w, vel, g []float32 }{{m.B, velB, gB}, {m.C1, velC1, gC1}, {m.C2, velC2, gC2}} {
-				for i := range p.w {
-					p.vel[i] = mom*p.vel[i] + flr*p.g[i]
-					p.w[i] += p.vel[i]
-				}
-			}
-			pos.sync()
-			neg.sync()
-		}
-		sec := time.Since(start).Seconds()
-		if err := m.Validate(); err != nil {
-			return res, fmt.Errorf("rbm: DBM training diverged in epoch %d (%v); lower the learning rate", ep+1, err)
-		}
-		st := EpochStats{Epoch: ep + 1, LR: lr, Seconds: sec}
-		res.Epochs, res.Seconds = ep+1, res.Seconds+sec
-		res.History = append(res.History, st)
-		if onEpoch != nil {
-			if err := onEpoch(st); err != nil {
-				if errors.Is(err, ErrStop) {
-					break
-				}
-				return res, err
-			}
-		}
+	loop := &epochLoop{n: x.Rows, batch: cfg.BatchSize, epochs: cfg.Epochs, schedule: cfg.Schedule, lr: cfg.LR,
+		step: step, check: m.Validate, what: "DBM ", endEpoch: onEpoch}
+	if cfg.Shuffle {
+		loop.shuffle = rand.New(rand.NewPCG(cfg.Seed, 0x5a0ff1f))
 	}
-	if res.Epochs > 0 {
-		res.SecPerEpoch = res.Seconds / float64(res.Epochs)
-	}
-	return res, nil
+	return loop.run(ctx)
+}
+
+// Params returns the parameters of m as autodiff parameters over m's own
+// matrices (no copy): W1 (V×H1), W2 (H1×H2), b (1×V), c1 (1×H1), c2 (1×H2),
+// with zero gradients that the training code fills with the gradients of the
+// negative log-likelihood.
+func (m *DBM) Params() []*autodiff.Param[float32] {
+	return []*autodiff.Param[float32]{autodiff.NewParam("W1", m.W1), autodiff.NewParam("W2", m.W2),
+		vecParam("b", m.B), vecParam("c1", m.C1), vecParam("c2", m.C2)}
 }
 
 // Sample runs n chains of block Gibbs sampling from random visible states for

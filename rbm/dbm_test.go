@@ -111,7 +111,7 @@ func TestDBMBruteForce(t *testing.T) {
 func TestDBMDigits(t *testing.T) {
 	tr, te := digits(t)
 	m, _ := NewDBM(64, 16, 8, 1)
-	cfg := DBMConfig{Epochs: 20, BatchSize: 10, LR: 0.05, Chains: 100, K: 1, Seed: 1, Schedule: Schedule{Kind: LinearDecay}}
+	cfg := DBMConfig{Epochs: 20, BatchSize: 10, LR: 0.05, Chains: 100, K: 1, Seed: 1, Schedule: LinearDecay(0.05, 0, 20*Batches(tr.Rows, 10))}
 	if _, err := m.Fit(context.Background(), tr, cfg, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,9 @@ import (
 // given by Layers[l]'s visible conditional.
 type DBN struct {
 	Layers []*RBM
+	// Data describes the training data (image shape, preprocessing); saved
+	// and loaded with the net. nil when unknown.
+	Data *DataInfo
 }
 
 // NewDBN returns a DBN with layer sizes sizes[0] (visible) … sizes[L] (top);
@@ -23,6 +26,9 @@ type DBN struct {
 func NewDBN(visible Visible, sizes []int, seed uint64) (*DBN, error) {
 	if len(sizes) < 2 {
 		return nil, fmt.Errorf("rbm: a deep belief net needs at least 2 layer sizes, got %v", sizes)
+	}
+	if err := checkSize("DBN", sizes...); err != nil {
+		return nil, err
 	}
 	d := &DBN{}
 	for l := 0; l+1 < len(sizes); l++ {

@@ -15,7 +15,7 @@ func TestDBNDigits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Method: PCD, Epochs: 20, BatchSize: 10, LR: 0.05, Seed: 1, Schedule: Schedule{Kind: LinearDecay}}
+	cfg := Config{Method: PCD, Epochs: 20, BatchSize: 10, LR: 0.05, Seed: 1, Schedule: LinearDecay(0.05, 0, 20*Batches(tr.Rows, 10))}
 	layers := map[int]int{}
 	res, err := d.Fit(context.Background(), tr, []Config{cfg}, func(l int, s EpochStats) error { layers[l]++; return nil })
 	if err != nil {

@@ -3,7 +3,10 @@ package rbm_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
+	"github.com/ebm-go/ebm/model"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/tensor"
 )
@@ -27,7 +30,7 @@ func Example() {
 	x := toyData(200)
 	r, _ := rbm.New(rbm.Bernoulli, 6, 2, 1)
 	cfg := rbm.Config{Method: rbm.PCD, K: 1, Epochs: 300, BatchSize: 10, LR: 0.1, Seed: 1,
-		Schedule: rbm.Schedule{Kind: rbm.LinearDecay}}
+		Schedule: rbm.LinearDecay(0.1, 0, 300*rbm.Batches(200, 10))}
 	if _, err := r.Fit(context.Background(), x, cfg, nil); err != nil {
 		fmt.Println(err)
 		return
@@ -86,4 +89,25 @@ func ExampleFVBM() {
 	logZ, _ := m.ExactLogZ()
 	fmt.Printf("%.4f\n", logZ)
 	// Output: 3.1870
+}
+
+// Save an RBM as a model folder and load it back, with the data description
+// saved beside the weights.
+func ExampleLoad() {
+	r, _ := rbm.New(rbm.Bernoulli, 6, 2, 1)
+	r.Data = &rbm.DataInfo{Image: [2]int{2, 3}, Preprocessing: "value >= 0.5 -> 1"}
+	dir, _ := os.MkdirTemp("", "rbm-example")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "model")
+	if err := r.Save(path, &model.Meta{Seed: 1}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	got, meta, err := rbm.Load(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(meta.Kind, got.NumVisible(), got.NumHidden(), got.Data.Image, got.W.At(0, 1) == r.W.At(0, 1))
+	// Output: rbm 6 2 [2 3] true
 }

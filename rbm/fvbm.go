@@ -8,8 +8,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"time"
 
+	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -35,6 +35,9 @@ type FVBM struct {
 func NewFVBM(d int) (*FVBM, error) {
 	if d < 1 {
 		return nil, fmt.Errorf("rbm: an FVBM needs at least one unit, got %d", d)
+	}
+	if err := checkSize("FVBM", d, d); err != nil {
+		return nil, err
 	}
 	return &FVBM{W: tensor.New[float64](d, d), B: make([]float64, d)}, nil
 }
@@ -339,6 +342,8 @@ type FVBMConfig struct {
 	LR float64
 	// WeightDecay is an L2 penalty on W.
 	WeightDecay float64
+	// Momentum is the momentum of optim.SGD (0: none).
+	Momentum float64
 	// Chains is the number of persistent chains for FVBMPCD (default 100).
 	Chains int
 	// K is the number of Gibbs sweeps per update for FVBMPCD (default 1).
@@ -386,8 +391,12 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 	if cfg.K == 0 {
 		cfg.K = 1
 	}
-	if cfg.LR < 0 || cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.Chains < 0 || cfg.K < 0 || cfg.WeightDecay < 0 {
+	if !(cfg.LR >= 0) || math.IsInf(cfg.LR, 0) || cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.Chains < 0 || cfg.K < 0 ||
+		!(cfg.WeightDecay >= 0) || math.IsInf(cfg.WeightDecay, 0) || !(cfg.Momentum >= 0 && cfg.Momentum < 1) {
 		return fmt.Errorf("rbm: invalid FVBM configuration %+v", cfg)
+	}
+	if cfg.Method != FVBMExact && cfg.Method != FVBMPseudo && cfg.Method != FVBMPCD {
+		return fmt.Errorf("rbm: unknown FVBM method %d", int(cfg.Method))
 	}
 	if cfg.Method == FVBMExact {
 		if err := m.checkEnum("FVBM exact-gradient training"); err != nil {
@@ -402,6 +411,13 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 			chains.Data[i] = float64(rng.IntN(2))
 		}
 	}
+	params := m.Params()
+	opt, err := newSGDPair(params[:1], params[1:], cfg.LR, cfg.Momentum, cfg.WeightDecay)
+	if err != nil {
+		return err
+	}
+	// gW, gB accumulate the ascent statistics; the parameters' gradients are
+	// their negatives, in the parametrization of Params.
 	gW := tensor.New[float64](d, d)
 	gB := make([]float64, d)
 	// addMoments adds s·Σ_rows (x, xxᵀ) into (gB, gW).
@@ -422,29 +438,31 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 			}
 		}
 	}
+	// apply turns (gB, gW) into the gradients of the negative objective and
+	// takes one optimizer step: the symmetric pair shares one parameter
+	// θ = Wᵢⱼ = Wⱼᵢ with ∂(−E)/∂θ = 2xᵢxⱼ, and the diagonal stays 0.
 	apply := func(lr float64) {
+		gw, gb := params[0].Grad, params[1].Grad.Data
 		for i := 0; i < d; i++ {
-			m.B[i] += lr * gB[i]
+			gb[i] = -gB[i]
+			gw.Set(i, i, 0)
 			for j := i + 1; j < d; j++ {
-				// The symmetric pair shares one parameter θ = Wᵢⱼ = Wⱼᵢ with
-				// ∂(−E)/∂θ = 2xᵢxⱼ.
-				delta := lr * (2*gW.At(i, j) - cfg.WeightDecay*m.W.At(i, j))
-				m.W.Set(i, j, m.W.At(i, j)+delta)
-				m.W.Set(j, i, m.W.At(i, j))
+				g := -2 * gW.At(i, j)
+				gw.Set(i, j, g)
+				gw.Set(j, i, g)
 			}
 		}
+		opt.step(lr)
 	}
-	nb := (x.Rows + cfg.BatchSize - 1) / cfg.BatchSize
-	for ep := 0; ep < cfg.Epochs; ep++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		start := time.Now()
-		st := FVBMEpoch{Epoch: ep + 1}
+	batch := cfg.BatchSize
+	if cfg.Method == FVBMExact {
+		batch = x.Rows
+	}
+	step := func(idx []int, lr float64) error {
+		gW.Zero()
+		clear(gB)
 		switch cfg.Method {
 		case FVBMExact:
-			gW.Zero()
-			clear(gB)
 			addMoments(x, 1/float64(x.Rows))
 			mean, second, err := m.ExactMoments()
 			if err != nil {
@@ -456,52 +474,49 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 			for i := range gW.Data {
 				gW.Data[i] -= second.Data[i]
 			}
-			apply(cfg.LR)
-		case FVBMPseudo, FVBMPCD:
-			for b := 0; b < nb; b++ {
-				lo := b*(x.Rows/nb) + min(b, x.Rows%nb)
-				hi := lo + x.Rows/nb
-				if b < x.Rows%nb {
-					hi++
-				}
-				batch := &tensor.Dense[float64]{Rows: hi - lo, Cols: d, Data: x.Data[lo*d : hi*d]}
-				gW.Zero()
-				clear(gB)
-				if cfg.Method == FVBMPCD {
-					addMoments(batch, 1/float64(batch.Rows))
-					if err := m.Gibbs(chains, cfg.K, rng); err != nil {
-						return err
-					}
-					addMoments(chains, -1/float64(chains.Rows))
-				} else {
-					m.plGrad(batch, gB, gW)
-				}
-				apply(cfg.LR)
-			}
 		default:
-			return fmt.Errorf("rbm: unknown FVBM method %d", int(cfg.Method))
-		}
-		st.Seconds = time.Since(start).Seconds()
-		if err := m.Validate(); err != nil {
-			return fmt.Errorf("rbm: FVBM training diverged in epoch %d (%v); lower the learning rate", ep+1, err)
-		}
-		if cfg.Method == FVBMExact {
-			ll, _, err := m.ExactLogLik(x)
-			if err != nil {
-				return err
-			}
-			st.LogLik = ll
-		}
-		if onEpoch != nil {
-			if err := onEpoch(st); err != nil {
-				if errors.Is(err, ErrStop) {
-					return nil
+			// The examples are in file order (no shuffling), so idx is a run.
+			lo, hi := idx[0], idx[0]+len(idx)
+			b := &tensor.Dense[float64]{Rows: hi - lo, Cols: d, Data: x.Data[lo*d : hi*d]}
+			if cfg.Method == FVBMPCD {
+				addMoments(b, 1/float64(b.Rows))
+				if err := m.Gibbs(chains, cfg.K, rng); err != nil {
+					return err
 				}
-				return err
+				addMoments(chains, -1/float64(chains.Rows))
+			} else {
+				m.plGrad(b, gB, gW)
 			}
 		}
+		apply(lr)
+		return nil
 	}
-	return nil
+	loop := &epochLoop{n: x.Rows, batch: batch, epochs: cfg.Epochs, lr: cfg.LR, step: step, check: m.Validate, what: "FVBM ",
+		endEpoch: func(s EpochStats) error {
+			st := FVBMEpoch{Epoch: s.Epoch, Seconds: s.Seconds}
+			if cfg.Method == FVBMExact {
+				ll, _, err := m.ExactLogLik(x)
+				if err != nil {
+					return err
+				}
+				st.LogLik = ll
+			}
+			if onEpoch != nil {
+				return onEpoch(st)
+			}
+			return nil
+		}}
+	_, err = loop.run(ctx)
+	return err
+}
+
+// Params returns the parameters of m as autodiff parameters over m's own
+// values (no copy): W (d×d) and b (1×d), with zero gradients. The training
+// code fills them with the gradients of the negative objective, keeping the
+// gradient of W symmetric with a zero diagonal, so that optimizer steps keep W
+// a valid coupling matrix.
+func (m *FVBM) Params() []*autodiff.Param[float64] {
+	return []*autodiff.Param[float64]{autodiff.NewParam("W", m.W), vecParam("b", m.B)}
 }
 
 // plGrad adds the gradient of the batch's mean pseudo-log-likelihood to gB, gW,

@@ -89,7 +89,10 @@ func TestTrainStepNoAllocation(t *testing.T) {
 	tr, _ := digits(t)
 	for _, c := range []Config{{Method: PCD, K: 1}, {Method: CD, K: 3, Momentum: 0.5, WeightDecay: 1e-4}} {
 		r, _ := New(Bernoulli, 64, 16, 1)
-		tt := newTrainer(r, tr, c.withDefaults())
+		tt, err := newTrainer(r, tr, c.withDefaults())
+		if err != nil {
+			t.Fatal(err)
+		}
 		idx := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 		tt.step(idx, 0.05)
 		if a := testing.AllocsPerRun(20, func() { tt.step(idx, 0.05) }); a != 0 {

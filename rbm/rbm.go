@@ -66,6 +66,9 @@ type RBM struct {
 	C []float32
 	// LogVar holds zᵢ = log σᵢ² for Gaussian visible units; nil for Bernoulli.
 	LogVar []float32
+	// Data describes the training data (image shape, standardization, base
+	// rates for AIS); it is saved and loaded with the model. nil when unknown.
+	Data *DataInfo
 }
 
 // InitStd is the standard deviation of the initial weights, as in scikit-learn's
@@ -74,9 +77,15 @@ const InitStd = 0.01
 
 // New returns an RBM with nv visible and nh hidden units, weights drawn from
 // N(0, InitStd²) with the given seed, biases 0 and, for Gaussian units, σᵢ = 1.
+//
+// nv·nh may not exceed MaxWeights (a *SizeError otherwise, before anything is
+// allocated).
 func New(visible Visible, nv, nh int, seed uint64) (*RBM, error) {
 	if nv < 1 || nh < 1 {
 		return nil, fmt.Errorf("rbm: need at least one visible and one hidden unit, got %d visible and %d hidden", nv, nh)
+	}
+	if err := checkSize("RBM", nv, nh); err != nil {
+		return nil, err
 	}
 	if visible != Bernoulli && visible != Gaussian {
 		return nil, fmt.Errorf("rbm: unknown visible unit type %d", int(visible))
@@ -103,6 +112,19 @@ func (r *RBM) Clone() *RBM {
 	c := &RBM{Visible: r.Visible, W: r.W.Clone(), B: append([]float32(nil), r.B...), C: append([]float32(nil), r.C...)}
 	if r.LogVar != nil {
 		c.LogVar = append([]float32(nil), r.LogVar...)
+	}
+	if r.Data != nil {
+		d := *r.Data
+		d.Mean = append([]float64(nil), d.Mean...)
+		d.Std = append([]float64(nil), d.Std...)
+		d.BaseBias = append([]float32(nil), d.BaseBias...)
+		if r.Data.Mean == nil {
+			d.Mean, d.Std = nil, nil
+		}
+		if r.Data.BaseBias == nil {
+			d.BaseBias = nil
+		}
+		c.Data = &d
 	}
 	return c
 }
@@ -133,6 +155,9 @@ func (r *RBM) Validate() error {
 		}
 	default:
 		return fmt.Errorf("rbm: unknown visible unit type %d", int(r.Visible))
+	}
+	if err := r.Data.validate(nv); err != nil {
+		return err
 	}
 	for name, s := range map[string][]float32{"W": r.W.Data, "B": r.B, "C": r.C, "LogVar": r.LogVar} {
 		for i, v := range s {

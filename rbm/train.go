@@ -7,8 +7,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
-	"time"
 
+	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/optim"
 	"github.com/ebm-go/ebm/tensor"
 	"github.com/viterin/vek/vek32"
 )
@@ -49,73 +50,6 @@ func ParseMethod(s string) (Method, error) {
 	return 0, fmt.Errorf("rbm: unknown training method %q (want cd or pcd)", s)
 }
 
-// ScheduleKind names a learning-rate schedule.
-type ScheduleKind int
-
-const (
-	// Constant keeps the learning rate fixed.
-	Constant ScheduleKind = iota
-	// StepDecay multiplies the rate by Factor every Every epochs.
-	StepDecay
-	// LinearDecay lowers the rate linearly, update by update, from the base rate
-	// at the first update to Final·base at the last.
-	LinearDecay
-)
-
-// Schedule is a learning-rate schedule. The zero value is Constant.
-type Schedule struct {
-	Kind ScheduleKind
-	// Every is the number of epochs between drops (StepDecay; default 10).
-	Every int
-	// Factor multiplies the rate at each drop (StepDecay; default 0.5).
-	Factor float64
-	// Final is the last rate as a fraction of the base rate (LinearDecay;
-	// default 0).
-	Final float64
-}
-
-// Rate returns the learning rate for update t (0-based) of T updates, in epoch
-// (0-based), given the base rate.
-func (s Schedule) Rate(base float64, t, T, epoch int) float64 {
-	switch s.Kind {
-	case StepDecay:
-		every, f := s.Every, s.Factor
-		if every <= 0 {
-			every = 10
-		}
-		if f == 0 {
-			f = 0.5
-		}
-		return base * math.Pow(f, float64(epoch/every))
-	case LinearDecay:
-		if T <= 1 {
-			return base
-		}
-		frac := float64(t) / float64(T-1)
-		return base * (1 - (1-s.Final)*frac)
-	}
-	return base
-}
-
-// String describes the schedule ("constant", "step:every=10,factor=0.5",
-// "linear:final=0").
-func (s Schedule) String() string {
-	switch s.Kind {
-	case StepDecay:
-		every, f := s.Every, s.Factor
-		if every <= 0 {
-			every = 10
-		}
-		if f == 0 {
-			f = 0.5
-		}
-		return fmt.Sprintf("step:every=%d,factor=%g", every, f)
-	case LinearDecay:
-		return fmt.Sprintf("linear:final=%g", s.Final)
-	}
-	return "constant"
-}
-
 // Config is a training configuration. Zero values of Method, K, Epochs,
 // BatchSize and LR mean scikit-learn's BernoulliRBM defaults (PCD, k = 1,
 // 10 epochs, batches of 10, learning rate 0.1); zero Momentum and WeightDecay
@@ -134,9 +68,12 @@ type Config struct {
 	// LR is the base learning rate (default 0.1). The gradient is the batch
 	// mean, as in scikit-learn.
 	LR float64
-	// Schedule changes the learning rate during training (default constant).
-	Schedule Schedule
-	// Momentum is the classical momentum μ: Δ ← μΔ + lr·(g − λW); θ ← θ + Δ.
+	// Schedule, when not nil, gives the learning rate of every update (its
+	// step counts updates from 0 across epochs; Batches gives the updates per
+	// epoch, ParseSchedule and LinearDecay build the usual ones); nil keeps LR.
+	Schedule optim.Schedule
+	// Momentum is the momentum μ of optim.SGD: with g the gradient of the
+	// negative log-likelihood, b ← μb + g + λW, θ ← θ − lr·b.
 	Momentum float64
 	// WeightDecay is the L2 coefficient λ, applied to W only (not to biases).
 	WeightDecay float64
@@ -219,20 +156,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("rbm: learning rate %g; need a positive number", c.LR)
 	case c.Momentum < 0 || c.Momentum >= 1 || math.IsNaN(c.Momentum):
 		return fmt.Errorf("rbm: momentum %g; need 0 ≤ momentum < 1", c.Momentum)
-	case c.WeightDecay < 0 || math.IsNaN(c.WeightDecay):
+	case c.WeightDecay < 0 || math.IsNaN(c.WeightDecay) || math.IsInf(c.WeightDecay, 0):
 		return fmt.Errorf("rbm: weight decay %g; need ≥ 0", c.WeightDecay)
 	case c.Chains < 0:
 		return fmt.Errorf("rbm: %d chains; need ≥ 1", c.Chains)
-	case c.Schedule.Kind < Constant || c.Schedule.Kind > LinearDecay:
-		return fmt.Errorf("rbm: unknown schedule kind %d", int(c.Schedule.Kind))
-	case c.Schedule.Kind == StepDecay && (c.Schedule.Factor < 0 || c.Schedule.Factor > 1):
-		return fmt.Errorf("rbm: step decay factor %g; need 0 < factor ≤ 1", c.Schedule.Factor)
-	case c.Schedule.Kind == LinearDecay && (c.Schedule.Final < 0 || c.Schedule.Final > 1):
-		return fmt.Errorf("rbm: linear decay final fraction %g; need 0 ≤ final ≤ 1", c.Schedule.Final)
-	case c.VarLR < 0:
-		return fmt.Errorf("rbm: variance learning rate %g; need ≥ 0", c.VarLR)
+	case c.VarLR < 0 || math.IsNaN(c.VarLR) || math.IsInf(c.VarLR, 0):
+		return fmt.Errorf("rbm: variance learning rate %g; need a finite number ≥ 0", c.VarLR)
+	case c.Threshold < 0 || c.Threshold != c.Threshold:
+		return fmt.Errorf("rbm: binarization threshold %g; need ≥ 0", c.Threshold)
 	}
-	return nil
+	return checkSchedule(c.Schedule)
 }
 
 // EpochStats are the statistics of one training epoch, passed to Fit's callback.
@@ -297,63 +230,36 @@ func (r *RBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg Config, onE
 	if err := checkData(x, r.NumVisible(), r.Visible == Bernoulli, cfg.Fractional, "training data"); err != nil {
 		return res, err
 	}
-	t := newTrainer(r, x, cfg)
-	nb := (x.Rows + cfg.BatchSize - 1) / cfg.BatchSize
-	total := nb * cfg.Epochs
-	order := make([]int, x.Rows)
-	for i := range order {
-		order[i] = i
+	t, err := newTrainer(r, x, cfg)
+	if err != nil {
+		return res, err
 	}
-	shuf := rand.New(rand.NewPCG(cfg.Seed, 0x5a0ff1e))
-	update := 0
-	for ep := 0; ep < cfg.Epochs; ep++ {
-		if cfg.Shuffle {
-			shuf.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		}
-		start := time.Now()
-		t.recon, t.reconN = 0, 0
-		lr := cfg.LR
-		for b := 0; b < nb; b++ {
-			if err := ctx.Err(); err != nil {
-				return res, err
+	loop := &epochLoop{n: x.Rows, batch: cfg.BatchSize, epochs: cfg.Epochs, schedule: cfg.Schedule, lr: cfg.LR,
+		onBatch: cfg.OnBatch, check: r.Validate, endEpoch: onEpoch,
+		step:       func(idx []int, lr float64) error { t.step(idx, lr); return nil },
+		resetEpoch: func() { t.recon, t.reconN = 0, 0 },
+		fill: func(st *EpochStats) {
+			if cfg.TrackRecon && t.reconN > 0 {
+				st.ReconError = t.recon / float64(t.reconN)
 			}
-			// scikit-learn's gen_even_slices.
-			lo := b*(x.Rows/nb) + min(b, x.Rows%nb)
-			hi := lo + x.Rows/nb
-			if b < x.Rows%nb {
-				hi++
-			}
-			lr = cfg.Schedule.Rate(cfg.LR, update, total, ep)
-			t.step(order[lo:hi], lr)
-			update++
-			if cfg.OnBatch != nil {
-				cfg.OnBatch(update, total)
-			}
-		}
-		sec := time.Since(start).Seconds()
-		if err := r.Validate(); err != nil {
-			return res, fmt.Errorf("rbm: training diverged in epoch %d (%v); lower the learning rate", ep+1, err)
-		}
-		st := EpochStats{Epoch: ep + 1, LR: lr, Seconds: sec}
-		if cfg.TrackRecon && t.reconN > 0 {
-			st.ReconError = t.recon / float64(t.reconN)
-		}
-		res.Epochs = ep + 1
-		res.Seconds += sec
-		res.History = append(res.History, st)
-		if onEpoch != nil {
-			if err := onEpoch(st); err != nil {
-				if errors.Is(err, ErrStop) {
-					break
-				}
-				return res, err
-			}
-		}
+		}}
+	if cfg.Shuffle {
+		loop.shuffle = rand.New(rand.NewPCG(cfg.Seed, 0x5a0ff1e))
 	}
-	if res.Epochs > 0 {
-		res.SecPerEpoch = res.Seconds / float64(res.Epochs)
+	return loop.run(ctx)
+}
+
+// Params returns the parameters of r as autodiff parameters whose values are
+// r's own matrices (no copy): W (V×H), b (1×V), c (1×H) and, for Gaussian
+// units, log_var (1×V), each with a zero gradient of its shape. The training
+// code fills the gradients of the negative log-likelihood (CD-k or PCD
+// estimates), so any optimizer of package optim can apply them.
+func (r *RBM) Params() []*autodiff.Param[float32] {
+	ps := []*autodiff.Param[float32]{autodiff.NewParam("W", r.W), vecParam("b", r.B), vecParam("c", r.C)}
+	if r.LogVar != nil {
+		ps = append(ps, vecParam("log_var", r.LogVar))
 	}
-	return res, nil
+	return ps
 }
 
 // trainer holds the buffers of one training run; a step allocates nothing once
@@ -374,10 +280,12 @@ type trainer struct {
 	hs         *tensor.Dense[float32] // bn×H hidden states of the negative chains
 	hsOn       ones
 	mv         *tensor.Dense[float32] // bn×V visible means
-	velW       *tensor.Dense[float32]
-	velB, velC []float32
-	velZ       []float32
-	gb, gc, gz []float32
+	params     []*autodiff.Param[float32]
+	pW, pB, pC *autodiff.Param[float32]
+	pZ         *autodiff.Param[float32] // log-variances (Gaussian with LearnVar), else nil
+	opt        *sgdPair[float32]
+	zOpt       *optim.SGD[float32]
+	zParams    []*autodiff.Param[float32]
 	scaled     *tensor.Dense[float32] // vv/σ² (Gaussian)
 	hw         *tensor.Dense[float32] // hh·Wᵀ (Gaussian with LearnVar)
 	rec        *tensor.Dense[float32]
@@ -390,7 +298,7 @@ type trainer struct {
 	reconN int
 }
 
-func newTrainer(r *RBM, x *tensor.Dense[float32], cfg Config) *trainer {
+func newTrainer(r *RBM, x *tensor.Dense[float32], cfg Config) (*trainer, error) {
 	t := &trainer{r: r, cfg: cfg, x: x, e: newEngine(r, cfg.Seed)}
 	if r.Visible == Bernoulli {
 		t.data = &ones{}
@@ -413,15 +321,20 @@ func newTrainer(r *RBM, x *tensor.Dense[float32], cfg Config) *trainer {
 		t.hsOn.ptr = append(t.hsOn.ptr, 0)
 	}
 	t.mv = tensor.New[float32](t.bn, nv)
-	if cfg.Momentum > 0 || cfg.WeightDecay > 0 {
-		t.velW = tensor.New[float32](nv, nh)
+	t.params = r.Params()
+	t.pW, t.pB, t.pC = t.params[0], t.params[1], t.params[2]
+	var err error
+	if t.opt, err = newSGDPair(t.params[:1], t.params[1:3], cfg.LR, cfg.Momentum, cfg.WeightDecay); err != nil {
+		return nil, err
 	}
-	t.velB, t.velC = make([]float32, nv), make([]float32, nh)
-	t.gb, t.gc = make([]float32, nv), make([]float32, nh)
 	if r.Visible == Gaussian && cfg.LearnVar {
-		t.velZ, t.gz = make([]float32, nv), make([]float32, nv)
+		t.pZ = t.params[3]
+		t.zParams = t.params[3:4]
+		if t.zOpt, err = optim.NewSGD[float32](optim.SGDConfig{LR: 1, Momentum: cfg.Momentum}); err != nil {
+			return nil, err
+		}
 	}
-	return t
+	return t, nil
 }
 
 // view sets v to rows [lo, hi) of m and returns it.
@@ -489,28 +402,44 @@ func (t *trainer) step(idx []int, lr float64) {
 		t.reconN += len(t.rec.Data)
 	}
 
-	// Bias gradients (batch means).
+	t.grads(vpos, vneg, hpos, hneg, bp, bn)
+	t.opt.step(lr)
+	if t.pZ != nil {
+		t.zOpt.SetLR(cfg.VarLR * lr / cfg.LR)
+		t.zOpt.Step(t.zParams)
+		for i, z := range r.LogVar {
+			r.LogVar[i] = min(max(z, MinLogVar), 10)
+		}
+	}
+	e.sync()
+}
+
+// grads fills the parameters' gradients of the negative log-likelihood from
+// the batch statistics of one step: with Bₚ positive rows (data) and Bₙ
+// negative rows (Gibbs samples),
+//
+//	∇W = vₙᵀp(h|vₙ)/Bₙ − vₚᵀp(h|vₚ)/Bₚ,  ∇b = mean vₙ − mean vₚ,
+//	∇c = mean p(h|vₙ) − mean p(h|vₚ),
+//
+// with vᵢ/σᵢ² for vᵢ (and ∇b scaled by 1/σᵢ²) for Gaussian units. It scales
+// the hidden probabilities in place.
+func (t *trainer) grads(vpos, vneg, hpos, hneg *tensor.Dense[float32], bp, bn int) {
+	r, e := t.r, t.e
 	ip, in := 1/float32(bp), 1/float32(bn)
-	colMeanDiff(t.gb, vpos, vneg, ip, in)
-	colMeanDiff(t.gc, hpos, hneg, ip, in)
+	gb, gc := t.pB.Grad.Data, t.pC.Grad.Data
+	colMeanDiff(gb, vneg, vpos, in, ip)
+	colMeanDiff(gc, hneg, hpos, in, ip)
 	if r.Visible == Gaussian {
-		vek32.Mul_Inplace(t.gb, e.invVar)
-		if cfg.LearnVar {
+		vek32.Mul_Inplace(gb, e.invVar)
+		if t.pZ != nil {
 			t.varGrad(vpos, vneg, hpos, hneg, ip, in)
 		}
 	}
-
-	// Weight gradient: acc += vvᵀ·hh with the rows of hh scaled by ±lr/B.
-	vek32.MulNumber_Inplace(hpos.Data, float32(lr)*ip)
-	vek32.MulNumber_Inplace(hneg.Data, -float32(lr)*in)
-	acc := r.W
-	if t.velW != nil {
-		acc = t.velW
-		vek32.MulNumber_Inplace(acc.Data, float32(cfg.Momentum))
-		if cfg.WeightDecay > 0 {
-			axpy32(acc.Data, -float32(lr*cfg.WeightDecay), r.W.Data)
-		}
-	}
+	// Weight gradient: gW = vvᵀ·hh with the rows of hh scaled by −1/Bₚ and 1/Bₙ.
+	vek32.MulNumber_Inplace(hpos.Data, -ip)
+	vek32.MulNumber_Inplace(hneg.Data, in)
+	acc := t.pW.Grad
+	acc.Zero()
 	if t.binary {
 		t.vvOn.idx = append(t.vvOn.idx, t.negOn.idx...)
 		base := t.vvOn.ptr[len(t.vvOn.ptr)-1]
@@ -526,49 +455,29 @@ func (t *trainer) step(idx []int, lr float64) {
 		}
 		t.outer.accumulate(acc, src, nil, t.hh)
 	}
-	if t.velW != nil {
-		vek32.Add_Inplace(r.W.Data, t.velW.Data)
-	}
-	mom := float32(cfg.Momentum)
-	flr := float32(lr)
-	for i, g := range t.gb {
-		t.velB[i] = mom*t.velB[i] + flr*g
-		r.B[i] += t.velB[i]
-	}
-	for j, g := range t.gc {
-		t.velC[j] = mom*t.velC[j] + flr*g
-		r.C[j] += t.velC[j]
-	}
-	if t.gz != nil {
-		vlr := float32(cfg.VarLR * lr / cfg.LR)
-		for i, g := range t.gz {
-			t.velZ[i] = mom*t.velZ[i] + vlr*g
-			r.LogVar[i] = min(max(r.LogVar[i]+t.velZ[i], MinLogVar), 10)
-		}
-	}
-	e.sync()
 }
 
-// varGrad sets gz = mean g(vpos) − mean g(vneg) with
-// g(v)ᵢ = e^{−zᵢ}((vᵢ−bᵢ)²/2 − vᵢ(W p(h|v))ᵢ).
+// varGrad sets the log-variance gradient of the negative log-likelihood,
+// mean g(vneg) − mean g(vpos) with g(v)ᵢ = e^{−zᵢ}((vᵢ−bᵢ)²/2 − vᵢ(W p(h|v))ᵢ).
 func (t *trainer) varGrad(vpos, vneg, hpos, hneg *tensor.Dense[float32], ip, in float32) {
 	r, e := t.r, t.e
-	clear(t.gz)
+	gz := t.pZ.Grad.Data
+	clear(gz)
 	t.hw = tensor.Reuse(t.hw, t.hh.Rows, r.NumVisible())
 	var mj mulJob
 	mj.mul(t.hw, nil, t.hh, nil, e.wt)
 	for i := 0; i < t.vv.Rows; i++ {
-		s := ip
+		s := -ip
 		if i >= vpos.Rows {
-			s = -in
+			s = in
 		}
 		v, hw := t.vv.Row(i), t.hw.Row(i)
 		for k, vk := range v {
 			d := vk - r.B[k]
-			t.gz[k] += s * (0.5*d*d - vk*hw[k])
+			gz[k] += s * (0.5*d*d - vk*hw[k])
 		}
 	}
-	vek32.Mul_Inplace(t.gz, e.invVar)
+	vek32.Mul_Inplace(gz, e.invVar)
 }
 
 // colMeanDiff sets g = ip·Σ rows(a) − in·Σ rows(b).

@@ -21,7 +21,7 @@ func allKernels(t testing.TB) []Kernel {
 	ma, err2 := NewMALA(e, DefaultMALAOptions())
 	hm, err3 := NewHMC(e, DefaultHMCOptions())
 	ul, err4 := NewULA(e, DefaultULAOptions())
-	sg, err5 := NewSGLDStyle(e, SGLDStyleOptions{A: 1e-3, B: 0.05})
+	sg, err5 := NewSGLDStyle(e, SGLDStyleOptions{Step: 1e-3, Noise: 0.05})
 	an, err6 := NewAnnealedLangevin(newMixture2(0.5, make([]float64, 10), make([]float64, 10)), AnnealedLangevinOptions{SigmaMax: 5, SigmaMin: 0.1, Levels: 4, StepsPerLevel: 3, Eps: 1e-3})
 	at, err7 := NewAnnealedLangevin(e, AnnealedLangevinOptions{SigmaMax: 5, SigmaMin: 0.1, Levels: 4, StepsPerLevel: 3, Eps: 1e-3})
 	for _, err := range []error{err1, err2, err3, err4, err5, err6, err7} {

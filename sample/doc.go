@@ -116,6 +116,15 @@
 //
 // # Randomness
 //
+// One convention holds across ebm: long runs and constructors that draw many
+// numbers take a seed (Config.Seed, sample.InitialPoints, energy.BuildModel)
+// and derive their own PCG streams from it, one per chain, per iteration or
+// per purpose (rand.NewPCG(seed, stream)); single draws take an explicit
+// *rand.Rand (energy.ExactSampler.Sample, a Kernel's Step with one generator
+// per chain, nn.NewLinear's initialization). Nothing uses the global
+// math/rand source, so the same seed and the same GOMAXPROCS give the same
+// numbers.
+//
 // Chain c of a run with seed S draws from its own generator
 // rand.New(rand.NewPCG(S, uint64(c))) (math/rand/v2), and each step consumes a
 // fixed number of variates per chain whatever the other chains do, so results

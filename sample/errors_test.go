@@ -116,9 +116,9 @@ func TestOptionErrors(t *testing.T) {
 		{"HMC threshold 0", second(NewHMC(g, HMCOptions{Step: 0.1, L: 10}))},
 		{"HMC jitter 1", second(NewHMC(g, HMCOptions{Step: 0.1, L: 10, MaxEnergyError: 1000, Jitter: 1}))},
 		{"ULA step +Inf", second(NewULA(g, ULAOptions{Step: math.Inf(1)}))},
-		{"SGLD a 0", second(NewSGLDStyle(g, SGLDStyleOptions{A: 0, B: 0.005}))},
-		{"SGLD b −1", second(NewSGLDStyle(g, SGLDStyleOptions{A: 10, B: -1}))},
-		{"SGLD clip −1", second(NewSGLDStyle(g, SGLDStyleOptions{A: 10, B: 0.005, Clip: -1}))},
+		{"SGLD a 0", second(NewSGLDStyle(g, SGLDStyleOptions{Step: 0, Noise: 0.005}))},
+		{"SGLD b −1", second(NewSGLDStyle(g, SGLDStyleOptions{Step: 10, Noise: -1}))},
+		{"SGLD clip −1", second(NewSGLDStyle(g, SGLDStyleOptions{Step: 10, Noise: 0.005, Clip: -1}))},
 		{"annealed σ order", second(NewAnnealedLangevin(g, AnnealedLangevinOptions{SigmaMax: 0.1, SigmaMin: 1, Levels: 10, StepsPerLevel: 10, Eps: 1e-3}))},
 		{"annealed levels 0", second(NewAnnealedLangevin(g, AnnealedLangevinOptions{SigmaMax: 1, SigmaMin: 0.1, Levels: 0, StepsPerLevel: 10, Eps: 1e-3}))},
 		{"annealed T 0", second(NewAnnealedLangevin(g, AnnealedLangevinOptions{SigmaMax: 1, SigmaMin: 0.1, Levels: 3, StepsPerLevel: 0, Eps: 1e-3}))},
@@ -253,7 +253,7 @@ func TestClamp(t *testing.T) {
 	if atHi == 0 || atLo == 0 {
 		t.Errorf("no ULA draw clamped to a bound (%d at 0.5, %d at −1)", atHi, atLo)
 	}
-	sg, _ := NewSGLDStyle(e1, SGLDStyleOptions{A: 0.1, B: 1})
+	sg, _ := NewSGLDStyle(e1, SGLDStyleOptions{Step: 0.1, Noise: 1})
 	r = runOK(t, sg, normalStarts(16, 1, 0.01, 1), Config{Steps: 500, Seed: 3, Clamp: &Box{Lo: []float64{-0.2}, Hi: []float64{0.3}}})
 	for _, v := range r.Data {
 		if v < -0.2 || v > 0.3 {

@@ -142,32 +142,34 @@ type SGLDStyle struct {
 // SGLDStyleOptions configures an SGLDStyle kernel. Start from
 // DefaultSGLDStyleOptions.
 type SGLDStyleOptions struct {
-	// A is the gradient step a > 0.
-	A float64
-	// B is the noise standard deviation b ≥ 0.
-	B float64
+	// Step is the gradient step a > 0 (the "a" of the update; in specs,
+	// step=, with a= accepted as an alias).
+	Step float64
+	// Noise is the noise standard deviation b ≥ 0 (in specs, noise=, with b=
+	// accepted as an alias).
+	Noise float64
 	// Clip, if positive, clips each gradient element to [−Clip, Clip] (IGEBM
 	// clips at 0.01); 0 disables clipping.
 	Clip float64
 }
 
 // DefaultSGLDStyleOptions returns IGEBM's a = 10, b = 0.005 and no clipping.
-func DefaultSGLDStyleOptions() SGLDStyleOptions { return SGLDStyleOptions{A: 10, B: 0.005} }
+func DefaultSGLDStyleOptions() SGLDStyleOptions { return SGLDStyleOptions{Step: 10, Noise: 0.005} }
 
 // Temperature returns T = b²/(2a), the temperature of the distribution
 // exp(−E/T) that the update targets.
-func (o SGLDStyleOptions) Temperature() float64 { return o.B * o.B / (2 * o.A) }
+func (o SGLDStyleOptions) Temperature() float64 { return o.Noise * o.Noise / (2 * o.Step) }
 
 // NewSGLDStyle returns an SGLD-style kernel for e.
 func NewSGLDStyle(e energy.GradEnergy, opts SGLDStyleOptions) (*SGLDStyle, error) {
 	if e == nil {
 		return nil, errors.New("sample: SGLDStyle: nil energy")
 	}
-	if !validStep(opts.A) {
-		return nil, fmt.Errorf("sample: SGLDStyle: step a = %g must be positive and finite", opts.A)
+	if !validStep(opts.Step) {
+		return nil, fmt.Errorf("sample: SGLDStyle: step a = %g must be positive and finite", opts.Step)
 	}
-	if !(opts.B >= 0) || math.IsInf(opts.B, 1) {
-		return nil, fmt.Errorf("sample: SGLDStyle: noise b = %g must be non-negative and finite", opts.B)
+	if !(opts.Noise >= 0) || math.IsInf(opts.Noise, 1) {
+		return nil, fmt.Errorf("sample: SGLDStyle: noise b = %g must be non-negative and finite", opts.Noise)
 	}
 	if !(opts.Clip >= 0) {
 		return nil, fmt.Errorf("sample: SGLDStyle: clip %g must be non-negative (0 disables it)", opts.Clip)
@@ -180,7 +182,7 @@ func (k *SGLDStyle) Dim() int { return k.e.Dim() }
 
 // Init returns the state of chains started at the rows of x.
 func (k *SGLDStyle) Init(x *tensor.Dense[float64], clamp *Box) (*State, error) {
-	s, err := newState(x, k.Dim(), clamp, true, false, k.opts.A)
+	s, err := newState(x, k.Dim(), clamp, true, false, k.opts.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +198,7 @@ func (k *SGLDStyle) Step(s *State, rngs []*rand.Rand, info []Info) error {
 		return err
 	}
 	for c := 0; c < s.X.Rows; c++ {
-		langevinRow(s, c, rngs[c], s.Step[c], k.opts.B, k.opts.Clip)
+		langevinRow(s, c, rngs[c], s.Step[c], k.opts.Noise, k.opts.Clip)
 	}
 	return evalUnadjusted(s, k.e, 1, info)
 }

@@ -203,6 +203,9 @@ func Run(ctx context.Context, k Kernel, x0 *tensor.Dense[float64], cfg Config) (
 	if float64(n)*float64(kept)*float64(d) > 1<<32 {
 		return nil, fmt.Errorf("sample: %d chains × %d draws × %d coordinates is too many to keep; thin more", n, kept, d)
 	}
+	if err := tensor.CheckAlloc("sample: kept draws", n, kept, d); err != nil {
+		return nil, err
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -483,8 +486,36 @@ func (r *Result) Mean() []float64 {
 	return m
 }
 
-// Cov returns the d×d sample covariance (divisor N−1) of all draws pooled.
+// MaxCovDim is the largest dimension for which Result.Cov builds the d×d
+// covariance (4096: 128 MiB of float64); above it Cov returns nil and Var
+// gives the per-coordinate variances.
+const MaxCovDim = 4096
+
+// Var returns the sample variance (divisor N−1) of every coordinate over all
+// draws pooled: O(d) memory, whatever d. With a single draw it is NaN.
+func (r *Result) Var() []float64 {
+	mu := r.Mean()
+	d, N := r.Dim, r.Chains*r.Kept
+	v := make([]float64, d)
+	for i := 0; i < N; i++ {
+		x := r.Data[i*d : (i+1)*d]
+		for j, xj := range x {
+			t := xj - mu[j]
+			v[j] += t * t
+		}
+	}
+	for j := range v {
+		v[j] /= float64(N - 1)
+	}
+	return v
+}
+
+// Cov returns the d×d sample covariance (divisor N−1) of all draws pooled, or
+// nil when d > MaxCovDim (use Var for the diagonal).
 func (r *Result) Cov() [][]float64 {
+	if r.Dim > MaxCovDim {
+		return nil
+	}
 	mu := r.Mean()
 	d, N := r.Dim, r.Chains*r.Kept
 	cov := make([][]float64, d)
@@ -522,6 +553,10 @@ type Diagnostics struct {
 	// coordinates (NaN values, e.g. from fewer than 4 draws, are skipped; all
 	// NaN gives NaN).
 	MaxRhat, MinESSBulk, MinESSTail float64
+	// Chains and Kept are the run's chains and kept draws per chain, and
+	// Divergences its divergent transitions after warm-up (all chains), for
+	// Warnings.
+	Chains, Kept, Divergences int
 }
 
 // Diagnostics computes R̂ and ESS for every coordinate with package diag.
@@ -530,6 +565,11 @@ func (r *Result) Diagnostics() Diagnostics {
 		Rhat:    make([]float64, r.Dim),
 		ESSBulk: make([]float64, r.Dim),
 		ESSTail: make([]float64, r.Dim),
+		Chains:  r.Chains,
+		Kept:    r.Kept,
+	}
+	for _, n := range r.Divergences {
+		dg.Divergences += n
 	}
 	for j := 0; j < r.Dim; j++ {
 		dr := r.Draws(j)

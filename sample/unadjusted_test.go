@@ -73,7 +73,7 @@ func TestULABias(t *testing.T) {
 func TestSGLDStyleColder(t *testing.T) {
 	const sigma2 = 100.0
 	opts := DefaultSGLDStyleOptions()
-	a, b := opts.A, opts.B
+	a, b := opts.Step, opts.Noise
 	k, err := NewSGLDStyle(newIndepGauss(nil, []float64{sigma2}), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestSGLDStyleColder(t *testing.T) {
 // TestSGLDStyleClip: with b = 0 and clipping at c every coordinate moves by at
 // most a·c per step.
 func TestSGLDStyleClip(t *testing.T) {
-	k, err := NewSGLDStyle(newIndepGauss(nil, []float64{1, 1}), SGLDStyleOptions{A: 10, B: 0, Clip: 0.01})
+	k, err := NewSGLDStyle(newIndepGauss(nil, []float64{1, 1}), SGLDStyleOptions{Step: 10, Noise: 0, Clip: 0.01})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,16 @@ import (
 //
 // and softplus⁽ⁿ⁾ = σ⁽ⁿ⁻¹⁾, SiLU⁽ⁿ⁾(x) = x·σ⁽ⁿ⁾(x) + n·σ⁽ⁿ⁻¹⁾(x). ReLU-like
 // functions are piecewise linear: their derivatives of order ≥ 2 are 0 (the kink
-// is ignored, as in every autodiff system).
+// is ignored, as in every autodiff system). dst may be a (in place).
 func ActDeriv[T Float](f Func, order int, param float64, dst, a *Dense[T]) *Dense[T] {
 	if order < 1 {
 		panic(fmt.Sprintf("tensor: ActDeriv order %d", order))
 	}
 	dst = Reuse(dst, a.Rows, a.Cols)
+	if len(a.Data) > 0 && &dst.Data[0] == &a.Data[0] {
+		// In place: the kernels read a after writing dst, so work on a copy.
+		a = a.Clone()
+	}
 	ParallelFor(len(a.Data), parallelMin/4, func(lo, hi int) {
 		actDerivSlice(f, order, param, dst.Data[lo:hi], a.Data[lo:hi])
 	})

@@ -94,6 +94,24 @@ func Binary[T Float](op BinOp, dst, a, b *Dense[T]) *Dense[T] {
 func binSame[T Float](op BinOp, d, a, b []T) {
 	if dd, ok := any(d).([]float32); ok && len(d) >= 64 {
 		aa, bb := any(a).([]float32), any(b).([]float32)
+		// vek's _Into kernels refuse a destination that is also an input.
+		if same32(dd, aa) || same32(dd, bb) {
+			if same32(dd, aa) && !same32(dd, bb) {
+				switch op {
+				case OpAdd:
+					vek32.Add_Inplace(dd, bb)
+				case OpSub:
+					vek32.Sub_Inplace(dd, bb)
+				case OpMul:
+					vek32.Mul_Inplace(dd, bb)
+				case OpDiv:
+					vek32.Div_Inplace(dd, bb)
+				}
+				return
+			}
+			binRow(op, d, a, b)
+			return
+		}
 		switch op {
 		case OpAdd:
 			vek32.Add_Into(dd, aa, bb)
@@ -170,7 +188,11 @@ func binRow[T Float](op BinOp, d, a, b []T) {
 func Scale[T Float](dst, a *Dense[T], s T) *Dense[T] {
 	dst = Reuse(dst, a.Rows, a.Cols)
 	if dd, ok := any(dst.Data).([]float32); ok {
-		vek32.MulNumber_Into(dd, any(a.Data).([]float32), float32(s))
+		if aa := any(a.Data).([]float32); same32(dd, aa) {
+			vek32.MulNumber_Inplace(dd, float32(s))
+		} else {
+			vek32.MulNumber_Into(dd, aa, float32(s))
+		}
 		return dst
 	}
 	for i, v := range a.Data {
@@ -338,6 +360,21 @@ func mapSlice[T Float](f Func, p float64, d, a []T) {
 // mapF32 runs the SIMD float32 versions of the common functions; it reports false
 // when it has none for f.
 func mapF32(f Func, d, a []float32) bool {
+	if same32(d, a) {
+		switch f {
+		case FnExp:
+			expInplace32(d)
+		case FnSigmoid:
+			sigmoidInto32(d, d)
+		case FnNeg:
+			vek32.Neg_Inplace(d)
+		case FnSqrt:
+			vek32.Sqrt_Inplace(d)
+		default:
+			return false // the scalar loop handles d == a
+		}
+		return true
+	}
 	switch f {
 	case FnExp:
 		copy(d, a)
@@ -374,6 +411,10 @@ func expInplace32(d []float32) {
 	vek32.MinimumNumber_Inplace(d, expHi)
 	vek32.Exp_Inplace(d)
 }
+
+// same32 reports whether a and b are non-empty and start at the same element
+// (an in-place operation).
+func same32(a, b []float32) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
 
 // sigmoidInto32 computes d = σ(a) = 1/(1 + e^{−a}); d and a may be the same
 // slice.

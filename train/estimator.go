@@ -1,17 +1,32 @@
-// Package train fits energy-based models. Each way of avoiding the partition
-// function is an Estimator: a loss recorded on an autodiff tape for a data batch
-// and a model, plus whatever state the estimator keeps between batches
-// (persistent chains, a replay buffer, a learned log Z). The Trainer runs any
-// estimator with the same loop: mini-batches, an optimizer and schedule,
-// metrics, checkpoints, divergence recovery.
+// Package train fits energy-based models.
+//
+// One Loop trains every model family: parameter groups (each with its
+// optimizer, schedule, clipping and average, its parameters namespaced by the
+// group's name) updated by objectives run in a stated order every iteration
+// (one objective on one group for a plain energy; an energy and a sampler
+// network, or an energy and a critic, as two objectives on two groups). Batches
+// are points (PointSource: Generator, Dataset), labelled points
+// (LabelledDataset) or anything else (Items). The loop owns snapshots,
+// divergence rollback, checkpoints (SaveCheckpoint, LoadCheckpoint), exact
+// resume, metrics and cancellation. Trainer is the simple case: one model, one
+// Estimator, points.
+//
+// Each way of avoiding the partition function is an Estimator: a loss recorded
+// on an autodiff tape for a data batch and a model, plus whatever state the
+// estimator keeps between batches (persistent chains, a replay buffer, a
+// learned log Z). ParseEstimator builds one from a spec string such as
+// "replay:sampler=mala,step=0.01" with the defaults that EstimatorHelp lists.
 //
 // The estimators:
 //
-//   - CD-k (contrastive divergence): negatives from k sampler steps started at
-//     the data batch.
-//   - PCD: the chains persist across parameter updates.
-//   - Replay: the IGEBM recipe: a replay buffer of past negatives, a fraction
-//     re-initialized from noise, K sampler steps, an E² penalty.
+//   - ML: maximum likelihood with negatives from any Negatives source:
+//     FromData (fresh chains at the data), FromNoise (fresh starts),
+//     Persistent (persistent chains) or ReplayBuffer, each moved by a
+//     NegSampler (a named Langevin-type kernel or any sample.Kernel).
+//   - CD-k (contrastive divergence): ML with FromData negatives.
+//   - PCD: ML with Persistent negatives.
+//   - Replay: the IGEBM recipe, ML with ReplayBuffer negatives and an E²
+//     penalty.
 //   - ExactSM: Hyvärinen score matching, E[½‖∇ₓE‖² − tr ∇²ₓE].
 //   - SlicedSM: sliced score matching with random projections.
 //   - DenoisingSM: denoising score matching at one σ, or at several σ with a
@@ -19,7 +34,7 @@
 //   - KDESM: regression on the score of a Gaussian kernel density estimate.
 //   - NCE: noise-contrastive estimation with a learned log Z.
 //
-// The maximum-likelihood estimators (CD, PCD, Replay) all minimize
+// The maximum-likelihood estimators all minimize
 // mean E(x⁺) − mean E(x⁻) (+ α·mean(E(x⁺)² + E(x⁻)²)), whose parameter gradient
 // is the usual stochastic likelihood gradient.
 package train
@@ -31,15 +46,6 @@ import (
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/tensor"
 )
-
-// Stats are what an estimator reports about one batch.
-type Stats struct {
-	// EPos and ENeg are the mean energies of the data batch and of the
-	// negatives (NaN where an estimator has no negatives).
-	EPos, ENeg float64
-	// Extra holds estimator-specific figures (for example NCE's log Z).
-	Extra map[string]float64
-}
 
 // Estimator is a training objective.
 type Estimator[T tensor.Float] interface {

@@ -1,8 +1,7 @@
 package train
 
 import (
-	"fmt"
-	"math"
+	"errors"
 	"math/rand/v2"
 
 	"github.com/ebm-go/ebm/autodiff"
@@ -11,100 +10,62 @@ import (
 	"github.com/ebm-go/ebm/tensor"
 )
 
-// NegSampler configures the MCMC that draws negatives for the
-// maximum-likelihood estimators.
-type NegSampler struct {
-	// Kind is "ula" (unadjusted Langevin x ← x − η∇E + √(2η)ξ, the default),
-	// "sgld" (the SGLD-style update x ← x − a∇E + bξ of IGEBM, which samples
-	// the colder exp(−E/T), T = b²/2a) or "mala" (Langevin with a
-	// Metropolis-Hastings correction, fixed step).
-	Kind string
-	// Step is η for ULA and MALA, a for SGLD-style.
-	Step float64
-	// Noise is b for SGLD-style (ignored otherwise).
-	Noise float64
-	// Steps is the number of sampler steps per parameter update (k or K).
-	Steps int
-	// Clip, if positive, clips ∇ₓE elementwise (SGLD-style only, as IGEBM).
-	Clip float64
-	// Clamp, if not nil, confines the chains to a box.
-	Clamp *sample.Box
+// ML is maximum-likelihood training with negatives from any source: it
+// minimizes
+//
+//	mean E(x⁺) − mean E(x⁻) + α·mean(E(x⁺)² + E(x⁻)²)
+//
+// over the data batch x⁺ and negatives x⁻ drawn by Negatives, whose parameter
+// gradient E[∇θE(x⁺)] − E[∇θE(x⁻)] is the stochastic likelihood gradient when
+// x⁻ follows the model (the α term is the IGEBM energy regularizer). CD, PCD
+// and Replay are presets of it. ML is Stateful when its Negatives are.
+type ML[T tensor.Float] struct {
+	Negatives Negatives
+	Alpha     float64 // weight of the E² regularizer (0: none)
 }
 
-// Validate checks the settings.
-func (ns *NegSampler) Validate() error {
-	switch ns.Kind {
-	case "", "ula", "sgld", "mala":
-	default:
-		return fmt.Errorf("sampler %q unknown (valid: ula, sgld, mala)", ns.Kind)
-	}
-	if !(ns.Step > 0) || math.IsInf(ns.Step, 0) {
-		return fmt.Errorf("sampler step must be > 0, got %v", ns.Step)
-	}
-	if ns.Steps < 1 {
-		return fmt.Errorf("sampler steps must be ≥ 1, got %d", ns.Steps)
-	}
-	if ns.Kind == "sgld" && !(ns.Noise >= 0) {
-		return fmt.Errorf("sgld noise must be ≥ 0, got %v", ns.Noise)
+// Name returns "ml".
+func (m *ML[T]) Name() string { return "ml" }
+
+// Loss draws negatives and records the loss.
+func (m *ML[T]) Loss(t *autodiff.Tape[T], model energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	return mlWith(m.Negatives, m.Alpha, t, model, x, rng)
+}
+
+// StateTensors returns the negatives' state (nil if they keep none).
+func (m *ML[T]) StateTensors() map[string]*tensor.Dense[float64] {
+	if s, ok := m.Negatives.(Stateful); ok {
+		return s.StateTensors()
 	}
 	return nil
 }
 
-func (ns *NegSampler) kernel(e energy.GradEnergy) (sample.Kernel, error) {
-	switch ns.Kind {
-	case "sgld":
-		return sample.NewSGLDStyle(e, sample.SGLDStyleOptions{A: ns.Step, B: ns.Noise, Clip: ns.Clip})
-	case "mala":
-		return sample.NewMALA(e, sample.MALAOptions{Step: ns.Step})
-	default:
-		return sample.NewULA(e, sample.ULAOptions{Step: ns.Step})
+// LoadStateTensors restores the negatives' state.
+func (m *ML[T]) LoadStateTensors(st map[string]*tensor.Dense[float64]) error {
+	if s, ok := m.Negatives.(Stateful); ok {
+		return s.LoadStateTensors(st)
+	}
+	return nil
+}
+
+// Reseed re-initializes the negatives' chains, if they keep any.
+func (m *ML[T]) Reseed(rng *rand.Rand) {
+	if s, ok := m.Negatives.(Stateful); ok {
+		s.Reseed(rng)
 	}
 }
 
-// chainRNGs holds one generator per chain, reseeded for every batch so that a
-// run's randomness depends only on its seed and the iteration.
-type chainRNGs struct {
-	pcg  []*rand.PCG
-	rngs []*rand.Rand
-	info []sample.Info
-}
-
-func (c *chainRNGs) reseed(seed uint64, n int) []*rand.Rand {
-	for len(c.pcg) < n {
-		p := rand.NewPCG(0, 0)
-		c.pcg = append(c.pcg, p)
-		c.rngs = append(c.rngs, rand.New(p))
-		c.info = append(c.info, sample.Info{})
+func mlWith[T tensor.Float](neg Negatives, alpha float64, t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	if neg == nil {
+		return nil, Stats{}, errors.New("ml: no source of negatives")
 	}
-	for i := 0; i < n; i++ {
-		c.pcg[i].Seed(seed, uint64(i))
-	}
-	return c.rngs[:n]
-}
-
-// run moves the rows of x by ns.Steps sampler steps on e and returns the new
-// positions (a new matrix) and the mean acceptance probability.
-func (ns *NegSampler) run(e energy.GradEnergy, x *tensor.Dense[float64], cr *chainRNGs, rng *rand.Rand) (*tensor.Dense[float64], float64, error) {
-	k, err := ns.kernel(e)
+	xn, extra, err := neg.Draw(m, x, rng)
 	if err != nil {
-		return nil, 0, err
+		return nil, Stats{}, err
 	}
-	s, err := k.Init(x, ns.Clamp)
-	if err != nil {
-		return nil, 0, err
-	}
-	rngs := cr.reseed(rng.Uint64(), x.Rows)
-	info := cr.info[:x.Rows]
-	acc := 0.0
-	for i := 0; i < ns.Steps; i++ {
-		if err := k.Step(s, rngs, info); err != nil {
-			return nil, 0, fmt.Errorf("negative sampling step %d: %w", i, err)
-		}
-		for _, in := range info {
-			acc += in.AcceptProb
-		}
-	}
-	return s.X, acc / float64(ns.Steps*x.Rows), nil
+	loss, st := mlLoss(t, m, x, xn, alpha)
+	st.Extra = extra
+	return loss, st, nil
 }
 
 // mlLoss records mean E(x⁺) − mean E(x⁻) + α·mean(E(x⁺)² + E(x⁻)²).
@@ -119,215 +80,154 @@ func mlLoss[T tensor.Float](t *autodiff.Tape[T], m energy.Model[T], pos, neg *te
 	return loss, Stats{EPos: meanOf(ep), ENeg: meanOf(en)}
 }
 
-// CD is contrastive divergence (CD-k): the negatives are k sampler steps
-// started at the data batch.
+// The presets' samplers when none is set (the defaults of ParseEstimator).
+func defaultSampler(name string) NegSampler {
+	d := estimatorDefs[name]
+	ns := NegSampler{Kind: d.str("sampler"), Steps: d.int("k"), Step: d.float("step"), Noise: d.float("noise"), Clip: d.float("clip")}
+	if box := d.float("box"); box > 0 {
+		ns.Clamp = sample.ScalarBox(-box, box)
+	}
+	return ns
+}
+
+// CD is contrastive divergence (CD-k): ML with FromData negatives, k sampler
+// steps started at the data batch. A zero Sampler means the defaults of
+// ParseEstimator("cd"): unadjusted Langevin, k = 1, step 0.01, no clamp.
 type CD[T tensor.Float] struct {
 	Sampler NegSampler
 	Alpha   float64 // weight of the E² regularizer (0: none)
-	cr      chainRNGs
+	neg     FromData
+}
+
+// NewCD returns CD with the defaults of ParseEstimator("cd").
+func NewCD[T tensor.Float]() *CD[T] {
+	return &CD[T]{Sampler: defaultSampler("cd"), Alpha: estimatorDefs["cd"].float("alpha")}
 }
 
 // Name returns "cd".
 func (c *CD[T]) Name() string { return "cd" }
 
+// Negatives returns the preset's source of negatives.
+func (c *CD[T]) Negatives() Negatives {
+	c.neg.Sampler = c.Sampler
+	if c.Sampler.IsZero() {
+		c.neg.Sampler = defaultSampler("cd")
+	}
+	return &c.neg
+}
+
 // Loss records the contrastive divergence loss of the batch.
 func (c *CD[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
-	neg, acc, err := c.Sampler.run(m, x, &c.cr, rng)
-	if err != nil {
-		return nil, Stats{}, err
-	}
-	loss, st := mlLoss(t, m, x, neg, c.Alpha)
-	st.Extra = map[string]float64{"accept": acc}
-	return loss, st, nil
+	return mlWith(c.Negatives(), c.Alpha, t, m, x, rng)
 }
 
-// Init says how chains and buffer entries are (re)initialized.
-type Init struct {
-	// Kind is "uniform" (uniform on the box [Lo, Hi]^d, the default) or
-	// "gaussian" (a Gaussian with the data's per-coordinate mean and standard
-	// deviation, fitted on the first batch).
-	Kind   string
-	Lo, Hi float64
-	mu, sd []float64
-}
-
-func (in *Init) fit(x *tensor.Dense[float64]) {
-	if in.mu != nil || in.Kind != "gaussian" {
-		return
-	}
-	d := x.Cols
-	in.mu, in.sd = make([]float64, d), make([]float64, d)
-	for j := 0; j < d; j++ {
-		var s, ss float64
-		for i := 0; i < x.Rows; i++ {
-			v := x.Data[i*d+j]
-			s += v
-			ss += v * v
-		}
-		mu := s / float64(x.Rows)
-		in.mu[j] = mu
-		in.sd[j] = math.Sqrt(math.Max(ss/float64(x.Rows)-mu*mu, 1e-12))
-	}
-}
-
-func (in *Init) draw(row []float64, rng *rand.Rand) {
-	if in.Kind == "gaussian" && in.mu != nil {
-		for j := range row {
-			row[j] = in.mu[j] + in.sd[j]*rng.NormFloat64()
-		}
-		return
-	}
-	for j := range row {
-		row[j] = in.Lo + (in.Hi-in.Lo)*rng.Float64()
-	}
-}
-
-// PCD is persistent contrastive divergence: Chains persistent chains (default:
-// the batch size), initialized by Init, advanced by the sampler at every
-// parameter update and never reset.
+// PCD is persistent contrastive divergence: ML with Persistent negatives,
+// Chains chains (0: the batch size) initialized by Init and advanced by the
+// sampler at every update. A zero Sampler means the defaults of
+// ParseEstimator("pcd") (unadjusted Langevin, k = 20, step 0.005, chains
+// clamped to [−4, 4]^d); an Init without a box (Lo = Hi) starts the chains
+// uniformly in the sampler's clamp box, or in [−4, 4]^d. Sampler, Init and
+// Chains are read at the first batch.
 type PCD[T tensor.Float] struct {
 	Sampler NegSampler
 	Alpha   float64
 	Init    Init
 	Chains  int
-	x       *tensor.Dense[float64]
-	cr      chainRNGs
+	neg     *Persistent
+}
+
+// NewPCD returns PCD with the defaults of ParseEstimator("pcd") (Chains 0:
+// the batch size).
+func NewPCD[T tensor.Float]() *PCD[T] {
+	return &PCD[T]{Sampler: defaultSampler("pcd"), Alpha: estimatorDefs["pcd"].float("alpha")}
 }
 
 // Name returns "pcd".
 func (p *PCD[T]) Name() string { return "pcd" }
 
+// Negatives returns the preset's persistent chains.
+func (p *PCD[T]) Negatives() *Persistent {
+	if p.neg == nil {
+		ns := p.Sampler
+		if ns.IsZero() {
+			ns = defaultSampler("pcd")
+		}
+		p.neg = &Persistent{Sampler: ns, Init: p.Init.resolved(ns.box(DefaultBox)), Chains: p.Chains}
+	}
+	return p.neg
+}
+
 // Loss advances the persistent chains and records the loss.
 func (p *PCD[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
-	if p.x == nil {
-		p.Init.fit(x)
-		n := p.Chains
-		if n <= 0 {
-			n = x.Rows
-		}
-		p.x = tensor.New[float64](n, x.Cols)
-		for i := 0; i < n; i++ {
-			p.Init.draw(p.x.Row(i), rng)
-		}
-	}
-	neg, acc, err := p.Sampler.run(m, p.x, &p.cr, rng)
-	if err != nil {
-		return nil, Stats{}, err
-	}
-	p.x = neg
-	loss, st := mlLoss(t, m, x, neg, p.Alpha)
-	st.Extra = map[string]float64{"accept": acc}
-	return loss, st, nil
+	return mlWith(p.Negatives(), p.Alpha, t, m, x, rng)
 }
 
 // StateTensors returns the chains.
 func (p *PCD[T]) StateTensors() map[string]*tensor.Dense[float64] {
-	if p.x == nil {
-		return nil
-	}
-	return map[string]*tensor.Dense[float64]{"pcd.chains": p.x.Clone()}
+	return p.Negatives().StateTensors()
 }
 
 // LoadStateTensors restores the chains.
 func (p *PCD[T]) LoadStateTensors(s map[string]*tensor.Dense[float64]) error {
-	if c, ok := s["pcd.chains"]; ok {
-		p.x = c.Clone()
-	}
-	return nil
+	return p.Negatives().LoadStateTensors(s)
 }
 
 // Reseed draws the chains afresh from Init.
-func (p *PCD[T]) Reseed(rng *rand.Rand) {
-	if p.x != nil {
-		for i := 0; i < p.x.Rows; i++ {
-			p.Init.draw(p.x.Row(i), rng)
-		}
-	}
-}
+func (p *PCD[T]) Reseed(rng *rand.Rand) { p.Negatives().Reseed(rng) }
 
 // Replay is replay-buffer maximum likelihood, the IGEBM recipe (Du & Mordatch
-// 2019): a buffer of BufferSize past negatives, initialized by Init; each
-// update draws a batch of entries (uniformly, with replacement), re-initializes
-// each with probability Reinit (default 0.05), runs the sampler, writes the
-// results back, and minimizes mean E(x⁺) − mean E(x⁻) + α·mean(E(x⁺)² + E(x⁻)²).
+// 2019): ML with ReplayBuffer negatives, a buffer of BufferSize past
+// negatives (0: 10000) of which each draw re-initializes a fraction Reinit
+// from Init. A zero Sampler means the defaults of ParseEstimator("replay");
+// an Init without a box starts in the sampler's clamp box or [−4, 4]^d.
+// Sampler, Init, BufferSize and Reinit are read at the first batch.
 type Replay[T tensor.Float] struct {
 	Sampler    NegSampler
 	Alpha      float64
 	Init       Init
 	BufferSize int
 	Reinit     float64
-	buf        *tensor.Dense[float64]
-	idx        []int
-	cr         chainRNGs
+	neg        *ReplayBuffer
+}
+
+// NewReplay returns Replay with the defaults of ParseEstimator("replay").
+func NewReplay[T tensor.Float]() *Replay[T] {
+	d := estimatorDefs["replay"]
+	return &Replay[T]{Sampler: defaultSampler("replay"), Alpha: d.float("alpha"), BufferSize: d.int("buffer"), Reinit: d.float("reinit")}
 }
 
 // Name returns "replay".
 func (r *Replay[T]) Name() string { return "replay" }
 
+// Negatives returns the preset's replay buffer.
+func (r *Replay[T]) Negatives() *ReplayBuffer {
+	if r.neg == nil {
+		ns := r.Sampler
+		if ns.IsZero() {
+			ns = defaultSampler("replay")
+		}
+		r.neg = &ReplayBuffer{Sampler: ns, Init: r.Init.resolved(ns.box(DefaultBox)), Size: r.BufferSize, Reinit: r.Reinit}
+	}
+	return r.neg
+}
+
 // Loss draws negatives through the buffer and records the loss.
 func (r *Replay[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
-	n, d := x.Rows, x.Cols
-	if r.buf == nil {
-		r.Init.fit(x)
-		size := r.BufferSize
-		if size <= 0 {
-			size = 10000
-		}
-		r.buf = tensor.New[float64](size, d)
-		for i := 0; i < size; i++ {
-			r.Init.draw(r.buf.Row(i), rng)
-		}
-	}
-	if cap(r.idx) < n {
-		r.idx = make([]int, n)
-	}
-	idx := r.idx[:n]
-	x0 := tensor.New[float64](n, d)
-	for i := range idx {
-		idx[i] = rng.IntN(r.buf.Rows)
-		copy(x0.Row(i), r.buf.Row(idx[i]))
-	}
-	for i := range idx {
-		if rng.Float64() < r.Reinit {
-			r.Init.draw(x0.Row(i), rng)
-		}
-	}
-	neg, acc, err := r.Sampler.run(m, x0, &r.cr, rng)
-	if err != nil {
-		return nil, Stats{}, err
-	}
-	for i, j := range idx {
-		copy(r.buf.Row(j), neg.Row(i))
-	}
-	loss, st := mlLoss(t, m, x, neg, r.Alpha)
-	st.Extra = map[string]float64{"accept": acc}
-	return loss, st, nil
+	return mlWith(r.Negatives(), r.Alpha, t, m, x, rng)
 }
 
 // Buffer returns the replay buffer (nil before the first batch).
-func (r *Replay[T]) Buffer() *tensor.Dense[float64] { return r.buf }
+func (r *Replay[T]) Buffer() *tensor.Dense[float64] { return r.Negatives().Buffer() }
 
 // StateTensors returns the buffer.
 func (r *Replay[T]) StateTensors() map[string]*tensor.Dense[float64] {
-	if r.buf == nil {
-		return nil
-	}
-	return map[string]*tensor.Dense[float64]{"replay.buffer": r.buf.Clone()}
+	return r.Negatives().StateTensors()
 }
 
 // LoadStateTensors restores the buffer.
 func (r *Replay[T]) LoadStateTensors(s map[string]*tensor.Dense[float64]) error {
-	if b, ok := s["replay.buffer"]; ok {
-		r.buf = b.Clone()
-	}
-	return nil
+	return r.Negatives().LoadStateTensors(s)
 }
 
 // Reseed re-initializes the whole buffer from Init.
-func (r *Replay[T]) Reseed(rng *rand.Rand) {
-	if r.buf != nil {
-		for i := 0; i < r.buf.Rows; i++ {
-			r.Init.draw(r.buf.Row(i), rng)
-		}
-	}
-}
+func (r *Replay[T]) Reseed(rng *rand.Rand) { r.Negatives().Reseed(rng) }

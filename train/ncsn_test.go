@@ -17,8 +17,8 @@ type gmmSource struct {
 }
 
 func (s *gmmSource) Dim() int { return 2 }
-func (s *gmmSource) Batch(iter int, dst *tensor.Dense[float64]) {
-	dst.CopyFrom(s.g.Sample(dst.Rows, rand.New(rand.NewPCG(s.seed, uint64(iter)))))
+func (s *gmmSource) Batch(iter, n int) (*tensor.Dense[float64], error) {
+	return s.g.Sample(n, rand.New(rand.NewPCG(s.seed, uint64(iter)))), nil
 }
 
 // TestNoiseConditionalDSM trains a noise-conditional energy by multi-level

@@ -16,27 +16,31 @@ import (
 // quadModel is E(x) = ½ Σⱼ aⱼ (xⱼ − mⱼ)² with aⱼ = exp(logaⱼ): a Gaussian family
 // whose best fit to N(μ, diag σ²) data is known in closed form for every
 // estimator.
-type quadModel struct {
-	m, loga *autodiff.Param[float32]
+type quadModelOf[T tensor.Float] struct {
+	m, loga *autodiff.Param[T]
 	d       int
 }
 
-func newQuad(d int) *quadModel {
-	return &quadModel{d: d,
-		m:    autodiff.NewParam("m", tensor.New[float32](1, d)),
-		loga: autodiff.NewParam("loga", tensor.New[float32](1, d))}
+type quadModel = quadModelOf[float32]
+
+func newQuad(d int) *quadModel { return newQuadOf[float32](d) }
+
+func newQuadOf[T tensor.Float](d int) *quadModelOf[T] {
+	return &quadModelOf[T]{d: d,
+		m:    autodiff.NewParam("m", tensor.New[T](1, d)),
+		loga: autodiff.NewParam("loga", tensor.New[T](1, d))}
 }
 
-func (q *quadModel) Dim() int { return q.d }
-func (q *quadModel) Params() []*autodiff.Param[float32] {
-	return []*autodiff.Param[float32]{q.m, q.loga}
+func (q *quadModelOf[T]) Dim() int { return q.d }
+func (q *quadModelOf[T]) Params() []*autodiff.Param[T] {
+	return []*autodiff.Param[T]{q.m, q.loga}
 }
-func (q *quadModel) Build(t *autodiff.Tape[float32], x *autodiff.Var[float32]) *autodiff.Var[float32] {
+func (q *quadModelOf[T]) Build(t *autodiff.Tape[T], x *autodiff.Var[T]) *autodiff.Var[T] {
 	diff := autodiff.Sub(x, t.Param(q.m))
 	return autodiff.Scale(autodiff.SumCols(autodiff.Mul(autodiff.Square(diff), autodiff.Exp(t.Param(q.loga)))), 0.5)
 }
-func (q *quadModel) Energy(x *tensor.Dense[float64], e []float64) { q.EnergyGrad(x, e, nil) }
-func (q *quadModel) EnergyGrad(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
+func (q *quadModelOf[T]) Energy(x *tensor.Dense[float64], e []float64) { q.EnergyGrad(x, e, nil) }
+func (q *quadModelOf[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
 	for i := 0; i < x.Rows; i++ {
 		s := 0.0
 		for j := 0; j < q.d; j++ {
@@ -58,7 +62,12 @@ type gaussData struct {
 }
 
 func (g *gaussData) Dim() int { return len(g.mu) }
-func (g *gaussData) Batch(iter int, dst *tensor.Dense[float64]) {
+func (g *gaussData) Batch(iter, n int) (*tensor.Dense[float64], error) {
+	dst := tensor.New[float64](n, len(g.mu))
+	g.fill(iter, dst)
+	return dst, nil
+}
+func (g *gaussData) fill(iter int, dst *tensor.Dense[float64]) {
 	rng := rand.New(rand.NewPCG(g.seed, uint64(iter)))
 	for i := 0; i < dst.Rows; i++ {
 		for j := range g.mu {
@@ -91,7 +100,7 @@ func TestEstimatorsRecoverGaussian(t *testing.T) {
 		{func() Estimator[float32] { return &DenoisingSM[float32]{Sigma: 0.3} }, 0.09},
 		{func() Estimator[float32] {
 			ref := tensor.New[float64](3000, 2)
-			(&gaussData{mu, sd, 77}).Batch(0, ref)
+			(&gaussData{mu, sd, 77}).fill(0, ref)
 			return &KDESM[float32]{Ref: ref, Bandwidth: 0.25}
 		}, 0.0625},
 		{func() Estimator[float32] { return NewNCE[float32](nil, 2) }, 0},

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/spf13/cobra"
 )
@@ -53,6 +55,25 @@ command's output with the defaults.`,
 			if len(seeds) == 0 {
 				return cli.Usagef("compare: --seeds must list at least one seed")
 			}
+			// Every method, the model, the data and the sampler are checked
+			// before anything is trained.
+			for _, m := range list {
+				o := compareOpts(dataSpec, modelSpec, m, iters, ema, 1, "(check)")
+				if err := o.check(); err != nil {
+					return err
+				}
+				ds, err := loadData(dataSpec, 1, 2, data.NoLabel)
+				if err != nil {
+					return err
+				}
+				probe, err := parseEnergy(fmt.Sprintf("gauss:dim=%d", ds.source.Dim()))
+				if err != nil {
+					return err
+				}
+				if _, err := parseSampler(sampler, probe); err != nil {
+					return err
+				}
+			}
 			var rows []CompareRow
 			for _, s := range seeds {
 				for _, m := range list {
@@ -60,19 +81,21 @@ command's output with the defaults.`,
 					if err != nil {
 						return err
 					}
-					o := &trainOpts{data: dataSpec, modelSpec: modelSpec, method: m, iters: iters, batch: 256,
-						lr: 1e-3, ema: ema, seed: uint64(s), out: tmp + "/run", logEvery: 100, testN: 10000, quiet: true}
-					out, err := cli.NewOutDir(o.out, true)
+					o := compareOpts(dataSpec, modelSpec, m, iters, ema, uint64(s), tmp+"/run")
+					out, err := cli.NewOutDir(o.out, false)
 					if err != nil {
 						return err
 					}
 					t, err := trainInto(cmd, o, out)
 					out.Abort()
 					os.RemoveAll(tmp)
+					if errors.Is(err, cli.ErrInterrupted) {
+						return err
+					}
 					if err != nil {
 						return fmt.Errorf("compare: %s: %w", m, err)
 					}
-					ev, err := evaluate(cmd.Context(), t.model, t.ds, sampler, 2000, 1000, uint64(s))
+					ev, err := evaluate(cmd.Context(), t.model, t.ds, sampler, 2000, 1000, uint64(s), true)
 					if err != nil {
 						return fmt.Errorf("compare: %s: %w", m, err)
 					}
@@ -106,6 +129,13 @@ command's output with the defaults.`,
 	f.UintSliceVar(&seeds, "seeds", []uint{1}, "seeds (one run per seed and method)")
 	f.BoolVar(&jsonOut, "json", false, "print the rows as JSON")
 	return c
+}
+
+// compareOpts are the training settings of one compare run.
+func compareOpts(dataSpec, modelSpec, method string, iters int, ema float64, seed uint64, out string) *trainOpts {
+	return &trainOpts{data: dataSpec, modelSpec: modelSpec, method: method, iters: iters, batch: 256,
+		lr: 1e-3, ema: ema, seed: seed, out: out, logEvery: 100, testN: 10000, quiet: true, cmdName: "compare",
+		schedule: "constant"}
 }
 
 func writeCompareTable(w io.Writer, rows []CompareRow, data string, iters int, ema float64, sampler string) {

@@ -33,7 +33,7 @@ func newDemoCmd() *cobra.Command {
 	var outDir string
 	var iters int
 	var seed uint64
-	var jsonOut, force bool
+	var jsonOut, force, quiet bool
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Train an energy on 8gaussians, sample it, evaluate it and draw pictures",
@@ -48,8 +48,12 @@ Well under a minute on two cores.`,
 				return cli.Usagef("demo: --iters must be at least 1")
 			}
 			o := &trainOpts{data: "8gaussians", modelSpec: "mlp:hidden=128x128,act=silu", method: "ssm",
-				iters: iters, batch: 256, lr: 1e-3, ema: 0.99, seed: seed, out: outDir, force: true,
-				logEvery: 100, testN: 10000, checkpoint: "", ckptEvery: 0, quiet: jsonOut, schedule: "constant"}
+				iters: iters, batch: 256, lr: 1e-3, ema: 0.99, seed: seed, out: outDir, force: force,
+				logEvery: 100, testN: 10000, checkpoint: "", ckptEvery: 0, quiet: jsonOut || quiet, schedule: "constant",
+				cmdName: "demo"}
+			if err := o.validate(); err != nil {
+				return err
+			}
 			out, err := cli.NewOutDir(outDir, force)
 			if err != nil {
 				return err
@@ -112,10 +116,11 @@ Well under a minute on two cores.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&outDir, "out", "ebm-demo", "output folder (replaced if it holds an earlier demo)")
+	f.StringVar(&outDir, "out", "ebm-demo", "output folder (new or empty; with --force an earlier ebm output is replaced)")
 	f.IntVar(&iters, "iters", 2000, "training iterations")
 	f.Uint64Var(&seed, "seed", 1, "random seed")
-	f.BoolVar(&force, "force", true, "replace --out if it exists")
+	f.BoolVar(&force, "force", false, "replace --out if it holds an earlier ebm output")
+	f.BoolVar(&quiet, "quiet", false, "no progress report")
 	f.BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	return c
 }
@@ -132,7 +137,7 @@ func writeDemoReport(out *cli.OutDir, r *DemoReport) error {
 	fmt.Fprintf(&b, "| MMD² of data vs data (noise floor) | %.5f |\n", r.MMD2Floor)
 	fmt.Fprintf(&b, "| MALA mean acceptance | %.3f |\n\n", r.AcceptRate)
 	b.WriteString("Pictures: `density.png` (learned exp(−E)/Z with data), `samples.png` (model samples over the energy's\ncontours), `data.png` (data over the true density), `loss.png` (training loss). The model is in `model/`:\n`ebm eval --model " + r.Out + "` and `ebm sample --model " + r.Out + "` use it.\n")
-	if err := os.WriteFile(out.Path("report.md"), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(out.Path("report.md"), []byte(b.String()), 0o666); err != nil {
 		return err
 	}
 	f, err := os.Create(out.Path("report.json"))

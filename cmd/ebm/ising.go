@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -72,13 +71,6 @@ func (b *isingBar) done() {
 	if b.bar != nil {
 		b.bar.Done()
 	}
-}
-
-func isingFinite(name string, v float64) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return cli.Usagef("--%s %v: must be a finite number", name, v)
-	}
-	return nil
 }
 
 func newIsingSampleCmd() *cobra.Command {
@@ -203,48 +195,6 @@ func isingSamplePotts(c *cobra.Command, q, size int, J, h, T float64, algo strin
 	return nil
 }
 
-func isingPrintResult(w io.Writer, r *ising.Result) error {
-	fmt.Fprintf(w, "Ising %d×%d  J=%g  h=%g  T=%.6g  algo=%s  seed=%d\n", r.L, r.L, r.J, r.H, r.T, r.Algo, r.Seed)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "quantity\tmean\ts.e.\tτ_int\t")
-	fmt.Fprintf(tw, "energy per site\t%.6f\t%.6f\t%.2f\t\n", r.EnergyPerSite, r.EnergyPerSiteSE, r.TauIntEnergy)
-	fmt.Fprintf(tw, "|magnetization|\t%.6f\t%.6f\t%.2f\t\n", r.Magnetization, r.MagnetizationSE, r.TauIntMagnetization)
-	fmt.Fprintf(tw, "specific heat\t%.5f\t%.5f\t\t\n", r.SpecificHeat, r.SpecificHeatSE)
-	fmt.Fprintf(tw, "susceptibility\t%.5f\t%.5f\t\t\n", r.Susceptibility, r.SusceptibilitySE)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	// Exact references where they exist.
-	if r.L <= ising.MaxExactL {
-		if ex, err := ising.ExactIsing(r.L, r.J, r.H, r.T); err == nil {
-			fmt.Fprintf(w, "exact (enumeration): energy per site %.6f, |magnetization| %.6f, C %.5f, χ %.5f\n",
-				ex.EnergyPerSite, ex.Magnetization, ex.SpecificHeat, ex.Susceptibility)
-		}
-	} else if r.H == 0 && r.J > 0 {
-		if e, err := ising.KaufmanEnergy(r.L, r.L, r.J, r.T); err == nil {
-			fmt.Fprintf(w, "exact energy per site for this L (Kaufman): %.6f\n", e)
-		}
-	}
-	if r.H == 0 && r.J > 0 {
-		if m := ising.OnsagerMagnetization(r.J, r.T); m > 0 {
-			fmt.Fprintf(w, "Onsager spontaneous magnetization (L = ∞): %.6f\n", m)
-		}
-	}
-	fmt.Fprintf(w, "%d sweeps after %d burn-in in %.2f s (%.0f sweeps/s)", r.Sweeps, r.Burn, r.Seconds,
-		float64(r.Sweeps+r.Burn)/math.Max(r.Seconds, 1e-9))
-	switch {
-	case r.AcceptanceRate > 0:
-		fmt.Fprintf(w, "; acceptance %.3f", r.AcceptanceRate)
-	case r.MeanClusterSize > 0:
-		fmt.Fprintf(w, "; %d clusters per sweep, mean size %.1f", r.ClustersPerSweep, r.MeanClusterSize)
-	}
-	fmt.Fprintln(w)
-	for _, s := range r.Warnings {
-		fmt.Fprintln(w, "warning:", s)
-	}
-	return nil
-}
-
 // isingDenoiseReport is the JSON output of ebm ising denoise.
 type isingDenoiseReport struct {
 	In       string  `json:"in"`
@@ -349,6 +299,9 @@ are reported. Without --flip the input is the noisy observation.`,
 			}
 			if sweeps < 0 || burn < 0 || maxIter < 0 {
 				return cli.Usagef("--sweeps, --burn and --max-iter must not be negative")
+			}
+			if isingSameFile(out, in) {
+				return cli.Usagef("--out %s: is the input %s; ebm does not overwrite its input", out, in)
 			}
 			noisyPath := isingNoisyPath(out)
 			if flipSet && filepath.Clean(noisyPath) == filepath.Clean(in) {

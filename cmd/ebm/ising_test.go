@@ -188,6 +188,9 @@ func TestIsingDenoiseErrors(t *testing.T) {
 		{[]string{"--in", in, "--out", out, "--beta", "Inf"}, 2},
 		{[]string{"--in", in, "--out", out, "--sweeps", "-3"}, 2},
 		{[]string{"--in", in, "--out", out, "--flip", "x"}, 2},
+		// The output may not overwrite the input, by the same or another path.
+		{[]string{"--in", in, "--out", in}, 2},
+		{[]string{"--in", in, "--out", filepath.Join(dir, ".", "in.png")}, 2},
 	}
 	for _, c := range cases {
 		_, err := run(t, append([]string{"ising", "denoise"}, c.args...)...)

@@ -5,24 +5,53 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/spf13/cobra"
 )
 
+// Exit codes (docs/cli.md): 0 success, 1 runtime failure, 2 usage (bad flags,
+// settings, names or input), 3 internal error (a panic), 130 interrupted.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	code := execute(ctx, os.Args[1:], os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// execute runs the ebm command line args and returns the process exit code.
+// Errors are printed as one line on stderr; a panic in the command's own
+// goroutine becomes a one-line "internal error" report (with the stack when
+// the environment variable EBM_DEBUG is set) and exit code 3.
+func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "ebm: internal error: %v (please report it; set EBM_DEBUG=1 for details)\n", r)
+			if os.Getenv("EBM_DEBUG") != "" {
+				stderr.Write(debug.Stack())
+			}
+			code = cli.ExitInternal
+		}
+	}()
 	root := newRoot()
+	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ebm:", err)
+	switch {
+	case err == nil, errors.Is(err, cli.ErrInterrupted):
+		// Success, or an interrupt whose command has said what it kept.
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "ebm: interrupted; nothing was saved")
+	default:
+		fmt.Fprintln(stderr, "ebm:", err)
 	}
-	os.Exit(cli.ExitCode(err))
+	return cli.ExitCode(err)
 }
 
 // subcommands registers the constructors of every subcommand; each file adds its

@@ -176,3 +176,21 @@ func TestDBNAndBMCommands(t *testing.T) {
 }
 
 func rbmItoa(i int) string { return string(rune('0' + i)) }
+
+// Sizes and settings are checked before any work: a huge hidden layer names
+// its size and the limit, NaN and out-of-range settings are usage errors.
+func TestRBMRejectsBeforeWork(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o")
+	_, err := run(t, "rbm", "train", "--hidden", "100000000", "--out", out)
+	rbmWantCode(t, err, 2, "limit")
+	for _, args := range [][]string{{"--var-lr", "nan"}, {"--lr", "nan"}, {"--lr", "0"}, {"--lr", "-1"},
+		{"--weight-decay", "nan"}, {"--momentum", "nan"}, {"--binarize", "nan"}, {"--var-lr", "-1"}} {
+		_, err := run(t, append([]string{"rbm", "train", "--out", out}, args...)...)
+		rbmWantCode(t, err, 2, args[0])
+	}
+	_, err = run(t, "dbn", "train", "--hidden", "100000,100000", "--out", out)
+	rbmWantCode(t, err, 2, "limit")
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused run left the output folder behind")
+	}
+}

@@ -47,7 +47,7 @@ type sampleOpts struct {
 	chains, steps, warmup, thin         int
 	seed                                uint64
 	out                                 string
-	jsonOut, force                      bool
+	jsonOut, force, quiet               bool
 }
 
 func newSampleCmd() *cobra.Command {
@@ -80,6 +80,7 @@ Energies (--energy NAME[:k=v,...]):
 	f.StringVar(&o.out, "out", "", "write samples.csv, diagnostics.json and samples.png into this folder")
 	f.BoolVar(&o.force, "force", false, "replace --out if it exists")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object with the results on stdout")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress report")
 	return c
 }
 
@@ -169,10 +170,10 @@ func parseSampler(spec string, e energy.GradEnergy) (*samplerSpec, error) {
 		}
 	case "sgld":
 		o := sample.DefaultSGLDStyleOptions()
-		if o.A, err = sp.Float("a", o.A); err != nil {
+		if o.Step, err = sp.Float("a", o.Step); err != nil {
 			return nil, err
 		}
-		if o.B, err = sp.Float("b", o.B); err != nil {
+		if o.Noise, err = sp.Float("b", o.Noise); err != nil {
 			return nil, err
 		}
 		if o.Clip, err = sp.Float("clip", 0); err != nil {
@@ -331,6 +332,8 @@ type SampleReport struct {
 	Seconds     float64     `json:"seconds"`
 	Seed        uint64      `json:"seed"`
 	Summary     diag.Table  `json:"summary,omitempty"`
+	// Warnings are Stan-style convergence warnings (see convergenceWarnings).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // jsonNum writes NaN and ±Inf as null (JSON has no NaN).
@@ -365,6 +368,7 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	name := o.energy
 	if o.model != "" {
 		e, err = loadModelEnergy(o.model)
+		err = cli.Input(err)
 		name = o.model
 	} else {
 		e, err = parseEnergy(o.energy)
@@ -386,7 +390,11 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	}
 	var out *cli.OutDir
 	if o.out != "" {
-		if out, err = cli.NewOutDir(o.out, o.force); err != nil {
+		inputs := []string{o.model}
+		if o.init != "" && !strings.HasPrefix(o.init, "uniform") && !strings.HasPrefix(o.init, "normal") {
+			inputs = append(inputs, o.init)
+		}
+		if out, err = cli.NewOutDir(o.out, o.force, inputs...); err != nil {
 			return err
 		}
 		defer out.Abort()
@@ -397,7 +405,7 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 		n := ss.annealed.Len()
 		cfg = sample.Config{Warmup: 0, Steps: n, Thin: n, Seed: o.seed, Clamp: clamp}
 	}
-	bar := cli.NewProgress(cfg.Warmup+cfg.Steps, "sampling", false)
+	bar := cli.NewProgress(cfg.Warmup+cfg.Steps, "sampling", o.quiet)
 	cfg.Progress = func(done, total int) { bar.Add(1) }
 	t0 := time.Now()
 	res, err := sample.Run(cmd.Context(), ss.kernel, x0, cfg)
@@ -413,6 +421,9 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 		if err := out.Commit(); err != nil {
 			return err
 		}
+	}
+	for _, msg := range rep.Warnings {
+		fmt.Fprintln(os.Stderr, "ebm sample: warning:", msg)
 	}
 	w := cmd.OutOrStdout()
 	if o.jsonOut {
@@ -436,6 +447,9 @@ func buildReport(res *sample.Result, e energy.GradEnergy, name, sampler string, 
 	}
 	dg := res.Diagnostics()
 	rep.RhatMax, rep.ESSBulkMin, rep.ESSTailMin = jsonNum(dg.MaxRhat), jsonNum(dg.MinESSBulk), jsonNum(dg.MinESSTail)
+	if res.Kept > 1 { // annealed runs keep one draw per chain: no chains to compare
+		rep.Warnings = convergenceWarnings(dg, res.Chains, res.Kept, rep.Divergences)
+	}
 	names := make([]string, res.Dim)
 	draws := make([][][]float64, res.Dim)
 	for j := range names {
@@ -454,6 +468,34 @@ func buildReport(res *sample.Result, e energy.GradEnergy, name, sampler string, 
 		rep.KSD = jsonNum(math.NaN())
 	}
 	return rep
+}
+
+// Thresholds of the convergence warnings, Stan's: split-R̂ above rhatWarn, or
+// a bulk ESS below essWarnPerChain draws per chain.
+const (
+	rhatWarn        = 1.01
+	essWarnPerChain = 100
+)
+
+// convergenceWarnings returns Stan-style warnings for a sampling run, each
+// saying what happened and what to try: split-R̂ > 1.01 (the chains disagree),
+// bulk ESS < 100 per chain (means unreliable), too few draws to tell, and
+// divergent transitions.
+func convergenceWarnings(dg sample.Diagnostics, chains, kept, divergences int) []string {
+	var w []string
+	if kept < 4 || math.IsNaN(dg.MaxRhat) {
+		w = append(w, fmt.Sprintf("%d draws per chain are too few for R-hat and ESS (at least 4 are needed): run more --steps.", kept))
+	}
+	if dg.MaxRhat > rhatWarn {
+		w = append(w, fmt.Sprintf("R-hat is %.3f (above %.2f): the chains have not mixed and disagree; run more --warmup and --steps, or more --chains.", dg.MaxRhat, rhatWarn))
+	}
+	if min := float64(essWarnPerChain * chains); dg.MinESSBulk < min {
+		w = append(w, fmt.Sprintf("bulk ESS is %.0f (below %.0f, %d per chain): means and quantiles are unreliable; run more --steps or --chains, or tune the sampler's step.", dg.MinESSBulk, min, essWarnPerChain))
+	}
+	if divergences > 0 {
+		w = append(w, fmt.Sprintf("%d transitions diverged: the draws may be biased; use a smaller step or a higher target acceptance.", divergences))
+	}
+	return w
 }
 
 // thinDraws returns at most max draws, evenly spaced over all kept draws.
@@ -539,7 +581,7 @@ func writeSampleOutputs(out *cli.OutDir, res *sample.Result, e energy.GradEnergy
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(out.Path("diagnostics.json"), append(js, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(out.Path("diagnostics.json"), append(js, '\n'), 0o666); err != nil {
 		return err
 	}
 	pts := thinDraws(res, 5000)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,11 +9,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
+	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/model"
@@ -52,6 +53,18 @@ type trainOpts struct {
 	lr, clip, ema                                                        float64
 	seed                                                                 uint64
 	jsonOut, force, quiet                                                bool
+
+	// cmdName names the command in messages ("train", "demo", "compare").
+	cmdName string
+	// liveDir, if set, is the checkpoint folder: it receives checkpoints
+	// (every ckptEvery iterations) and the live metrics log, which is copied
+	// into the output folder at the end. Without it the log is written into
+	// the output folder directly.
+	liveDir string
+	// snap is the checkpoint a resumed run starts from, and history the
+	// metrics log of the run it continues.
+	snap    *train.Snapshot
+	history string
 }
 
 func newTrainCmd() *cobra.Command {
@@ -74,7 +87,7 @@ Model (--model): mlp:hidden=128x128,act=silu[,specnorm][,init=torch]
 		Example: `  ebm train --data 8gaussians --method ssm --iters 2000 --out out/ssm --json
   ebm train --data 8gaussians --method replay:sampler=mala,step=0.01 --out out/replay`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runTrain(cmd, o) },
+		RunE: func(cmd *cobra.Command, args []string) error { o.cmdName = "train"; return runTrain(cmd, o) },
 	}
 	f := c.Flags()
 	f.StringVar(&o.data, "data", "8gaussians", "toy data name or CSV file")
@@ -91,19 +104,19 @@ Model (--model): mlp:hidden=128x128,act=silu[,specnorm][,init=torch]
 	f.BoolVar(&o.force, "force", false, "replace --out if it exists")
 	f.IntVar(&o.logEvery, "log-every", 100, "iterations between metrics lines")
 	f.IntVar(&o.ckptEvery, "checkpoint-every", 500, "iterations between checkpoints")
-	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint folder (default OUT.ckpt)")
-	f.StringVar(&o.resume, "resume", "", "resume from a checkpoint folder")
+	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint folder, also holding the live metrics.jsonl (default OUT.ckpt)")
+	f.StringVar(&o.resume, "resume", "", "resume from a checkpoint folder (with the settings it records)")
 	f.IntVar(&o.testN, "test", 10000, "held-out points for toy data")
 	f.StringVar(&o.labelCol, "label-column", "", `CSV data: a label column to drop ("last" or a 0-based index)`)
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object with the results on stdout")
-	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress report")
 	return c
 }
 
 // dataset is training data plus held-out points.
 type dataset struct {
 	name   string
-	source train.Source
+	source train.PointSource
 	test   *tensor.Dense[float64]
 	all    *tensor.Dense[float64] // a sample of the training data (plots, fitting)
 	toy    bool
@@ -131,11 +144,8 @@ func loadData(spec string, seed uint64, testN int, labelCol int) (*dataset, erro
 	}
 	ds, err := data.LoadCSV(spec, data.CSVOptions{LabelColumn: labelCol})
 	if err != nil {
-		var pe *data.ParseError
-		if errors.As(err, &pe) {
-			return nil, &cli.UsageError{Err: err}
-		}
-		return nil, err
+		// Missing, unreadable or malformed: the input is at fault.
+		return nil, cli.Input(err)
 	}
 	if ds.X.Rows < 2 {
 		return nil, cli.Usagef("--data %s: need at least 2 rows, got %d", spec, ds.X.Rows)
@@ -261,6 +271,9 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 		}
 		var v float64
 		v, err = sp.Float(k, def)
+		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			err = cli.Usagef("--method %s: %s=%v must be a finite number", sp.Name, k, v)
+		}
 		set[k] = v
 		return v
 	}
@@ -352,7 +365,11 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 		set["bandwidth_value"] = h
 		est = &train.KDESM[float32]{Ref: ref, Bandwidth: h}
 	case "nce":
-		n := train.NewNCE[float32](nil, fl("ratio", 1))
+		ratio := fl("ratio", 1)
+		if err == nil && !(ratio > 0) {
+			return nil, nil, cli.Usagef("--method nce: ratio=%v must be > 0", ratio)
+		}
+		n := train.NewNCE[float32](nil, ratio)
 		if kind := str("noise", "gaussian"); kind != "gaussian" {
 			return nil, nil, cli.Usagef("--method nce: noise=%q unknown (valid: gaussian)", kind)
 		}
@@ -371,12 +388,74 @@ func parseMethod(s string, ds *dataset, batch int) (train.Estimator[float32], ma
 	if err := sp.CheckUnused(); err != nil {
 		return nil, nil, err
 	}
+	if err := checkMethodRanges(sp.Name, est); err != nil {
+		return nil, nil, err
+	}
 	if ns := negSamplerOf(est); ns != nil {
 		if e := ns.Validate(); e != nil {
 			return nil, nil, cli.Usagef("--method %s: %v", sp.Name, e)
 		}
 	}
 	return est, set, nil
+}
+
+// checkMethodRanges refuses estimator settings outside their range (zero or
+// negative counts, scales and ratios), which the estimators would otherwise
+// take silently.
+func checkMethodRanges(name string, e train.Estimator[float32]) error {
+	bad := func(format string, a ...any) error {
+		return cli.Usagef("--method %s: "+format, append([]any{name}, a...)...)
+	}
+	switch v := e.(type) {
+	case *train.SlicedSM[float32]:
+		if v.Projections < 1 {
+			return bad("m=%d must be at least 1", v.Projections)
+		}
+		switch v.Kind {
+		case "gaussian", "rademacher", "sphere":
+		default:
+			return bad("proj=%q unknown (valid: gaussian, rademacher, sphere)", v.Kind)
+		}
+	case *train.ExactSM[float32]:
+		if v.Hutchinson < 0 {
+			return bad("hutchinson=%d must be ≥ 0 (0: exact trace)", v.Hutchinson)
+		}
+	case *train.DenoisingSM[float32]:
+		if !(v.Sigma > 0) {
+			return bad("sigma=%v must be > 0", v.Sigma)
+		}
+	case *train.NCE[float32]:
+		if !(v.Ratio > 0) {
+			return bad("ratio=%v must be > 0", v.Ratio)
+		}
+	case *train.CD[float32]:
+		if !(v.Alpha >= 0) {
+			return bad("alpha=%v must be ≥ 0", v.Alpha)
+		}
+	case *train.PCD[float32]:
+		if !(v.Alpha >= 0) || v.Chains < 1 {
+			return bad("need alpha ≥ 0 and chains ≥ 1, got alpha=%v chains=%d", v.Alpha, v.Chains)
+		}
+		if v.Init.Kind != "uniform" && v.Init.Kind != "gaussian" {
+			return bad("init=%q unknown (valid: uniform, gaussian)", v.Init.Kind)
+		}
+	case *train.Replay[float32]:
+		if !(v.Alpha >= 0) || v.BufferSize < 1 || !(v.Reinit >= 0 && v.Reinit <= 1) {
+			return bad("need alpha ≥ 0, buffer ≥ 1 and 0 ≤ reinit ≤ 1, got alpha=%v buffer=%d reinit=%v", v.Alpha, v.BufferSize, v.Reinit)
+		}
+		if v.Init.Kind != "uniform" && v.Init.Kind != "gaussian" {
+			return bad("init=%q unknown (valid: uniform, gaussian)", v.Init.Kind)
+		}
+	}
+	if ns := negSamplerOf(e); ns != nil {
+		if ns.Steps < 1 || !(ns.Clip >= 0) {
+			return bad("need k ≥ 1 and clip ≥ 0, got k=%d clip=%v", ns.Steps, ns.Clip)
+		}
+		if ns.Clamp != nil && !(ns.Clamp.Hi[0] > 0) {
+			return bad("box must be > 0 (or 0 for no clamp)")
+		}
+	}
+	return nil
 }
 
 func negSamplerOf(e train.Estimator[float32]) *train.NegSampler {
@@ -418,13 +497,43 @@ func (o *trainOpts) validate() error {
 	if !(o.lr > 0) || math.IsInf(o.lr, 0) {
 		return cli.Usagef("train: --lr must be > 0, got %v", o.lr)
 	}
-	if o.ema < 0 || o.ema >= 1 {
+	if !(o.ema >= 0 && o.ema < 1) {
 		return cli.Usagef("train: --ema must be in [0, 1), got %v", o.ema)
 	}
-	if o.clip < 0 {
-		return cli.Usagef("train: --clip-grad must be ≥ 0, got %v", o.clip)
+	if !(o.clip >= 0) || math.IsInf(o.clip, 0) {
+		return cli.Usagef("train: --clip-grad must be a finite number ≥ 0, got %v", o.clip)
+	}
+	if o.logEvery < 1 || o.ckptEvery < 0 {
+		return cli.Usagef("train: --log-every must be at least 1 and --checkpoint-every at least 0")
+	}
+	if o.testN < 2 {
+		return cli.Usagef("train: --test must be at least 2, got %d", o.testN)
 	}
 	return nil
+}
+
+// check parses and validates everything a run needs before any work starts:
+// the flags, the data, the model, the method and the schedule.
+func (o *trainOpts) check() error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	lc, err := parseLabelColumn(o.labelCol)
+	if err != nil {
+		return err
+	}
+	if _, err := parseModelSpec(o.modelSpec); err != nil {
+		return err
+	}
+	if _, err := parseSchedule(o.schedule, o.lr, o.iters); err != nil {
+		return err
+	}
+	ds, err := loadData(o.data, o.seed, o.testN, lc)
+	if err != nil {
+		return err
+	}
+	_, _, err = parseMethod(o.method, ds, o.batch)
+	return err
 }
 
 // trained is what trainInto leaves for its caller.
@@ -435,8 +544,9 @@ type trained struct {
 }
 
 // trainInto trains as o says and writes the model, metrics and plots into the
-// unfinished output folder out. It returns errInterrupted (after writing a
-// checkpoint) when ctx is cancelled.
+// unfinished output folder out. It returns cli.ErrInterrupted (after writing a
+// checkpoint when o.liveDir and o.ckptEvery allow, and saying so) when ctx is
+// cancelled.
 func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, error) {
 	lc, err := parseLabelColumn(o.labelCol)
 	if err != nil {
@@ -462,17 +572,28 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 	if err != nil {
 		return nil, err
 	}
-	ckptDir := o.checkpoint
-	if ckptDir == "" {
-		ckptDir = out.Final + ".ckpt"
+	// The metrics log, written line by line (tail -f works): in the live
+	// folder when there is one, else in the output folder.
+	metricsPath := out.Path(metricsFile)
+	if o.liveDir != "" {
+		metricsPath = filepath.Join(o.liveDir, metricsFile)
 	}
-	mf, err := os.Create(out.Path("metrics.jsonl"))
+	var hist []byte
+	var iters, losses []float64
+	if o.snap != nil && o.history != "" {
+		if hist, iters, losses, err = readMetricsHistory(o.history, o.snap.Iter); err != nil {
+			return nil, err
+		}
+	}
+	if err := atomicfile.WriteBytes(metricsPath, hist); err != nil {
+		return nil, err
+	}
+	mf, err := os.OpenFile(metricsPath, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer mf.Close()
-	mw := bufio.NewWriter(mf)
-	var losses, iters []float64
+	var writeErr error
 	bar := cli.NewProgress(o.iters, "training", o.quiet)
 	sched, err := parseSchedule(o.schedule, o.lr, o.iters)
 	if err != nil {
@@ -483,40 +604,54 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 		LogEvery: o.logEvery, SnapshotEvery: o.ckptEvery,
 		Metrics: func(mt train.Metrics) {
 			js, _ := json.Marshal(mt)
-			mw.Write(append(js, '\n'))
+			if _, err := mf.Write(append(js, '\n')); err != nil && writeErr == nil {
+				writeErr = err
+			}
 			if mt.Event == "" {
 				losses = append(losses, mt.Loss)
 				iters = append(iters, float64(mt.Iter))
 			} else {
-				fmt.Fprintln(os.Stderr, "ebm train:", mt.Event)
+				fmt.Fprintf(os.Stderr, "ebm %s: %s\n", o.cmdName, mt.Event)
 			}
 		},
 		Progress: func(int) { bar.Add(1) },
 	}}
-	if o.ckptEvery > 0 {
-		tr.Config.Checkpoint = func(s *train.Snapshot) error { return saveCheckpoint(ckptDir, s) }
+	runSet := resumeSettings(o)
+	if o.ckptEvery > 0 && o.liveDir != "" {
+		tr.Config.Checkpoint = func(s *train.Snapshot) error { return saveCheckpoint(o.liveDir, s, runSet) }
 	}
-	if o.resume != "" {
-		snap, err := loadCheckpoint(o.resume)
-		if err != nil {
-			return nil, err
+	if o.snap != nil {
+		if err := tr.Resume(o.snap); err != nil {
+			return nil, cli.Input(fmt.Errorf("--resume %s: %w", o.resume, err))
 		}
-		if err := tr.Resume(snap); err != nil {
-			return nil, fmt.Errorf("--resume %s: %w", o.resume, err)
-		}
-		bar.Add(snap.Iter)
+		bar.Skip(o.snap.Iter)
 	}
 	res, err := tr.Run(cmd.Context())
 	bar.Done()
 	if err != nil {
 		return nil, err
 	}
-	if err := mw.Flush(); err != nil {
-		return nil, err
+	if writeErr != nil {
+		return nil, fmt.Errorf("writing %s: %w", metricsPath, writeErr)
 	}
 	if res.Interrupted {
-		fmt.Fprintf(os.Stderr, "ebm train: interrupted at iteration %d; checkpoint in %s (continue with --resume %s)\n", res.Iters, ckptDir, ckptDir)
-		return nil, errInterrupted
+		ckpt := filepath.Join(o.liveDir, checkpointFile)
+		if _, err := os.Stat(ckpt); o.liveDir != "" && o.ckptEvery > 0 && err == nil {
+			fmt.Fprintf(os.Stderr, "ebm %s: interrupted at iteration %d; checkpoint in %s (continue with: ebm train --resume %s --out %s)\n",
+				o.cmdName, res.Iters, o.liveDir, o.liveDir, out.Final)
+		} else {
+			fmt.Fprintf(os.Stderr, "ebm %s: interrupted at iteration %d; nothing was saved (this run keeps no checkpoint)\n", o.cmdName, res.Iters)
+		}
+		return nil, cli.ErrInterrupted
+	}
+	if o.liveDir != "" {
+		b, err := os.ReadFile(metricsPath)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(out.Path(metricsFile), b, 0o666); err != nil {
+			return nil, err
+		}
 	}
 	rep := &TrainReport{Data: ds.name, Method: o.method, Iters: res.Iters, Seconds: res.Seconds,
 		ItersPerSec: res.ItersPerSec, FinalLoss: res.FinalLoss, Retries: res.Retries, Out: out.Final}
@@ -530,6 +665,11 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 			rep.NLLGrid, rep.LogZGrid = &nll, &lz
 			metrics["nll_grid"], metrics["logz_grid"] = nll, lz
 		}
+		if ds.toy {
+			if err := checkGridNLL(nll, err); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if n, ok := est.(*train.NCE[float32]); ok {
 		rep.Extra = map[string]float64{"nce_logz": n.LogZValue()}
@@ -539,7 +679,7 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 		"optimizer": "adam", "clip_grad": o.clip, "ema": o.ema, "schedule": o.schedule})
 	dataJS, _ := json.Marshal(map[string]any{"name": ds.name, "dim": ds.source.Dim(), "toy": ds.toy})
 	meta := &model.Meta{Seed: o.seed, Training: trainJS, Data: dataJS, Metrics: finiteOnly(metrics)}
-	if err := model.SaveEnergy(out.Path("model"), m, meta); err != nil {
+	if err := energy.SaveModel(out.Path("model"), m, meta); err != nil {
 		return nil, err
 	}
 	if err := trainPlots(cmd.Context(), out, m, ds, iters, losses, o.seed); err != nil {
@@ -548,22 +688,80 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 	return &trained{model: m, ds: ds, report: rep}, nil
 }
 
-var errInterrupted = errors.New("interrupted")
+// garbageMargin is how many nats worse than the uniform density on the grid
+// box a trained toy model may be before its result counts as garbage.
+const garbageMargin = 20
+
+// checkGridNLL fails a toy-data run whose grid NLL is not finite or is
+// garbageMargin nats worse than the uniform density on the grid box,
+// log((hi−lo)²): a freshly initialized network is close to uniform, so such a
+// model ended far worse than it started.
+func checkGridNLL(nll float64, err error) error {
+	uniform := 2 * math.Log(metric.GridHi-metric.GridLo)
+	switch {
+	case err != nil:
+		return fmt.Errorf("training produced an unusable model (grid NLL: %v); nothing was saved", err)
+	case math.IsNaN(nll) || math.IsInf(nll, 0) || nll > uniform+garbageMargin:
+		return fmt.Errorf("training produced an unusable model: grid NLL %.6g nats, against %.3f for a uniform density on the grid; nothing was saved (try a smaller --lr or --clip-grad)", nll, uniform)
+	}
+	return nil
+}
 
 func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	out, err := cli.NewOutDir(o.out, o.force)
+	var inputs []string
+	if o.resume != "" {
+		snap, rec, err := loadCheckpoint(o.resume)
+		if err != nil {
+			return cli.Input(fmt.Errorf("--resume: %w", err))
+		}
+		if rec == nil {
+			fmt.Fprintf(os.Stderr, "ebm train: --resume %s: the checkpoint records no settings; they are not checked\n", o.resume)
+		}
+		if err := reconcileResume(o, rec, cmd.Flags().Changed, o.resume); err != nil {
+			return err
+		}
+		if snap.Iter >= o.iters {
+			return cli.Usagef("--resume %s: the checkpoint is at iteration %d; --iters %d leaves nothing to do", o.resume, snap.Iter, o.iters)
+		}
+		o.snap, o.history = snap, filepath.Join(o.resume, metricsFile)
+		inputs = append(inputs, o.resume)
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	if !isToy(o.data) {
+		inputs = append(inputs, o.data)
+	}
+	out, err := cli.NewOutDir(o.out, o.force, inputs...)
 	if err != nil {
 		return err
 	}
 	defer out.Abort()
-	t, err := trainInto(cmd, o, out)
+	o.liveDir = o.checkpoint
+	if o.liveDir == "" {
+		o.liveDir = out.Final + ".ckpt"
+	}
+	o.liveDir = filepath.Clean(o.liveDir)
+	if cli.Contains(out.Final, o.liveDir) || cli.Contains(o.liveDir, out.Final) {
+		return cli.Usagef("--checkpoint %s: must lie outside --out %s (and not hold it)", o.liveDir, out.Final)
+	}
+	createdLive, err := claimLiveDir(o, inputs)
 	if err != nil {
 		return err
 	}
-	if err := out.Commit(); err != nil {
+	t, err := trainInto(cmd, o, out)
+	if err == nil {
+		err = out.Commit()
+	}
+	if err != nil {
+		// A failed run leaves nothing behind; an interrupted one keeps its
+		// checkpoint (trainInto said where), and a resumed one its folder.
+		if createdLive && !(errors.Is(err, cli.ErrInterrupted) && hasCheckpoint(o.liveDir)) {
+			os.RemoveAll(o.liveDir)
+		}
 		return err
 	}
 	rep := t.report
@@ -577,11 +775,46 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		fmt.Fprintf(w, "grid NLL %.4f nats (log Z %.4f)\n", *rep.NLLGrid, *rep.LogZGrid)
 	}
 	fmt.Fprintf(w, "wrote %s (model/, metrics.jsonl, loss.png", out.Final)
+	defer fmt.Fprintf(w, "checkpoint and live metrics in %s\n", o.liveDir)
 	if t.ds.source.Dim() == 2 {
 		fmt.Fprint(w, ", density.png, samples.png")
 	}
 	fmt.Fprintln(w, ")")
 	return nil
+}
+
+// isToy reports whether spec names built-in toy data rather than a file.
+func isToy(spec string) bool {
+	for _, n := range data.ToyNames() {
+		if spec == n {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCheckpoint reports whether dir holds a checkpoint file.
+func hasCheckpoint(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, checkpointFile))
+	return err == nil
+}
+
+// claimLiveDir prepares the checkpoint folder o.liveDir under the output
+// rule: a resumed run continues in the folder it resumes from; otherwise a new
+// or empty folder is used, and an earlier run's checkpoint folder is replaced
+// only with --force. It reports whether the folder is this run's own (and so
+// may be removed if the run fails).
+func claimLiveDir(o *trainOpts, inputs []string) (created bool, err error) {
+	if o.resume != "" && cli.Contains(o.resume, o.liveDir) && cli.Contains(o.liveDir, o.resume) {
+		return false, cli.EnsureMarker(o.liveDir)
+	}
+	if hasCheckpoint(o.liveDir) && !o.force {
+		return false, cli.Usagef("--checkpoint %s: holds an earlier run's checkpoint; continue that run with --resume %s, or pass --force to start over", o.liveDir, o.liveDir)
+	}
+	if err := cli.ClaimDir("--checkpoint", o.liveDir, o.force, inputs...); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func finiteOnly(m map[string]float64) map[string]float64 {
@@ -663,7 +896,7 @@ type EvalReport struct {
 func newEvalCmd() *cobra.Command {
 	var modelDir, dataSpec, sampler string
 	var seed uint64
-	var jsonOut bool
+	var jsonOut, quiet bool
 	var n, steps int
 	c := &cobra.Command{
 		Use:   "eval",
@@ -671,15 +904,21 @@ func newEvalCmd() *cobra.Command {
 		Long: `Evaluate a model written by ebm train on held-out data: for 2-D data the grid
 log Z and NLL over [-4,4]^2 (300x300 cells); the unbiased MMD^2 (RBF, bandwidth
 0.5) between model samples and data; the KSD of the data under the model; the
-mean data energy. Model samples come from --sampler (default ula:step=0.01, the
-peers' protocol: 1000 steps from uniform starts on [-4,4]^d).`,
+mean data energy. Model samples come from --sampler (default ula:step=0.005:
+1000 steps from uniform starts on [-4,4]^d).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if modelDir == "" {
 				return cli.Usagef("eval: --model is required")
 			}
-			m, _, err := model.LoadEnergy(modelDir)
+			if n < 2 || steps < 1 {
+				return cli.Usagef("eval: --n must be ≥ 2 and --steps ≥ 1")
+			}
+			m, _, err := energy.LoadModel(modelDir)
 			if err != nil {
+				return cli.Input(err)
+			}
+			if _, err := parseSampler(sampler, m); err != nil {
 				return err
 			}
 			ds, err := loadData(dataSpec, seed, 10000, data.NoLabel)
@@ -689,10 +928,7 @@ peers' protocol: 1000 steps from uniform starts on [-4,4]^d).`,
 			if ds.source.Dim() != m.Dim() {
 				return cli.Usagef("eval: data %s has dimension %d, the model %d", dataSpec, ds.source.Dim(), m.Dim())
 			}
-			if n < 2 || steps < 1 {
-				return cli.Usagef("eval: --n must be ≥ 2 and --steps ≥ 1")
-			}
-			rep, err := evaluate(cmd.Context(), m, ds, sampler, n, steps, seed)
+			rep, err := evaluate(cmd.Context(), m, ds, sampler, n, steps, seed, quiet || jsonOut)
 			if err != nil {
 				return err
 			}
@@ -713,13 +949,15 @@ peers' protocol: 1000 steps from uniform starts on [-4,4]^d).`,
 	f.IntVar(&steps, "steps", 1000, "sampler steps per model sample")
 	f.Uint64Var(&seed, "seed", 1, "random seed")
 	f.BoolVar(&jsonOut, "json", false, "print one JSON object on stdout")
+	f.BoolVar(&quiet, "quiet", false, "no progress report")
 	return c
 }
 
 // evaluate computes the metrics of ebm eval for energy m on ds: grid NLL (2-D),
 // MMD² between n model samples (sampler spec, steps steps from uniform starts
 // on [-4,4]^d) and n data points, the KSD of the data, the mean data energy.
-func evaluate(ctx context.Context, m energy.GradEnergy, ds *dataset, sampler string, n, steps int, seed uint64) (*EvalReport, error) {
+// Progress goes to stderr unless quiet.
+func evaluate(ctx context.Context, m energy.GradEnergy, ds *dataset, sampler string, n, steps int, seed uint64, quiet bool) (*EvalReport, error) {
 	rep := &EvalReport{Data: ds.name, NSamples: n, Sampler: sampler}
 	e := make([]float64, ds.test.Rows)
 	m.Energy(ds.test, e)
@@ -740,8 +978,11 @@ func evaluate(ctx context.Context, m energy.GradEnergy, ds *dataset, sampler str
 	for i := range x0.Data {
 		x0.Data[i] = metric.GridLo + (metric.GridHi-metric.GridLo)*rng.Float64()
 	}
+	bar := cli.NewProgress(steps, "sampling the model", quiet)
 	res, err := sample.Run(ctx, ss.kernel, x0, sample.Config{Warmup: steps - 1, Steps: 1, Seed: seed,
-		Clamp: sample.ScalarBox(metric.GridLo, metric.GridHi), Adapt: ss.adapt})
+		Clamp: sample.ScalarBox(metric.GridLo, metric.GridHi), Adapt: ss.adapt,
+		Progress: func(done, total int) { bar.Add(1) }})
+	bar.Done()
 	if err != nil {
 		return nil, err
 	}

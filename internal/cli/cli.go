@@ -1,21 +1,22 @@
 // Package cli holds what every ebm subcommand shares: usage errors and exit codes,
-// key=value settings parsing, JSON output, terminal-only progress bars, and output
-// folders that appear whole or not at all.
+// key=value settings parsing, JSON output, progress reports (a bar on a terminal,
+// plain lines elsewhere), and output folders that appear whole or not at all under
+// one rule for what may be created or replaced (see OutDir).
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
+	"github.com/ebm-go/ebm/internal/atomicfile"
+	"github.com/ebm-go/ebm/spec"
 	"golang.org/x/term"
 )
 
@@ -31,21 +32,49 @@ func Usagef(format string, a ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, a...)}
 }
 
-// IsUsage reports whether err is (or wraps) a UsageError.
+// IsUsage reports whether err is (or wraps) a UsageError or an invalid
+// setting reported by package spec (spec.IsInvalid).
 func IsUsage(err error) bool {
 	var u *UsageError
-	return errors.As(err, &u)
+	return errors.As(err, &u) || spec.IsInvalid(err)
 }
 
-// ExitCode maps an error to the process exit code: 0 nil, 2 usage, 1 otherwise.
+// Input marks err, a failure to read or accept an input the user named (a
+// missing or unreadable file, bad content, a model of the wrong kind), as a
+// usage error; nil stays nil.
+func Input(err error) error {
+	if err == nil || IsUsage(err) {
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// ErrInterrupted is returned by a command stopped by Ctrl-C or SIGTERM after
+// it has said what it kept; the process exits with ExitInterrupt.
+var ErrInterrupted = errors.New("interrupted")
+
+// Exit codes of the ebm binary (docs/cli.md lists them).
+const (
+	ExitOK        = 0   // success
+	ExitFailure   = 1   // runtime failure: I/O, divergence, a result that fails its checks
+	ExitUsage     = 2   // bad flags, settings, names, unreadable or invalid input
+	ExitInternal  = 3   // an unexpected panic (a bug): "ebm: internal error: ..."
+	ExitInterrupt = 130 // stopped by Ctrl-C or SIGTERM (128 + SIGINT)
+)
+
+// ExitCode maps an error to the process exit code: ExitOK for nil,
+// ExitInterrupt for ErrInterrupted or a cancelled context, ExitUsage for usage
+// errors (IsUsage), ExitFailure otherwise.
 func ExitCode(err error) int {
 	switch {
 	case err == nil:
-		return 0
+		return ExitOK
+	case errors.Is(err, ErrInterrupted) || errors.Is(err, context.Canceled):
+		return ExitInterrupt
 	case IsUsage(err):
-		return 2
+		return ExitUsage
 	default:
-		return 1
+		return ExitFailure
 	}
 }
 
@@ -169,113 +198,8 @@ func WriteJSON(w io.Writer, v any) error {
 // IsTerminal reports whether f is a terminal.
 func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
-// Progress is a progress bar shown on stderr only when stderr is a terminal and
-// quiet is false; otherwise every method is a no-op.
-type Progress struct{ bar *progressbar.ProgressBar }
-
-// NewProgress starts a bar for total steps with a description.
-func NewProgress(total int, desc string, quiet bool) *Progress {
-	if quiet || !IsTerminal(os.Stderr) {
-		return &Progress{}
-	}
-	bar := progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("it"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	return &Progress{bar: bar}
-}
-
-// Add advances the bar by n steps.
-func (p *Progress) Add(n int) {
-	if p.bar != nil {
-		_ = p.bar.Add(n)
-	}
-}
-
-// Done finishes and clears the bar.
-func (p *Progress) Done() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-		fmt.Fprintln(os.Stderr)
-	}
-}
-
-// OutDir builds an output folder under a temporary name next to its final path and
-// renames it into place on Commit, so a failed run leaves nothing half-written.
-type OutDir struct {
-	Final, Tmp string
-	done       bool
-}
-
-// NewOutDir prepares dir. An existing non-empty dir is an error unless overwrite
-// is true, in which case it is replaced only on Commit.
-func NewOutDir(dir string, overwrite bool) (*OutDir, error) {
-	if dir == "" {
-		return nil, Usagef("--out: empty folder name")
-	}
-	dir = filepath.Clean(dir)
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 && !overwrite {
-		return nil, Usagef("--out %s: folder exists and is not empty (remove it or pass --force)", dir)
-	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return nil, err
-	}
-	return &OutDir{Final: dir, Tmp: tmp}, nil
-}
-
-// Path returns the temporary path of a file inside the folder being built.
-func (o *OutDir) Path(name string) string { return filepath.Join(o.Tmp, name) }
-
-// Commit moves the finished folder into place.
-func (o *OutDir) Commit() error {
-	if err := os.RemoveAll(o.Final); err != nil {
-		return err
-	}
-	if err := os.Rename(o.Tmp, o.Final); err != nil {
-		return err
-	}
-	o.done = true
-	return nil
-}
-
-// Abort removes the temporary folder unless Commit succeeded; safe to defer.
-func (o *OutDir) Abort() {
-	if o != nil && !o.done {
-		os.RemoveAll(o.Tmp)
-	}
-}
-
-// WriteFileAtomic writes data to path through a temporary file and a rename.
+// WriteFileAtomic writes data to path through a temporary file and a rename
+// (see package internal/atomicfile); the file gets mode 0666 minus the umask.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return atomicfile.WriteBytes(path, data)
 }

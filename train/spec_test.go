@@ -1,0 +1,57 @@
+package train
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ebm-go/ebm/spec"
+	"github.com/ebm-go/ebm/tensor"
+)
+
+// TestParseEstimatorRejects: every out-of-range or malformed setting is a
+// *spec.Error, found before any work.
+func TestParseEstimatorRejects(t *testing.T) {
+	ctx := EstimatorContext{Batch: 64, Data: tensor.FromSlice(3, 2, []float64{0, 1, 2, 3, 4, 6})}
+	for _, s := range []string{
+		"ssm:m=0", "sm:hutchinson=-1", "nce:ratio=0", "nce:ratio=-1", "nce:noise=uniform",
+		"cd:k=0", "cd:step=0", "cd:step=nan", "cd:step=inf", "cd:noise=-1", "cd:box=-1", "cd:sampler=hmc",
+		"pcd:chains=0", "pcd:alpha=-0.1", "pcd:init=normal", "replay:reinit=1.5", "replay:buffer=0",
+		"dsm:sigma=0", "dsm:levels=-1", "dsm:levels=4,sigma_max=0.1,sigma_min=1", "kde:ref=1",
+		"kde:bandwidth=0", "kde:bandwidth=wide", "ssm:proj=cube", "ssm:vr=maybe", "ssm:bogus=1",
+		"unknown", "", ":k=1",
+	} {
+		_, _, err := ParseEstimator[float32](s, ctx)
+		if !spec.IsInvalid(err) {
+			t.Errorf("%q: want a *spec.Error, got %v", s, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "--") {
+			t.Errorf("%q: message %q names a command-line flag", s, err)
+		}
+	}
+}
+
+// TestParseEstimatorDefaults: each estimator builds from its bare name, and
+// the recorded settings hold every default of the table.
+func TestParseEstimatorDefaults(t *testing.T) {
+	ctx := EstimatorContext{Batch: 32, Data: tensor.FromSlice(4, 2, []float64{0, 1, 2, 3, 4, 6, 1, 1})}
+	for _, name := range EstimatorNames() {
+		est, set, err := ParseEstimator[float64](name, ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if est.Name() != name || set["name"] != name {
+			t.Errorf("%s: built %s, recorded %v", name, est.Name(), set["name"])
+		}
+		for _, s := range estimatorDefs[name].settings {
+			if _, ok := set[s.key]; !ok {
+				t.Errorf("%s: setting %s not recorded", name, s.key)
+			}
+		}
+		if !strings.Contains(EstimatorHelp(), "  "+name+" ") {
+			t.Errorf("help lacks %s", name)
+		}
+	}
+	if _, _, err := ParseEstimator[float32]("kde", EstimatorContext{}); err == nil || spec.IsInvalid(err) {
+		t.Errorf("kde without data: want a plain error, got %v", err)
+	}
+}
