@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ebm-go/ebm/data"
-	"github.com/ebm-go/ebm/tensor"
 )
 
 func ExampleToy() {
@@ -56,18 +55,4 @@ func ExampleLoadCSV() {
 	// [4.7 1.4]
 	// bad.csv:3: column 2: "oops" is not a number
 	// 3 2
-}
-
-func ExampleBatcher() {
-	x := tensor.New[float64](10, 2) // 10 points in 2-D
-	b := data.NewBatcher(x, 4, rand.New(rand.NewPCG(1, 2)))
-	dst := tensor.New[float64](4, 2) // reused for every batch
-	for step := 1; step <= 5; step++ {
-		if b.Next(dst) {
-			fmt.Printf("step %d ends epoch %d\n", step, b.Epoch())
-		}
-	}
-	// Output:
-	// step 2 ends epoch 1
-	// step 4 ends epoch 2
 }
