@@ -54,6 +54,7 @@ var knownHomes = map[string]string{
 	"dbn":                          "github.com/ebm-go/ebm/rbm",
 	"dbm":                          "github.com/ebm-go/ebm/rbm",
 	"fvbm":                         "github.com/ebm-go/ebm/rbm",
+	"crf":                          "github.com/ebm-go/ebm/crf",
 }
 
 // UnknownKindError reports a folder whose kind has no registered loader.

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+
+	"github.com/ebm-go/ebm/crf"
+	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/spf13/cobra"
+)
+
+func init() { subcommands = append(subcommands, newCRFCmd) }
+
+func newCRFCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "crf",
+		Short: "Sequence labelling with linear-chain CRFs and structured SVMs",
+		Long: `Label tokens (POS tags, chunks, entities) with a linear-chain CRF, p(y|x) ∝ exp(−E(x,y)), or a
+structured SVM. CoNLL files: one token per line, space- or tab-separated columns, the label last,
+a blank line between sentences; runs of blank lines and -DOCSTART- lines separate sentences.`,
+		Args: crfNoArgs,
+		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
+	}
+	c.AddCommand(newCRFTrainCmd(), newCRFApplyCmd(false), newCRFApplyCmd(true), newCRFBaselineCmd())
+	return c
+}
+
+// crfNoArgs rejects positional arguments with a usage error.
+func crfNoArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return cli.Usagef("%s: unexpected argument %q (see %s --help)", c.CommandPath(), args[0], c.CommandPath())
+	}
+	return nil
+}
+
+// crfRead reads a CoNLL file; every failure is an input error (exit 2).
+func crfRead(flag, path string, labelled bool) ([]crf.Sentence, error) {
+	if path == "" {
+		return nil, cli.Usagef("--%s is required", flag)
+	}
+	s, err := crf.ReadCoNLLFile(path, labelled)
+	return s, cli.Input(err)
+}
+
+func newCRFTrainCmd() *cobra.Command {
+	var (
+		data, test, out, algo string
+		affix, window, minc   int
+		seed                  uint64
+		asJSON, quiet         bool
+	)
+	c := &cobra.Command{
+		Use:     "train",
+		Short:   "Train a CRF or structured SVM on a labelled CoNLL file",
+		Example: `  ebm crf train --data train.conll --test test.conll --algo ssvm:epochs=20 --out out/ssvm`,
+		Args:    crfNoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opt, err := crf.ParseAlgorithm("--algo", algo)
+			if err != nil {
+				return err
+			} else if out == "" {
+				return cli.Usagef("--out is required")
+			}
+			sents, err := crfRead("data", data, true)
+			if err != nil {
+				return err
+			}
+			var testSents []crf.Sentence
+			if test != "" {
+				if testSents, err = crfRead("test", test, false); err != nil {
+					return err
+				}
+			}
+			bar := cli.NewProgress(max(opt.MaxIter, opt.Epochs), "crf "+opt.Algorithm, quiet || asJSON)
+			opt.Seed, opt.Progress = seed, func(int, int, float64) { bar.Add(1) }
+			bo := crf.BuildOptions{Templates: crf.Templates{Affix: affix, Window: window, Shape: true, Flags: true}, MinCount: minc}
+			m, res, err := crf.Fit(c.Context(), sents, bo, opt)
+			bar.Done()
+			if err != nil {
+				return err
+			}
+			var ev *crf.Evaluation
+			if testSents != nil {
+				if err := m.SplitInput(testSents, test, true); err != nil {
+					return cli.Input(err)
+				} else if ev, err = crf.EvaluateModel(m, testSents); err != nil {
+					return err
+				}
+			}
+			r := crf.NewTrainReport(m, algo, bo, res, ev, data, test)
+			if err := m.SaveWithReport(out, seed, r); err != nil {
+				return err
+			} else if asJSON {
+				return cli.WriteJSON(c.OutOrStdout(), r)
+			}
+			return r.WriteText(c.OutOrStdout())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&data, "data", "", "labelled CoNLL training file")
+	f.StringVar(&test, "test", "", "labelled CoNLL file to evaluate on after training")
+	f.StringVar(&out, "out", "", "model folder to write")
+	f.StringVar(&algo, "algo", "lbfgs", "algorithm and settings: lbfgs:c2=1,maxiter=200 | owlqn:c1=1 | sgd:epochs=10,lr=0.05 | perceptron:epochs=10 | ssvm:epochs=10,c2=1")
+	f.IntVar(&affix, "affix", 3, "longest prefix and suffix attribute")
+	f.IntVar(&window, "window", 1, "neighbouring words as attributes, ±window")
+	f.IntVar(&minc, "min-count", 1, "drop attributes seen on fewer tokens")
+	f.Uint64Var(&seed, "seed", 1, "seed of the online learners' visiting order")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
+	f.BoolVar(&quiet, "quiet", false, "no progress report")
+	return c
+}
+
+// newCRFApplyCmd makes "tag" (eval false) or "eval" (eval true).
+func newCRFApplyCmd(eval bool) *cobra.Command {
+	var (
+		dir, data, out string
+		asJSON         bool
+	)
+	c := &cobra.Command{Use: "tag", Args: crfNoArgs,
+		Short: "Label a CoNLL file with a model: input columns, then the predicted label (a gold column is dropped)"}
+	if eval {
+		c.Use, c.Short = "eval", "Score a model on a labelled CoNLL file: accuracy, per-label and conlleval chunk P/R/F1"
+		c.Long = c.Short + ".\nGold labels unknown to the model count as errors and are listed on stderr."
+	}
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if dir == "" {
+			return cli.Usagef("--model is required")
+		}
+		m, err := crf.Load(dir)
+		if err != nil {
+			return cli.Input(err)
+		}
+		sents, err := crfRead("data", data, false)
+		if err != nil {
+			return err
+		} else if err := m.SplitInput(sents, data, eval); err != nil {
+			return cli.Input(err)
+		}
+		if !eval {
+			var buf bytes.Buffer
+			if err := crf.WriteCoNLL(&buf, sents, m.Tag(sents)); err != nil {
+				return err
+			} else if out != "" {
+				return cli.WriteFileAtomic(out, buf.Bytes())
+			}
+			_, err = c.OutOrStdout().Write(buf.Bytes())
+			return err
+		}
+		if u := m.UnknownLabels(sents); len(u) > 0 {
+			fmt.Fprintf(os.Stderr, "ebm: %s: gold labels unknown to the model (counted as errors): %v\n", data, u)
+		}
+		ev, err := crf.EvaluateModel(m, sents)
+		if err != nil {
+			return err
+		} else if asJSON {
+			return cli.WriteJSON(c.OutOrStdout(), ev)
+		}
+		return ev.WriteText(c.OutOrStdout())
+	}
+	c.Flags().StringVar(&dir, "model", "", "model folder")
+	c.Flags().StringVar(&data, "data", "", "CoNLL file")
+	if eval {
+		c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
+	} else {
+		c.Flags().StringVar(&out, "out", "", "output file, written whole or not at all (default stdout)")
+	}
+	return c
+}
+
+func newCRFBaselineCmd() *cobra.Command {
+	var data, test string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "baseline",
+		Short: "Most-frequent-tag and first-order HMM token accuracy",
+		Args:  crfNoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			train, err := crfRead("data", data, true)
+			ts, err2 := crfRead("test", test, true)
+			if err = cmp.Or(err, err2); err != nil {
+				return err
+			}
+			r, err := crf.RunBaselines(train, ts)
+			if err != nil {
+				return err
+			} else if asJSON {
+				return cli.WriteJSON(c.OutOrStdout(), r)
+			}
+			_, err = fmt.Fprintf(c.OutOrStdout(), "most frequent tag: accuracy %.4f\nfirst-order HMM:   accuracy %.4f\n", r.MostFrequent, r.HMM)
+			return err
+		},
+	}
+	c.Flags().StringVar(&data, "data", "", "labelled CoNLL training file")
+	c.Flags().StringVar(&test, "test", "", "labelled CoNLL test file")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
+	return c
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ebm-go/ebm/model"
+)
+
+const crfTrain = "../../crf/testdata/ner-train.conll"
+const crfTest = "../../crf/testdata/ner-test.conll"
+
+func writeText(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCRFTrainTagEval(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	out, err := run(t, "crf", "train", "--data", crfTrain, "--test", crfTest, "--out", dir, "--json", "--algo", "lbfgs:c2=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Labels int
+		Test   struct {
+			Accuracy float64
+			Chunks   struct{ F1 float64 }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if r.Labels != 7 || r.Test.Accuracy < 0.9 || r.Test.Chunks.F1 < 0.7 {
+		t.Fatalf("report %+v", r)
+	}
+	// eval on the same file gives the numbers train reported.
+	out, err = run(t, "crf", "eval", "--model", dir, "--data", crfTest, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ Accuracy float64 }
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Accuracy != r.Test.Accuracy {
+		t.Fatalf("eval accuracy %v (%v), train reported %v", ev.Accuracy, err, r.Test.Accuracy)
+	}
+	// tag: an unlabelled file, written atomically to --out.
+	in := writeText(t, "in.conll", strings.ReplaceAll("Anna visited Paris .", " ", "\n")+"\n")
+	tagged := filepath.Join(t.TempDir(), "tagged.conll")
+	if _, err := run(t, "crf", "tag", "--model", dir, "--data", in, "--out", tagged); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(tagged)
+	if err != nil || !strings.HasPrefix(string(b), "Anna\tB-PER\nvisited\tO\nParis\tB-LOC\n") {
+		t.Fatalf("tagged %q (%v)", b, err)
+	}
+}
+
+func TestCRFBadInput(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	ragged := writeText(t, "ragged.conll", "a X\nb Y\n\nc Z extra\n")
+	_, err := run(t, "crf", "train", "--data", ragged, "--out", dir)
+	wantUsage(t, err, "ragged.conll:4:")
+	if _, serr := os.Stat(dir); !os.IsNotExist(serr) {
+		t.Fatal("output folder created after a failure")
+	}
+	_, err = run(t, "crf", "train", "--data", writeText(t, "e.conll", "\n\n"), "--out", dir)
+	wantUsage(t, err, "no tokens")
+	_, err = run(t, "crf", "train", "--data", crfTrain, "--out", dir, "--algo", "lbfgs:c9=1")
+	wantUsage(t, err, "c9")
+	_, err = run(t, "crf", "train", "--data", crfTrain, "--out", dir, "--window", "9")
+	wantUsage(t, err, "window")
+
+	// A model folder of another kind.
+	other := filepath.Join(t.TempDir(), "other")
+	if err := model.Save(other, &model.Meta{Kind: "crf-cli-test-other"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = run(t, "crf", "eval", "--model", other, "--data", crfTest)
+	wantUsage(t, err, "crf-cli-test-other")
+
+	// Wrong column count for the model at tag time.
+	if _, err := run(t, "crf", "train", "--data", crfTrain, "--out", dir, "--algo", "perceptron:epochs=1", "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = run(t, "crf", "tag", "--model", dir, "--data", writeText(t, "w.conll", "a b c\n"))
+	wantUsage(t, err, "w.conll:1: 3 column(s)")
+	_, err = run(t, "crf", "eval", "--model", dir, "--data", writeText(t, "u.conll", "a\n"))
+	wantUsage(t, err, "u.conll:1: 1 column(s)")
+}

@@ -1,0 +1,33 @@
+// Package crf implements linear-chain conditional random fields and structured
+// SVMs for sequence labelling (part-of-speech tags, chunks, named entities).
+//
+// A model scores a label sequence y = (y_1 … y_T) for tokens x with the
+// energy
+//
+//	E(x, y) = −score(x, y),
+//	score(x, y) = start[y_1] + Σ_t Σ_{a ∈ A(x,t)} w[a, y_t] + Σ_{t>1} trans[y_{t−1}, y_t] + end[y_T],
+//
+// where A(x, t) is the set of sparse attributes of token t (the word, its
+// lower-cased form, prefixes and suffixes, shape, flags, neighbouring words;
+// see Templates). The CRF is the Gibbs distribution p(y | x) = exp(−E(x, y)) / Z(x);
+// log Z, the per-token marginals and the most likely sequence (Viterbi) are
+// exact, by dynamic programming in log space (float64), in O(T·L²) for L labels.
+//
+// Training (see Train and ParseAlgorithm):
+//   - lbfgs: maximum likelihood with an L2 penalty by L-BFGS (gonum's optimize);
+//   - owlqn: maximum likelihood with L1 (and optional L2) by OWL-QN;
+//   - sgd: stochastic gradient on the likelihood with a learning-rate
+//     schedule, run by the shared trainer (train.Loop, optim.SGD);
+//   - perceptron: the averaged structured perceptron;
+//   - ssvm: a structured SVM (margin rescaled by the Hamming loss,
+//     cost-augmented Viterbi) trained by averaged stochastic subgradient.
+//
+// The likelihood gradient is computed on several cores over fixed shards of
+// sequences and summed in a fixed order, so the same seed gives the same
+// numbers for any number of cores.
+//
+// Data are read from CoNLL-style files (ReadCoNLL) and scored with token
+// accuracy, per-label precision/recall/F1 and conlleval-style chunk F1
+// (Evaluate). Models are saved as model folders of kind "crf" and load through
+// model.Load once this package is linked.
+package crf

@@ -1,0 +1,284 @@
+package crf
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// randomModel returns a model with l labels and na attributes, every
+// attribute paired with every label, and weights drawn from N(0, scale²).
+func randomModel(rng *rand.Rand, l, na int, scale float64) *Model {
+	m := &Model{Columns: 1, Templates: DefaultTemplates()}
+	for y := 0; y < l; y++ {
+		m.Labels = append(m.Labels, string(rune('A'+y)))
+	}
+	m.AttrOff = make([]int32, na+1)
+	for a := 0; a < na; a++ {
+		m.Attrs = append(m.Attrs, "a"+string(rune('0'+a)))
+		for y := 0; y < l; y++ {
+			m.FeatLabel = append(m.FeatLabel, int32(y))
+		}
+		m.AttrOff[a+1] = int32(len(m.FeatLabel))
+	}
+	m.labelIndex, m.attrIndex = indexOf(m.Labels), indexOf(m.Attrs)
+	m.W = make([]float64, m.NumWeights())
+	for i := range m.W {
+		m.W[i] = scale * rng.NormFloat64()
+	}
+	return m
+}
+
+// randomSequence draws n tokens with 1-3 distinct attributes each and random gold labels.
+func randomSequence(rng *rand.Rand, m *Model, n int) Sequence {
+	q := Sequence{Off: []int32{0}}
+	for t := 0; t < n; t++ {
+		k := 1 + rng.IntN(3)
+		perm := rng.Perm(len(m.Attrs))[:min(k, len(m.Attrs))]
+		for _, a := range perm {
+			q.Attr = append(q.Attr, int32(a))
+		}
+		q.Off = append(q.Off, int32(len(q.Attr)))
+		q.Y = append(q.Y, int32(rng.IntN(len(m.Labels))))
+	}
+	return q
+}
+
+// enumerate calls fn for every label sequence of length n over l labels.
+func enumerate(n, l int, fn func(y []int32)) {
+	y := make([]int32, n)
+	for {
+		fn(y)
+		i := n - 1
+		for i >= 0 && int(y[i]) == l-1 {
+			y[i] = 0
+			i--
+		}
+		if i < 0 {
+			return
+		}
+		y[i]++
+	}
+}
+
+type bruteResult struct {
+	logZ     float64
+	marg     []float64 // n×l
+	pair     []float64 // l×l, summed over t ≥ 1
+	best     []int32
+	bestScor float64
+}
+
+func brute(m *Model, q *Sequence) bruteResult {
+	n, l := q.Len(), len(m.Labels)
+	var scores []float64
+	var ys [][]int32
+	r := bruteResult{bestScor: math.Inf(-1)}
+	enumerate(n, l, func(y []int32) {
+		s := m.Score(q, y)
+		scores = append(scores, s)
+		ys = append(ys, append([]int32(nil), y...))
+		if s > r.bestScor {
+			r.bestScor, r.best = s, append([]int32(nil), y...)
+		}
+	})
+	r.logZ = logSumExp(scores)
+	r.marg = make([]float64, n*l)
+	r.pair = make([]float64, l*l)
+	for k, y := range ys {
+		p := math.Exp(scores[k] - r.logZ)
+		for t := range y {
+			r.marg[t*l+int(y[t])] += p
+			if t > 0 {
+				r.pair[int(y[t-1])*l+int(y[t])] += p
+			}
+		}
+	}
+	return r
+}
+
+func TestInferenceMatchesEnumeration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ws := NewWorkspace(4)
+	for trial := 0; trial < 60; trial++ {
+		l := 1 + trial%4
+		n := 1 + (trial/4)%6
+		m := randomModel(rng, l, 5, 1.5)
+		if ws.l != l {
+			ws = NewWorkspace(l)
+		}
+		q := randomSequence(rng, m, n)
+		want := brute(m, &q)
+		if got := m.LogZ(ws, &q); math.Abs(got-want.logZ) > 1e-10 {
+			t.Fatalf("L=%d T=%d: log Z %.15g, enumeration %.15g", l, n, got, want.logZ)
+		}
+		marg, lz := m.Marginals(ws, &q, nil)
+		if math.Abs(lz-want.logZ) > 1e-10 {
+			t.Fatalf("Marginals log Z %.15g, want %.15g", lz, want.logZ)
+		}
+		for i := range marg {
+			if math.Abs(marg[i]-want.marg[i]) > 1e-10 {
+				t.Fatalf("L=%d T=%d: marginal[%d] = %.15g, enumeration %.15g", l, n, i, marg[i], want.marg[i])
+			}
+		}
+		// Pairwise marginals, as the gradient uses them.
+		p := m.view(m.W)
+		ws.setTrans(&p)
+		ws.unary(m, &p, &q)
+		ws.infer(&p, n)
+		pair := make([]float64, l*l)
+		for tt := 1; tt < n; tt++ {
+			ws.addPairs(&p, tt, pair, 1)
+		}
+		ws.flushPairs(pair)
+		for i := range pair {
+			if math.Abs(pair[i]-want.pair[i]) > 1e-10 {
+				t.Fatalf("L=%d T=%d: pair marginal[%d] = %.15g, enumeration %.15g", l, n, i, pair[i], want.pair[i])
+			}
+		}
+		// The log-space recursions (the fallback of the scaled ones).
+		ws.logZ = ws.forward(&p, n)
+		ws.backward(&p, n)
+		ws.scaled = false
+		if math.Abs(ws.logZ-want.logZ) > 1e-10 {
+			t.Fatalf("log-space log Z %.15g, enumeration %.15g", ws.logZ, want.logZ)
+		}
+		clear(pair)
+		gam := make([]float64, l)
+		for tt := 0; tt < n; tt++ {
+			ws.gamma(tt, gam)
+			for j := range gam {
+				if math.Abs(gam[j]-want.marg[tt*l+j]) > 1e-10 {
+					t.Fatalf("log-space marginal %.15g, enumeration %.15g", gam[j], want.marg[tt*l+j])
+				}
+			}
+			if tt > 0 {
+				ws.addPairs(&p, tt, pair, 1)
+			}
+		}
+		for i := range pair {
+			if math.Abs(pair[i]-want.pair[i]) > 1e-10 {
+				t.Fatalf("log-space pair marginal[%d] = %.15g, enumeration %.15g", i, pair[i], want.pair[i])
+			}
+		}
+		path, s := m.Viterbi(ws, &q, nil)
+		if math.Abs(s-want.bestScor) > 1e-10 {
+			t.Fatalf("Viterbi score %.15g, enumeration %.15g", s, want.bestScor)
+		}
+		for i := range path {
+			if path[i] != want.best[i] {
+				t.Fatalf("Viterbi path %v, enumeration %v", path, want.best)
+			}
+		}
+	}
+}
+
+// TestLongSequenceNoUnderflow checks log Z on a chain so long that
+// probabilities underflow: with identical tokens and zero transitions,
+// log Z = T·log Σ_j exp(u_j) exactly.
+func TestLongSequenceNoUnderflow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	m := randomModel(rng, 4, 1, 30)
+	f := m.NumFeatures()
+	clear(m.W[f:])
+	n := 5000
+	q := Sequence{Off: make([]int32, n+1), Attr: make([]int32, n), Y: make([]int32, n)}
+	for i := range q.Off {
+		q.Off[i] = int32(i)
+	}
+	want := float64(n) * logSumExp(m.W[:4])
+	got := m.LogZ(nil, &q)
+	if math.IsNaN(got) || math.Abs(got-want) > 1e-9*math.Abs(want) {
+		t.Fatalf("log Z = %v, want %v", got, want)
+	}
+	marg, _ := m.Marginals(nil, &q, nil)
+	for i, v := range marg {
+		if math.IsNaN(v) || v < 0 || v > 1+1e-12 {
+			t.Fatalf("marginal %d = %v", i, v)
+		}
+	}
+}
+
+// TestExtremeTransitions exercises the exact fallbacks of the scaled recursions:
+// transitions spread over thousands of nats.
+func TestExtremeTransitions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	fallbacks := 0
+	defer func() {
+		if fallbacks == 0 {
+			t.Error("no trial used the log-space fallback")
+		}
+	}()
+	for trial := 0; trial < 20; trial++ {
+		m := randomModel(rng, 3, 4, 1)
+		f := m.NumFeatures()
+		for i := f; i < f+9; i++ {
+			m.W[i] = 1000 * rng.NormFloat64()
+		}
+		q := randomSequence(rng, m, 5)
+		want := brute(m, &q)
+		got := m.LogZ(nil, &q)
+		if math.Abs(got-want.logZ) > 1e-10*math.Max(1, math.Abs(want.logZ)) {
+			t.Fatalf("log Z %.15g, enumeration %.15g", got, want.logZ)
+		}
+		ws := NewWorkspace(3)
+		marg, _ := m.Marginals(ws, &q, nil)
+		if !ws.scaled {
+			fallbacks++
+		}
+		for i := range marg {
+			if math.Abs(marg[i]-want.marg[i]) > 1e-10 {
+				t.Fatalf("marginal[%d] = %.15g, enumeration %.15g", i, marg[i], want.marg[i])
+			}
+		}
+	}
+}
+
+// TestGradientFiniteDifference checks ∇f of the penalized negative
+// log-likelihood against central differences.
+func TestGradientFiniteDifference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	m := randomModel(rng, 3, 6, 0.7)
+	qs := make([]Sequence, 11)
+	for i := range qs {
+		qs[i] = randomSequence(rng, m, 1+rng.IntN(6))
+	}
+	o := newObjective(m, qs, 0.3, 2)
+	w := append([]float64(nil), m.W...)
+	g := make([]float64, len(w))
+	o.eval(w, g)
+	scratch := make([]float64, len(w))
+	const h = 1e-5
+	for i := range w {
+		w0 := w[i]
+		w[i] = w0 + h
+		fp := o.eval(w, scratch)
+		w[i] = w0 - h
+		fm := o.eval(w, scratch)
+		w[i] = w0
+		fd := (fp - fm) / (2 * h)
+		if math.Abs(fd-g[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
+			t.Fatalf("weight %d: gradient %.10g, finite difference %.10g", i, g[i], fd)
+		}
+	}
+}
+
+// TestInnerLoopsDoNotAllocate checks the per-sequence work of training and
+// decoding once the workspace has grown.
+func TestInnerLoopsDoNotAllocate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	m := randomModel(rng, 4, 6, 1)
+	q := randomSequence(rng, m, 12)
+	ws := NewWorkspace(4)
+	p := m.view(m.W)
+	ws.setTrans(&p)
+	g := make([]float64, m.NumWeights())
+	path := make([]int32, 0, 12)
+	m.nllGrad(ws, &p, &q, g)
+	if a := testing.AllocsPerRun(50, func() { m.nllGrad(ws, &p, &q, g) }); a != 0 {
+		t.Errorf("gradient of one sequence: %v allocations", a)
+	}
+	if a := testing.AllocsPerRun(50, func() { path, _ = m.Viterbi(ws, &q, path) }); a != 0 {
+		t.Errorf("Viterbi: %v allocations", a)
+	}
+}

@@ -1,0 +1,176 @@
+package crf
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/floats"
+)
+
+// The fast path of forward-backward works with scaled probabilities instead
+// of logarithms (Rabiner's scaling): with ũ_t(j) = exp(u_t(j) − μ_t),
+// μ_t = max_j u_t(j), and Ẽ_ij = exp(trans_ij − max trans),
+//
+//	α̂_1(j) ∝ ũ_1(j),  α̂_t(j) ∝ ũ_t(j) Σ_i α̂_{t−1}(i) Ẽ_ij,  each row normalized by its sum c_t,
+//	β̂_T(i) = 1,  β̂_t(i) = Σ_j Ẽ_ij ũ_{t+1}(j) β̂_{t+1}(j) / c_{t+1},
+//	log Z = Σ_t (log c_t + μ_t) + (T−1)·max trans,
+//	p(y_t = j) = α̂_t(j) β̂_t(j),  p(y_{t−1} = i, y_t = j) = α̂_{t−1}(i) Ẽ_ij ũ_t(j) β̂_t(j) / c_t.
+//
+// Normalizing every position keeps the recursion from underflowing on long
+// sequences, and it needs L exponentials and one logarithm per token instead
+// of several per label. When a normalizer or a message is not a normal
+// positive finite number (transitions spread over hundreds of nats), the
+// sequence is recomputed by the log-space recursions (forward, backward).
+
+// scaledForward runs the scaled forward pass; ok is false when the caller
+// must use the log-space recursion.
+func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
+	l := ws.l
+	need := n * l
+	if cap(ws.eu) < need {
+		ws.eu = make([]float64, need)
+		ws.ah = make([]float64, need)
+		ws.bh = make([]float64, need)
+	}
+	if cap(ws.c) < n {
+		ws.c = make([]float64, n)
+	}
+	ws.eu, ws.ah, ws.bh, ws.c = ws.eu[:need], ws.ah[:need], ws.bh[:need], ws.c[:n]
+	u, eu, ah := ws.u, ws.eu, ws.ah
+	for t := 0; t < n; t++ {
+		ut := u[t*l : t*l+l]
+		mu := maxOf(ut)
+		logZ += mu
+		et := eu[t*l : t*l+l]
+		for j, v := range ut {
+			et[j] = math.Exp(v - mu)
+		}
+	}
+	copy(ah[:l], eu[:l])
+	for t := 0; t < n; t++ {
+		cur := ah[t*l : t*l+l]
+		if t > 0 {
+			prev := ah[(t-1)*l : t*l]
+			clear(cur)
+			for i, a := range prev {
+				if a != 0 {
+					floats.AddScaled(cur, a, ws.expT[i*l:i*l+l])
+				}
+			}
+			et := eu[t*l : t*l+l]
+			for j := range cur {
+				cur[j] *= et[j]
+			}
+		}
+		var c float64
+		for _, v := range cur {
+			c += v
+		}
+		if !(c > tiny) || math.IsInf(c, 0) {
+			return 0, false
+		}
+		inv := 1 / c
+		for j := range cur {
+			cur[j] *= inv
+		}
+		ws.c[t] = c
+		logZ += math.Log(c)
+	}
+	return logZ + float64(n-1)*ws.maxT, true
+}
+
+// scaledBackward runs the scaled backward pass after scaledForward; ok is
+// false when a message overflows.
+func (ws *Workspace) scaledBackward(n int) bool {
+	l := ws.l
+	bh, eu, e := ws.bh, ws.eu, ws.e
+	last := bh[(n-1)*l : n*l]
+	for j := range last {
+		last[j] = 1
+	}
+	for t := n - 2; t >= 0; t-- {
+		nb := bh[(t+1)*l : (t+2)*l]
+		ne := eu[(t+1)*l : (t+2)*l]
+		inv := 1 / ws.c[t+1]
+		for j := range e {
+			e[j] = ne[j] * nb[j] * inv
+		}
+		cur := bh[t*l : t*l+l]
+		for i := range cur {
+			s := floats.Dot(ws.expT[i*l:i*l+l], e)
+			if math.IsInf(s, 0) || math.IsNaN(s) {
+				return false
+			}
+			cur[i] = s
+		}
+	}
+	return true
+}
+
+// infer runs forward-backward on the unary scores in ws.u, by the scaled
+// recursions when they are safe and in log space otherwise, and returns
+// log Z. Afterwards gamma and addPairs give the marginals.
+func (ws *Workspace) infer(p *params, n int) float64 {
+	if lz, ok := ws.scaledForward(n); ok && ws.scaledBackward(n) {
+		ws.scaled = true
+		ws.logZ = lz
+		return lz
+	}
+	ws.scaled = false
+	ws.logZ = ws.forward(p, n)
+	ws.backward(p, n)
+	return ws.logZ
+}
+
+// gamma writes p(y_t = j | x) into dst (length L) after infer.
+func (ws *Workspace) gamma(t int, dst []float64) {
+	l := ws.l
+	if ws.scaled {
+		a, b := ws.ah[t*l:t*l+l], ws.bh[t*l:t*l+l]
+		for j := range dst {
+			dst[j] = a[j] * b[j]
+		}
+		return
+	}
+	for j := range dst {
+		dst[j] = math.Exp(ws.alpha[t*l+j] + ws.beta[t*l+j] - ws.logZ)
+	}
+}
+
+// addPairs adds scale·p(y_{t−1} = i, y_t = j | x) to gt[i·L+j] for t ≥ 1
+// after infer. On the scaled path the sums Σ_t α̂_{t−1}(i)·ũ_t(j)β̂_t(j)/c_t
+// are accumulated in a buffer (one rank-one update per position), and
+// flushPairs multiplies them by Ẽ_ij into gt: call it after the last position.
+func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
+	l := ws.l
+	if !ws.scaled {
+		ws.addPairLog(p, t, gt, scale)
+		return
+	}
+	if len(ws.pacc) != l*l {
+		ws.pacc = make([]float64, l*l)
+	}
+	s := ws.s
+	et, bt := ws.eu[t*l:t*l+l], ws.bh[t*l:t*l+l]
+	inv := scale / ws.c[t]
+	for j := range s {
+		s[j] = et[j] * bt[j] * inv
+	}
+	for i, a := range ws.ah[(t-1)*l : t*l] {
+		if a != 0 {
+			floats.AddScaled(ws.pacc[i*l:i*l+l], a, s)
+		}
+	}
+	ws.pending = true
+}
+
+// flushPairs adds the pair sums accumulated by addPairs, times Ẽ, to gt.
+func (ws *Workspace) flushPairs(gt []float64) {
+	if !ws.pending {
+		return
+	}
+	for k, v := range ws.pacc {
+		gt[k] += v * ws.expT[k]
+	}
+	clear(ws.pacc)
+	ws.pending = false
+}
