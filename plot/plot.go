@@ -5,7 +5,7 @@
 // Every function takes an output path and writes it atomically: the PNG is
 // rendered into a temporary file in the same folder (created if missing),
 // which is renamed over path only when complete, so a failed call leaves
-// nothing behind. Figures have fixed sizes (5in × 5in for a single plot at
+// nothing behind; files get mode 0666 and folders 0777, minus the umask. Figures have fixed sizes (5in × 5in for a single plot at
 // DPI dots per inch), titles and axis labels.
 //
 // The drawing uses gonum.org/v1/plot. The *Plot functions (Scatter2DPlot,
@@ -34,6 +34,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -79,41 +80,18 @@ func safeDraw(f func()) (err error) {
 	return nil
 }
 
-// writeAtomic writes path through a temporary file in the same folder and
-// renames it into place; on any failure the temporary file is removed.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
+// writeAtomic writes path with internal/atomicfile (a temporary file in the
+// same folder, synced and renamed into place; removed on failure), creating
+// missing folders. Folders get mode 0777 and the file 0666, minus the umask.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	if path == "" {
 		return errors.New("plot: empty output path")
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
+	if err := atomicfile.WriteFile(path, write); err != nil {
 		return fmt.Errorf("plot: writing %s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("plot: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("plot: %w", err)
 	}
 	return nil
 }

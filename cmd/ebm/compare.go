@@ -7,8 +7,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/ebm-go/ebm/sample"
 	"github.com/spf13/cobra"
 )
 
@@ -58,20 +58,12 @@ command's output with the defaults.`,
 			// Every method, the model, the data and the sampler are checked
 			// before anything is trained.
 			for _, m := range list {
-				o := compareOpts(dataSpec, modelSpec, m, iters, ema, 1, "(check)")
-				if err := o.check(); err != nil {
-					return err
-				}
-				ds, err := loadData(dataSpec, 1, 2, data.NoLabel)
+				s, err := compareOpts(dataSpec, modelSpec, m, iters, ema, 1, "(check)").setup()
 				if err != nil {
 					return err
 				}
-				probe, err := parseEnergy(fmt.Sprintf("gauss:dim=%d", ds.source.Dim()))
-				if err != nil {
-					return err
-				}
-				if _, err := parseSampler(sampler, probe); err != nil {
-					return err
+				if _, err := sample.Parse(sampler, s.model); err != nil {
+					return cli.Flag(err)
 				}
 			}
 			var rows []CompareRow
@@ -95,7 +87,7 @@ command's output with the defaults.`,
 					if err != nil {
 						return fmt.Errorf("compare: %s: %w", m, err)
 					}
-					ev, err := evaluate(cmd.Context(), t.model, t.ds, sampler, 2000, 1000, uint64(s), true)
+					ev, err := evaluate(cmd.Context(), t.model, t.pts, sampler, 2000, 1000, uint64(s), true)
 					if err != nil {
 						return fmt.Errorf("compare: %s: %w", m, err)
 					}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"strings"
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
+	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/plot"
@@ -137,16 +139,8 @@ func writeDemoReport(out *cli.OutDir, r *DemoReport) error {
 	fmt.Fprintf(&b, "| MMD² of data vs data (noise floor) | %.5f |\n", r.MMD2Floor)
 	fmt.Fprintf(&b, "| MALA mean acceptance | %.3f |\n\n", r.AcceptRate)
 	b.WriteString("Pictures: `density.png` (learned exp(−E)/Z with data), `samples.png` (model samples over the energy's\ncontours), `data.png` (data over the true density), `loss.png` (training loss). The model is in `model/`:\n`ebm eval --model " + r.Out + "` and `ebm sample --model " + r.Out + "` use it.\n")
-	if err := os.WriteFile(out.Path("report.md"), []byte(b.String()), 0o666); err != nil {
+	if err := atomicfile.WriteBytes(out.Path("report.md"), []byte(b.String())); err != nil {
 		return err
 	}
-	f, err := os.Create(out.Path("report.json"))
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteJSON(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.WriteFile(out.Path("report.json"), func(w io.Writer) error { return cli.WriteJSON(w, r) })
 }

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/ebm-go/ebm/train"
 	"github.com/spf13/cobra"
 )
 
@@ -27,9 +28,10 @@ func main() {
 }
 
 // execute runs the ebm command line args and returns the process exit code.
-// Errors are printed as one line on stderr; a panic in the command's own
-// goroutine becomes a one-line "internal error" report (with the stack when
-// the environment variable EBM_DEBUG is set) and exit code 3.
+// Errors are printed as one line on stderr (a divergence of training gets a
+// second line of advice); a panic in the command's own goroutine becomes a
+// one-line "internal error" report (with the stack when the environment
+// variable EBM_DEBUG is set) and exit code 3.
 func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -50,6 +52,10 @@ func execute(ctx context.Context, args []string, stderr io.Writer) (code int) {
 		fmt.Fprintln(stderr, "ebm: interrupted; nothing was saved")
 	default:
 		fmt.Fprintln(stderr, "ebm:", err)
+		var div *train.DivergenceError
+		if errors.As(err, &div) {
+			fmt.Fprintln(stderr, "ebm: to avoid this: lower --lr, add --clip-grad, or use a smaller sampler step in --method")
+		}
 	}
 	return cli.ExitCode(err)
 }

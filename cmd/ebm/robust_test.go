@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/ebm-go/ebm/train"
 	"github.com/spf13/cobra"
 )
 
@@ -253,7 +254,7 @@ func TestInterruptMessages(t *testing.T) {
 	if !strings.Contains(stderr, "checkpoint in "+out+".ckpt") {
 		t.Fatalf("message %q", stderr)
 	}
-	if _, err := os.Stat(filepath.Join(out+".ckpt", checkpointFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(out+".ckpt", train.CheckpointFile)); err != nil {
 		t.Fatal("the named checkpoint does not exist")
 	}
 	if _, err := os.Stat(out); err == nil {
@@ -336,6 +337,27 @@ func TestGarbageRunFails(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(root); len(ents) != 0 {
 		t.Fatalf("a failed run left %v", ents)
+	}
+}
+
+// Training that keeps diverging exits 1 with the library's message and one
+// line of advice naming the flags that help; nothing is left behind.
+func TestDivergenceAdvice(t *testing.T) {
+	root := t.TempDir()
+	var msg string
+	stderr := captureStderr(t, func() {
+		var code int
+		code, msg = runCode(t, context.Background(), trainArgs("--lr", "1e8", "--checkpoint-every", "0", "--out", filepath.Join(root, "d"))...)
+		if code != cli.ExitFailure {
+			t.Errorf("exit %d, want %d", code, cli.ExitFailure)
+		}
+	})
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "diverged") || !strings.Contains(lines[1], "--lr") || strings.Contains(lines[0], "--") {
+		t.Fatalf("message %q (progress %q)", msg, stderr)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Fatalf("a diverged run left %v", ents)
 	}
 }
 

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"sort"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/diag"
 	"github.com/ebm-go/ebm/energy"
+	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/plot"
@@ -25,22 +24,6 @@ import (
 )
 
 func init() { subcommands = append(subcommands, newSampleCmd) }
-
-const samplerHelp = `Samplers (--sampler NAME[:k=v,...]):
-  rwmh      random-walk Metropolis-Hastings. step=1 (proposal scale), adapt=true
-            (dual averaging to target=0.234 and a diagonal metric in warm-up)
-  ula       unadjusted Langevin x <- x - step*grad E + sqrt(2 step)*xi. step=0.01
-            (no accept step: biased by O(step))
-  sgld      SGLD-style update of IGEBM/JEM x <- x - a*grad E + b*xi, a=10, b=0.005,
-            clip=0; samples the colder exp(-E/T), T = b^2/(2a): NOT Langevin
-  mala      Metropolis-adjusted Langevin. step=0.1, adapt=true, metric=true,
-            target=0.574
-  hmc       Hamiltonian Monte Carlo (leapfrog). step=0.1, L=10, jitter=0,
-            adapt=true, metric=true, target=0.8
-  annealed  annealed Langevin (NCSN): sigma_max=, sigma_min=, levels=10,
-            steps_per_level=100, eps=; follows the exact smoothed energies of
-            Gaussian mixtures, tempers others. Runs its own schedule: --steps
-            and --warmup are ignored and each chain gives one sample.`
 
 type sampleOpts struct {
 	energy, model, sampler, init, clamp string
@@ -60,7 +43,7 @@ and report moments and diagnostics: acceptance, rank-normalized split R-hat,
 bulk and tail ESS, and the kernel Stein discrepancy of the draws.
 
 Energies (--energy NAME[:k=v,...]):
-` + energyHelp() + "\n\n" + samplerHelp,
+` + energyHelp() + "\n\nSamplers (--sampler NAME[:k=v,...]):\n" + sample.SamplerHelp(),
 		Example: `  ebm sample --energy gauss:dim=2,rho=0.8 --sampler mala --chains 8 --steps 4000 --warmup 1000 --seed 1 --json
   ebm sample --energy ncsn-gmm --sampler annealed --chains 2000 --out out/annealed`,
 		Args: cobra.NoArgs,
@@ -105,197 +88,28 @@ func parseEnergy(spec string) (energy.GradEnergy, error) {
 	return e, nil
 }
 
-// samplerSpec is a parsed --sampler: the kernel and the run settings it implies.
-type samplerSpec struct {
-	name     string
-	kernel   sample.Kernel
-	adapt    sample.Adapt
-	target   float64
-	annealed *sample.AnnealedLangevin
-}
-
-func parseSampler(spec string, e energy.GradEnergy) (*samplerSpec, error) {
-	sp, err := cli.ParseSpec("sampler", spec)
-	if err != nil {
-		return nil, err
-	}
-	s := &samplerSpec{name: sp.Name}
-	bad := func(err error) error { return &cli.UsageError{Err: fmt.Errorf("--sampler %s: %w", sp.Name, err)} }
-	adaptFlags := func(defTarget float64, metric bool) error {
-		adapt, err := sp.Bool("adapt", true)
-		if err != nil {
-			return err
-		}
-		useMetric := metric
-		if metric {
-			if useMetric, err = sp.Bool("metric", true); err != nil {
-				return err
-			}
-		}
-		if s.target, err = sp.Float("target", defTarget); err != nil {
-			return err
-		}
-		if !(s.target > 0 && s.target < 1) {
-			return cli.Usagef("--sampler %s: target=%v must be in (0, 1)", sp.Name, s.target)
-		}
-		switch {
-		case !adapt:
-			s.adapt = sample.AdaptOff
-		case !useMetric:
-			s.adapt = sample.AdaptStepSize
-		default:
-			s.adapt = sample.AdaptAuto
-		}
-		return nil
-	}
-	switch sp.Name {
-	case "rwmh":
-		step, err := sp.Float("step", 1)
-		if err != nil {
-			return nil, err
-		}
-		if err := adaptFlags(0.234, true); err != nil {
-			return nil, err
-		}
-		if s.kernel, err = sample.NewRWMH(e, sample.RWMHOptions{Step: step}); err != nil {
-			return nil, bad(err)
-		}
-	case "ula":
-		step, err := sp.Float("step", 0.01)
-		if err != nil {
-			return nil, err
-		}
-		if s.kernel, err = sample.NewULA(e, sample.ULAOptions{Step: step}); err != nil {
-			return nil, bad(err)
-		}
-	case "sgld":
-		o := sample.DefaultSGLDStyleOptions()
-		if o.Step, err = sp.Float("a", o.Step); err != nil {
-			return nil, err
-		}
-		if o.Noise, err = sp.Float("b", o.Noise); err != nil {
-			return nil, err
-		}
-		if o.Clip, err = sp.Float("clip", 0); err != nil {
-			return nil, err
-		}
-		if s.kernel, err = sample.NewSGLDStyle(e, o); err != nil {
-			return nil, bad(err)
-		}
-	case "mala":
-		step, err := sp.Float("step", 0.1)
-		if err != nil {
-			return nil, err
-		}
-		if err := adaptFlags(0.574, true); err != nil {
-			return nil, err
-		}
-		if s.kernel, err = sample.NewMALA(e, sample.MALAOptions{Step: step}); err != nil {
-			return nil, bad(err)
-		}
-	case "hmc":
-		o := sample.DefaultHMCOptions()
-		if o.Step, err = sp.Float("step", 0.1); err != nil {
-			return nil, err
-		}
-		if o.L, err = sp.Int("L", o.L); err != nil {
-			return nil, err
-		}
-		if o.Jitter, err = sp.Float("jitter", o.Jitter); err != nil {
-			return nil, err
-		}
-		if err := adaptFlags(0.8, true); err != nil {
-			return nil, err
-		}
-		if s.kernel, err = sample.NewHMC(e, o); err != nil {
-			return nil, bad(err)
-		}
-	case "annealed":
-		o := sample.DefaultAnnealedLangevinOptions()
-		if o.SigmaMax, err = sp.Float("sigma_max", 10); err != nil {
-			return nil, err
-		}
-		if o.SigmaMin, err = sp.Float("sigma_min", 0.1); err != nil {
-			return nil, err
-		}
-		if o.Levels, err = sp.Int("levels", 10); err != nil {
-			return nil, err
-		}
-		if o.StepsPerLevel, err = sp.Int("steps_per_level", 100); err != nil {
-			return nil, err
-		}
-		if o.Eps, err = sp.Float("eps", 5e-3); err != nil {
-			return nil, err
-		}
-		a, err := sample.NewAnnealedLangevin(e, o)
-		if err != nil {
-			return nil, bad(err)
-		}
-		s.kernel, s.annealed = a, a
-	default:
-		return nil, cli.Usagef("--sampler: unknown sampler %q (valid: rwmh, ula, sgld, mala, hmc, annealed)", sp.Name)
-	}
-	if err := sp.CheckUnused(); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// initialPoints draws or reads the chains' starting points.
+// initialPoints reads the chains' starting points from a CSV file (one row
+// per chain) or draws them as sample.InitialPoints does.
 func initialPoints(spec string, chains, d int, seed uint64) (*tensor.Dense[float64], error) {
-	if spec != "" && !strings.HasPrefix(spec, "uniform") && !strings.HasPrefix(spec, "normal") {
-		ds, err := data.LoadCSV(spec, data.CSVOptions{LabelColumn: data.NoLabel})
-		if err != nil {
-			return nil, &cli.UsageError{Err: fmt.Errorf("--init: %w", err)}
-		}
-		if ds.X.Cols != d {
-			return nil, cli.Usagef("--init %s: points have %d columns, the energy has dimension %d", spec, ds.X.Cols, d)
-		}
-		if ds.X.Rows != chains {
-			return nil, cli.Usagef("--init %s: %d rows for %d chains (give one row per chain)", spec, ds.X.Rows, chains)
-		}
-		return ds.X, nil
+	if !isCSVInit(spec) {
+		x, err := sample.InitialPoints(spec, chains, d, seed)
+		return x, cli.Flag(err)
 	}
-	if spec == "" {
-		spec = "uniform"
+	ds, err := data.LoadCSV(spec, data.CSVOptions{LabelColumn: data.NoLabel})
+	switch {
+	case err != nil:
+		return nil, &cli.UsageError{Err: fmt.Errorf("--init: %w", err)}
+	case ds.X.Cols != d:
+		return nil, cli.Usagef("--init %s: points have %d columns, the energy has dimension %d", spec, ds.X.Cols, d)
+	case ds.X.Rows != chains:
+		return nil, cli.Usagef("--init %s: %d rows for %d chains (give one row per chain)", spec, ds.X.Rows, chains)
 	}
-	sp, err := cli.ParseSpec("init", spec)
-	if err != nil {
-		return nil, err
-	}
-	rng := rand.New(rand.NewPCG(seed, 0x1a17))
-	x := tensor.New[float64](chains, d)
-	switch sp.Name {
-	case "uniform":
-		lo, err := sp.Float("lo", -2)
-		if err != nil {
-			return nil, err
-		}
-		hi, err := sp.Float("hi", 2)
-		if err != nil {
-			return nil, err
-		}
-		if !(hi > lo) {
-			return nil, cli.Usagef("--init uniform: need lo < hi, got lo=%v hi=%v", lo, hi)
-		}
-		for i := range x.Data {
-			x.Data[i] = lo + (hi-lo)*rng.Float64()
-		}
-	case "normal":
-		sd, err := sp.Float("sd", 1)
-		if err != nil {
-			return nil, err
-		}
-		if !(sd > 0) {
-			return nil, cli.Usagef("--init normal: sd=%v must be > 0", sd)
-		}
-		for i := range x.Data {
-			x.Data[i] = sd * rng.NormFloat64()
-		}
-	default:
-		return nil, cli.Usagef("--init: %q is neither uniform, normal nor a CSV file", spec)
-	}
-	return x, sp.CheckUnused()
+	return ds.X, nil
+}
+
+// isCSVInit reports whether --init names a file rather than a distribution.
+func isCSVInit(spec string) bool {
+	return spec != "" && !strings.HasPrefix(spec, "uniform") && !strings.HasPrefix(spec, "normal")
 }
 
 func parseClamp(s string) (*sample.Box, error) {
@@ -332,7 +146,7 @@ type SampleReport struct {
 	Seconds     float64     `json:"seconds"`
 	Seed        uint64      `json:"seed"`
 	Summary     diag.Table  `json:"summary,omitempty"`
-	// Warnings are Stan-style convergence warnings (see convergenceWarnings).
+	// Warnings are Stan-style convergence warnings (sample.Result.Warnings).
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -348,26 +162,23 @@ func (v jsonNum) MarshalJSON() ([]byte, error) {
 }
 
 func runSample(cmd *cobra.Command, o *sampleOpts) error {
-	if (o.energy == "") == (o.model == "") {
+	switch {
+	case (o.energy == "") == (o.model == ""):
 		return cli.Usagef("sample: give exactly one of --energy or --model (see ebm sample --help)")
-	}
-	if o.chains < 1 {
+	case o.chains < 1:
 		return cli.Usagef("--chains must be at least 1, got %d", o.chains)
-	}
-	if o.steps < 1 {
+	case o.steps < 1:
 		return cli.Usagef("--steps must be at least 1, got %d", o.steps)
-	}
-	if o.warmup < 0 {
+	case o.warmup < 0:
 		return cli.Usagef("--warmup must be at least 0, got %d", o.warmup)
-	}
-	if o.thin < 1 {
+	case o.thin < 1:
 		return cli.Usagef("--thin must be at least 1, got %d", o.thin)
 	}
 	var e energy.GradEnergy
 	var err error
 	name := o.energy
 	if o.model != "" {
-		e, err = loadModelEnergy(o.model)
+		e, _, err = energy.LoadModel(o.model)
 		err = cli.Input(err)
 		name = o.model
 	} else {
@@ -376,9 +187,9 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	if err != nil {
 		return err
 	}
-	ss, err := parseSampler(o.sampler, e)
+	ss, err := sample.Parse(o.sampler, e)
 	if err != nil {
-		return err
+		return cli.Flag(err)
 	}
 	clamp, err := parseClamp(o.clamp)
 	if err != nil {
@@ -391,7 +202,7 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	var out *cli.OutDir
 	if o.out != "" {
 		inputs := []string{o.model}
-		if o.init != "" && !strings.HasPrefix(o.init, "uniform") && !strings.HasPrefix(o.init, "normal") {
+		if isCSVInit(o.init) {
 			inputs = append(inputs, o.init)
 		}
 		if out, err = cli.NewOutDir(o.out, o.force, inputs...); err != nil {
@@ -399,21 +210,17 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 		}
 		defer out.Abort()
 	}
-	cfg := sample.Config{Warmup: o.warmup, Steps: o.steps, Thin: o.thin, Seed: o.seed,
-		Clamp: clamp, Adapt: ss.adapt, TargetAccept: ss.target}
-	if ss.annealed != nil {
-		n := ss.annealed.Len()
-		cfg = sample.Config{Warmup: 0, Steps: n, Thin: n, Seed: o.seed, Clamp: clamp}
-	}
+	cfg := sample.Config{Warmup: o.warmup, Steps: o.steps, Thin: o.thin, Seed: o.seed, Clamp: clamp}
+	ss.Configure(&cfg)
 	bar := cli.NewProgress(cfg.Warmup+cfg.Steps, "sampling", o.quiet)
 	cfg.Progress = func(done, total int) { bar.Add(1) }
 	t0 := time.Now()
-	res, err := sample.Run(cmd.Context(), ss.kernel, x0, cfg)
+	res, err := sample.Run(cmd.Context(), ss.Kernel, x0, cfg)
 	bar.Done()
 	if err != nil {
 		return err
 	}
-	rep := buildReport(res, e, name, ss.name, o.seed, time.Since(t0).Seconds())
+	rep := buildReport(res, e, name, ss.Name, o.seed, time.Since(t0).Seconds())
 	if out != nil {
 		if err := writeSampleOutputs(out, res, e, rep); err != nil {
 			return err
@@ -448,7 +255,7 @@ func buildReport(res *sample.Result, e energy.GradEnergy, name, sampler string, 
 	dg := res.Diagnostics()
 	rep.RhatMax, rep.ESSBulkMin, rep.ESSTailMin = jsonNum(dg.MaxRhat), jsonNum(dg.MinESSBulk), jsonNum(dg.MinESSTail)
 	if res.Kept > 1 { // annealed runs keep one draw per chain: no chains to compare
-		rep.Warnings = convergenceWarnings(dg, res.Chains, res.Kept, rep.Divergences)
+		rep.Warnings = dg.Warnings()
 	}
 	names := make([]string, res.Dim)
 	draws := make([][][]float64, res.Dim)
@@ -468,34 +275,6 @@ func buildReport(res *sample.Result, e energy.GradEnergy, name, sampler string, 
 		rep.KSD = jsonNum(math.NaN())
 	}
 	return rep
-}
-
-// Thresholds of the convergence warnings, Stan's: split-R̂ above rhatWarn, or
-// a bulk ESS below essWarnPerChain draws per chain.
-const (
-	rhatWarn        = 1.01
-	essWarnPerChain = 100
-)
-
-// convergenceWarnings returns Stan-style warnings for a sampling run, each
-// saying what happened and what to try: split-R̂ > 1.01 (the chains disagree),
-// bulk ESS < 100 per chain (means unreliable), too few draws to tell, and
-// divergent transitions.
-func convergenceWarnings(dg sample.Diagnostics, chains, kept, divergences int) []string {
-	var w []string
-	if kept < 4 || math.IsNaN(dg.MaxRhat) {
-		w = append(w, fmt.Sprintf("%d draws per chain are too few for R-hat and ESS (at least 4 are needed): run more --steps.", kept))
-	}
-	if dg.MaxRhat > rhatWarn {
-		w = append(w, fmt.Sprintf("R-hat is %.3f (above %.2f): the chains have not mixed and disagree; run more --warmup and --steps, or more --chains.", dg.MaxRhat, rhatWarn))
-	}
-	if min := float64(essWarnPerChain * chains); dg.MinESSBulk < min {
-		w = append(w, fmt.Sprintf("bulk ESS is %.0f (below %.0f, %d per chain): means and quantiles are unreliable; run more --steps or --chains, or tune the sampler's step.", dg.MinESSBulk, min, essWarnPerChain))
-	}
-	if divergences > 0 {
-		w = append(w, fmt.Sprintf("%d transitions diverged: the draws may be biased; use a smaller step or a higher target acceptance.", divergences))
-	}
-	return w
 }
 
 // thinDraws returns at most max draws, evenly spaced over all kept draws.
@@ -548,40 +327,33 @@ func fmtNum(v jsonNum, f string) string {
 	return fmt.Sprintf(f, float64(v))
 }
 
+// writeSampleOutputs writes samples.csv (one row per draw: chain, x0, x1, …),
+// diagnostics.json (the report) and samples.png into out.
 func writeSampleOutputs(out *cli.OutDir, res *sample.Result, e energy.GradEnergy, rep *SampleReport) error {
-	f, err := os.Create(out.Path("samples.csv"))
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(f)
-	bw.WriteString("chain")
-	for j := 0; j < res.Dim; j++ {
-		fmt.Fprintf(bw, ",x%d", j)
-	}
-	bw.WriteString("\n")
-	buf := make([]byte, 0, 32)
-	for c := 0; c < res.Chains; c++ {
-		for t := 0; t < res.Kept; t++ {
-			bw.WriteString(strconv.Itoa(c))
-			for _, v := range res.Draw(c, t) {
-				bw.WriteByte(',')
-				bw.Write(strconv.AppendFloat(buf[:0], v, 'g', -1, 64))
-			}
-			bw.WriteByte('\n')
+	err := atomicfile.WriteFile(out.Path("samples.csv"), func(w io.Writer) error {
+		fmt.Fprint(w, "chain")
+		for j := 0; j < res.Dim; j++ {
+			fmt.Fprintf(w, ",x%d", j)
 		}
+		buf := []byte("\n")
+		for c := 0; c < res.Chains; c++ {
+			for t := 0; t < res.Kept; t++ {
+				buf = strconv.AppendInt(buf, int64(c), 10)
+				for _, v := range res.Draw(c, t) {
+					buf = strconv.AppendFloat(append(buf, ','), v, 'g', -1, 64)
+				}
+				if _, err := w.Write(append(buf, '\n')); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = atomicfile.WriteFile(out.Path("diagnostics.json"), func(w io.Writer) error { return cli.WriteJSON(w, rep) })
 	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out.Path("diagnostics.json"), append(js, '\n'), 0o666); err != nil {
 		return err
 	}
 	pts := thinDraws(res, 5000)

@@ -1,5 +1,5 @@
 // Package cli holds what every ebm subcommand shares: usage errors and exit codes,
-// key=value settings parsing, JSON output, progress reports (a bar on a terminal,
+// settings errors named as flags, JSON output, progress reports (a bar on a terminal,
 // plain lines elsewhere), and output folders that appear whole or not at all under
 // one rule for what may be created or replaced (see OutDir).
 package cli
@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/ebm-go/ebm/internal/atomicfile"
@@ -78,114 +76,20 @@ func ExitCode(err error) int {
 	}
 }
 
-// Spec is a parsed "name:k=v,k=v" argument, as in --energy gauss:dim=2,rho=0.8.
-type Spec struct {
-	Name string
-	Args map[string]string
-	used map[string]bool
-	flag string
-}
+// ParseSpec parses "name[:k=v,...]" with package spec; flag names the option
+// (without dashes) in error messages, which are *spec.Error usage errors.
+func ParseSpec(flag, s string) (*spec.Spec, error) { return spec.Parse("--"+flag, s) }
 
-// ParseSpec parses "name[:k=v,...]". flag names the option, for error messages.
-func ParseSpec(flag, s string) (*Spec, error) {
-	sp := &Spec{Args: map[string]string{}, used: map[string]bool{}, flag: flag}
-	name, rest, _ := strings.Cut(s, ":")
-	sp.Name = strings.TrimSpace(name)
-	if sp.Name == "" {
-		return nil, Usagef("--%s: empty name in %q", flag, s)
+// Flag returns err with a library settings error named as the command-line
+// flag it came from: a *spec.Error whose Where starts with a bare word
+// ("sampler mala: ...") gets the flag's dashes ("--sampler mala: ...").
+// Other errors are returned as they are.
+func Flag(err error) error {
+	var se *spec.Error
+	if errors.As(err, &se) && se.Where != "" && !strings.HasPrefix(se.Where, "-") {
+		se.Where = "--" + se.Where
 	}
-	if rest == "" {
-		return sp, nil
-	}
-	for _, kv := range strings.Split(rest, ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" {
-			// A bare word is a boolean switch (e.g. mlp:specnorm).
-			if k == "" {
-				return nil, Usagef("--%s: empty setting in %q", flag, s)
-			}
-			v = "true"
-		}
-		if _, dup := sp.Args[k]; dup {
-			return nil, Usagef("--%s: setting %q given twice", flag, k)
-		}
-		sp.Args[k] = strings.TrimSpace(v)
-	}
-	return sp, nil
-}
-
-// Float returns setting k as a float64, or def when absent.
-func (s *Spec) Float(k string, def float64) (float64, error) {
-	v, ok := s.Args[k]
-	s.used[k] = true
-	if !ok {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, Usagef("--%s %s: setting %s=%q is not a number", s.flag, s.Name, k, v)
-	}
-	return f, nil
-}
-
-// Int returns setting k as an int, or def when absent.
-func (s *Spec) Int(k string, def int) (int, error) {
-	v, ok := s.Args[k]
-	s.used[k] = true
-	if !ok {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return 0, Usagef("--%s %s: setting %s=%q is not an integer", s.flag, s.Name, k, v)
-	}
-	return n, nil
-}
-
-// String returns setting k, or def when absent.
-func (s *Spec) String(k, def string) string {
-	s.used[k] = true
-	if v, ok := s.Args[k]; ok {
-		return v
-	}
-	return def
-}
-
-// Bool returns setting k as a bool ("true", "false", "1", "0", or bare), or def.
-func (s *Spec) Bool(k string, def bool) (bool, error) {
-	v, ok := s.Args[k]
-	s.used[k] = true
-	if !ok {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, Usagef("--%s %s: setting %s=%q is not true or false", s.flag, s.Name, k, v)
-	}
-	return b, nil
-}
-
-// CheckUnused returns a usage error naming any setting that no accessor asked for,
-// with the list of valid settings.
-func (s *Spec) CheckUnused() error {
-	var bad []string
-	for k := range s.Args {
-		if !s.used[k] {
-			bad = append(bad, k)
-		}
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	sort.Strings(bad)
-	var valid []string
-	for k := range s.used {
-		valid = append(valid, k)
-	}
-	sort.Strings(valid)
-	return Usagef("--%s %s: unknown setting %s (valid: %s)", s.flag, s.Name,
-		strings.Join(bad, ", "), strings.Join(valid, ", "))
+	return err
 }
 
 // WriteJSON writes v as one indented JSON object followed by a newline.
