@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ebm-go/ebm/spec"
 )
 
 func TestParseSpec(t *testing.T) {
@@ -87,5 +89,21 @@ func TestOutDirAppearsWholeOrNotAtAll(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a.txt")); err != nil {
 		t.Fatal("abort damaged the existing folder")
+	}
+}
+
+// Flag names a library settings error after its flag and keeps it a usage
+// error; other errors pass unchanged.
+func TestFlag(t *testing.T) {
+	err := Flag(spec.Errorf("sampler mala", "setting step=0 must be > 0"))
+	if err == nil || err.Error() != "--sampler mala: setting step=0 must be > 0" || ExitCode(err) != 2 {
+		t.Fatalf("Flag: %v (exit %d)", err, ExitCode(err))
+	}
+	if err := Flag(Flag(spec.Errorf("--init", "x"))); err.Error() != "--init: x" {
+		t.Fatalf("a flag name got more dashes: %v", err)
+	}
+	plain := errors.New("disk full")
+	if Flag(plain) != plain || Flag(nil) != nil {
+		t.Fatal("Flag changed an error that is not a settings error")
 	}
 }
