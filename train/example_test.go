@@ -116,7 +116,7 @@ func ExampleParseEstimator() {
 	_, _, err = train.ParseEstimator[float32]("ssm:m=0", ctx)
 	fmt.Println(err)
 	// Output:
-	// pcd: ula k=20 step=0.005 alpha=0.1 chains=128 box=[-4,4] init=uniform
+	// pcd: ula k=10 step=0.01 alpha=0.1 chains=256 box=[-4,4] init=uniform
 	// replay: mala k=20 step=0.01 alpha=0.1 buffer=10000 reinit=0.05
 	// estimator ssm: setting m=0 must be >= 1
 }

@@ -319,12 +319,21 @@ func (f *FromNoise) Reseed(*rand.Rand) {}
 
 // Persistent keeps Chains chains (0: the batch size) across parameter
 // updates (persistent contrastive divergence, Tieleman 2008): initialized by
-// Init on the first draw, advanced by the sampler at every draw, never reset
-// (except by Reseed after a divergence).
+// Init on the first draw and advanced by the sampler at every draw. Before
+// each draw every chain is re-drawn from Init with probability Reinit (0:
+// never, classic PCD; Reseed also re-draws them all after a divergence).
+//
+// Re-drawn chains are what the replay recipe of Du & Mordatch (2019) adds to
+// persistent chains: settled chains leave low-energy regions between modes
+// (ridges the model has not pushed up yet) unvisited for many updates, while
+// fresh starts land there at once, so their energy is raised where the
+// persistent negatives alone would raise it too slowly. Each chain then lives
+// for 1/Reinit updates on average.
 type Persistent struct {
 	Sampler NegSampler
 	Init    Init
 	Chains  int
+	Reinit  float64
 	x       *tensor.Dense[float64]
 	cr      chainRNGs
 }
@@ -344,6 +353,16 @@ func (p *Persistent) Draw(e energy.GradEnergy, data *tensor.Dense[float64], rng 
 	}
 	if p.x.Cols != data.Cols {
 		return nil, nil, fmt.Errorf("persistent chains have dimension %d, the data %d", p.x.Cols, data.Cols)
+	}
+	if !(p.Reinit >= 0 && p.Reinit <= 1) {
+		return nil, nil, fmt.Errorf("persistent chains: reinit must be in [0, 1], got %v", p.Reinit)
+	}
+	if p.Reinit > 0 {
+		for i := 0; i < p.x.Rows; i++ {
+			if rng.Float64() < p.Reinit {
+				p.Init.draw(p.x.Row(i), rng, p.Sampler.Clamp)
+			}
+		}
 	}
 	neg, acc, err := p.Sampler.run(e, p.x, &p.cr, rng)
 	if err != nil {

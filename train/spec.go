@@ -69,9 +69,10 @@ var estimatorDefs = map[string]*estimatorDef{
 		settings: append(samplerSettings(1, 0.01, 0),
 			settingDef{key: "alpha", def: 0.0, help: "weight of the E^2 regularizer"})},
 	"pcd": {name: "pcd", summary: "persistent contrastive divergence: chains persist across updates",
-		settings: append(samplerSettings(20, 0.005, DefaultBox),
+		settings: append(samplerSettings(10, 0.01, DefaultBox),
 			settingDef{key: "alpha", def: 0.1, help: "weight of the E^2 regularizer"},
-			settingDef{key: "chains", def: 0, min: 1, defText: "batch", help: "number of chains"},
+			settingDef{key: "chains", def: 0, min: 1, defText: "2*batch", help: "number of chains"},
+			settingDef{key: "reinit", def: 0.1, max: 1, hasMax: true, help: "fraction of chains re-drawn from init per update"},
 			settingDef{key: "init", def: "uniform", enum: []string{"uniform", "gaussian"}, help: "chain starts: uniform in the box or a Gaussian fitted to the data"})},
 	"replay": {name: "replay", summary: "replay-buffer maximum likelihood (IGEBM recipe)",
 		settings: append(samplerSettings(20, 0.005, DefaultBox),
@@ -94,7 +95,7 @@ var estimatorDefs = map[string]*estimatorDef{
 			{key: "sigma_min", def: 0.05, open: true, help: "smallest level"}}},
 	"kde": {name: "kde", summary: "score regression on a Gaussian kernel density estimate of the data",
 		settings: []settingDef{
-			{key: "bandwidth", def: "scott", help: "kernel width h: scott (Scott's rule) or a number > 0"},
+			{key: "bandwidth", def: "lcv", help: "kernel width h: lcv (leave-one-out likelihood cross-validation), scott (Scott's rule) or a number > 0"},
 			{key: "ref", def: 5000, min: 2, help: "reference points"}}},
 	"nce": {name: "nce", summary: "noise-contrastive estimation; log Z is learned",
 		settings: []settingDef{
@@ -224,7 +225,8 @@ func (s *settingDef) read(sp *spec.Spec, where string) (any, error) {
 
 // EstimatorContext is what ParseEstimator needs beyond the spec string.
 type EstimatorContext struct {
-	// Batch is the batch size (the default number of PCD chains).
+	// Batch is the batch size (PCD's default number of chains is
+	// PCDChainsPerBatch times it).
 	Batch int
 	// Data is a sample of the training data: KDE's reference set (its first
 	// ref rows) and the data NCE fits its Gaussian noise to (nil: NCE fits it
@@ -281,9 +283,9 @@ func ParseEstimator[T tensor.Float](s string, ctx EstimatorContext) (Estimator[T
 		ns := neg()
 		box := ns.box(DefaultBox)
 		if !sp.Has("chains") {
-			v["chains"] = ctx.Batch
+			v["chains"] = PCDChainsPerBatch * ctx.Batch
 		}
-		est = &PCD[T]{Sampler: ns, Alpha: fl("alpha"), Chains: in("chains"),
+		est = &PCD[T]{Sampler: ns, Alpha: fl("alpha"), Chains: in("chains"), Reinit: fl("reinit"),
 			Init: Init{Kind: str("init"), Lo: -box, Hi: box}}
 	case "replay":
 		ns := neg()
@@ -307,10 +309,10 @@ func ParseEstimator[T tensor.Float](s string, ctx EstimatorContext) (Estimator[T
 	case "kde":
 		bw := str("bandwidth")
 		h := 0.0
-		if bw != "scott" {
+		if bw != "scott" && bw != "lcv" {
 			x, err := strconv.ParseFloat(bw, 64)
 			if err != nil || !(x > 0) || math.IsInf(x, 0) {
-				return nil, nil, spec.Errorf(here, "setting bandwidth=%q must be scott or a number > 0", bw)
+				return nil, nil, spec.Errorf(here, "setting bandwidth=%q must be lcv, scott or a number > 0", bw)
 			}
 			h = x
 		}
@@ -321,11 +323,18 @@ func ParseEstimator[T tensor.Float](s string, ctx EstimatorContext) (Estimator[T
 		if nref := in("ref"); ref.Rows > nref {
 			ref = tensor.FromSlice(nref, ref.Cols, ref.Data[:nref*ref.Cols])
 		}
-		if h == 0 {
+		switch bw {
+		case "scott":
 			h = ScottBandwidth(ref)
 			if !(h > 0) {
-				return nil, nil, errors.New("train: kde: Scott's bandwidth of the data is 0 (constant data); give a bandwidth")
+				return nil, nil, errors.New("train: kde: Scott's bandwidth of the data is 0 (constant data); set bandwidth to a number")
 			}
+		case "lcv":
+			x, err := LCVBandwidth(ref)
+			if err != nil {
+				return nil, nil, fmt.Errorf("train: %w; set bandwidth to scott or a number", err)
+			}
+			h = x
 		}
 		v["bandwidth_value"] = h
 		est = &KDESM[T]{Ref: ref, Bandwidth: h}

@@ -15,7 +15,7 @@ func TestParseEstimatorRejects(t *testing.T) {
 	for _, s := range []string{
 		"ssm:m=0", "sm:hutchinson=-1", "nce:ratio=0", "nce:ratio=-1", "nce:noise=uniform",
 		"cd:k=0", "cd:step=0", "cd:step=nan", "cd:step=inf", "cd:noise=-1", "cd:box=-1", "cd:sampler=hmc",
-		"pcd:chains=0", "pcd:alpha=-0.1", "pcd:init=normal", "replay:reinit=1.5", "replay:buffer=0",
+		"pcd:chains=0", "pcd:alpha=-0.1", "pcd:init=normal", "pcd:reinit=-0.1", "pcd:reinit=1.5", "replay:reinit=1.5", "replay:buffer=0",
 		"dsm:sigma=0", "dsm:levels=-1", "dsm:levels=4,sigma_max=0.1,sigma_min=1", "kde:ref=1",
 		"kde:bandwidth=0", "kde:bandwidth=wide", "ssm:proj=cube", "ssm:vr=maybe", "ssm:bogus=1",
 		"unknown", "", ":k=1",
@@ -53,5 +53,51 @@ func TestParseEstimatorDefaults(t *testing.T) {
 	}
 	if _, _, err := ParseEstimator[float32]("kde", EstimatorContext{}); err == nil || spec.IsInvalid(err) {
 		t.Errorf("kde without data: want a plain error, got %v", err)
+	}
+}
+
+// TestParseEstimatorNewDefaults: PCD re-draws some of its chains per update and
+// keeps PCDChainsPerBatch chains per data point; KDE's bandwidth is chosen by
+// likelihood cross-validation (LCVBandwidth of the reference set), while
+// scott and numbers are still accepted; a reference set on which the
+// cross-validation fails is a plain error, not a bad setting.
+func TestParseEstimatorNewDefaults(t *testing.T) {
+	est, set, err := ParseEstimator[float32]("pcd", EstimatorContext{Batch: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := est.(*PCD[float32])
+	if r := estimatorDefs["pcd"].float("reinit"); !(r > 0) || p.Reinit != r || set["reinit"] != r || p.Chains != PCDChainsPerBatch*64 || set["chains"] != PCDChainsPerBatch*64 {
+		t.Errorf("pcd: reinit %v chains %d (recorded %v, %v)", p.Reinit, p.Chains, set["reinit"], set["chains"])
+	}
+	if np := NewPCD[float32](); np.Reinit != p.Reinit || np.Sampler.Steps != p.Sampler.Steps || np.Sampler.Step != p.Sampler.Step {
+		t.Errorf("NewPCD %+v differs from the parsed defaults %+v", np, p)
+	}
+	est, _, err = ParseEstimator[float32]("pcd:reinit=0", EstimatorContext{Batch: 64})
+	if err != nil || est.(*PCD[float32]).Reinit != 0 {
+		t.Errorf("pcd:reinit=0: %v", err)
+	}
+
+	ref := tensor.New[float64](300, 2)
+	for i := range ref.Data {
+		ref.Data[i] = float64((i*7919)%1000) / 100
+	}
+	ctx := EstimatorContext{Data: ref}
+	want, err := LCVBandwidth(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, h := range map[string]float64{"kde": want, "kde:bandwidth=lcv": want, "kde:bandwidth=scott": ScottBandwidth(ref), "kde:bandwidth=0.25": 0.25} {
+		est, set, err := ParseEstimator[float32](s, ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if got := est.(*KDESM[float32]).Bandwidth; got != h || set["bandwidth_value"] != h {
+			t.Errorf("%s: bandwidth %v (recorded %v), want %v", s, got, set["bandwidth_value"], h)
+		}
+	}
+	dup := tensor.FromSlice(4, 2, []float64{0, 0, 0, 0, 1, 1, 1, 1})
+	if _, _, err := ParseEstimator[float32]("kde", EstimatorContext{Data: dup}); err == nil || spec.IsInvalid(err) {
+		t.Errorf("kde on duplicates: want a plain error, got %v", err)
 	}
 }
