@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -66,12 +65,6 @@ func reconcileResume(cmd *cobra.Command, recorded map[string]string, ckpt string
 	return nil
 }
 
-// hasCheckpoint reports whether dir holds a checkpoint file.
-func hasCheckpoint(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, train.CheckpointFile))
-	return err == nil
-}
-
 // claimLiveDir sets o.liveDir, the checkpoint folder (--checkpoint, or the
 // output folder out plus ".ckpt"), and prepares it under the output rule: a
 // resumed run continues in the folder it resumes from; otherwise a new or
@@ -90,7 +83,7 @@ func claimLiveDir(o *trainOpts, out string, inputs []string) (created bool, err 
 	if o.resume != "" && cli.Contains(o.resume, o.liveDir) && cli.Contains(o.liveDir, o.resume) {
 		return false, cli.EnsureMarker(o.liveDir)
 	}
-	if hasCheckpoint(o.liveDir) && !o.force {
+	if train.HasCheckpoint(o.liveDir) && !o.force {
 		return false, cli.Usagef("--checkpoint %s: holds an earlier run's checkpoint; continue that run with --resume %s, or pass --force to start over", o.liveDir, o.liveDir)
 	}
 	if err := cli.ClaimDir("--checkpoint", o.liveDir, o.force, inputs...); err != nil {

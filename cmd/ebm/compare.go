@@ -3,27 +3,16 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/sample"
 	"github.com/spf13/cobra"
 )
 
 func init() { subcommands = append(subcommands, newCompareCmd) }
-
-// CompareRow is one estimator's line in ebm compare.
-type CompareRow struct {
-	Method      string  `json:"method"`
-	Seed        uint64  `json:"seed"`
-	NLLGrid     float64 `json:"nll_grid"`
-	MMD2        jsonNum `json:"mmd2"`
-	ItersPerSec float64 `json:"iters_per_sec"`
-	Seconds     float64 `json:"seconds"`
-	Rollbacks   int     `json:"divergence_rollbacks"`
-}
 
 // DefaultCompareMethods is every estimator with the settings the README reports.
 var DefaultCompareMethods = []string{
@@ -62,11 +51,11 @@ command's output with the defaults.`,
 				if err != nil {
 					return err
 				}
-				if _, err := sample.Parse(sampler, s.model); err != nil {
+				if _, err := sample.Parse(sampler, s.Model); err != nil {
 					return cli.Flag(err)
 				}
 			}
-			var rows []CompareRow
+			var rows []metric.CompareRow
 			for _, s := range seeds {
 				for _, m := range list {
 					tmp, err := os.MkdirTemp("", "ebm-compare-")
@@ -91,7 +80,7 @@ command's output with the defaults.`,
 					if err != nil {
 						return fmt.Errorf("compare: %s: %w", m, err)
 					}
-					row := CompareRow{Method: m, Seed: uint64(s), MMD2: ev.MMD2, ItersPerSec: t.report.ItersPerSec,
+					row := metric.CompareRow{Method: m, Seed: uint64(s), MMD2: ev.MMD2, ItersPerSec: t.report.ItersPerSec,
 						Seconds: t.report.Seconds, Rollbacks: t.report.Retries}
 					if ev.NLLGrid != nil {
 						row.NLLGrid = *ev.NLLGrid
@@ -99,7 +88,7 @@ command's output with the defaults.`,
 					rows = append(rows, row)
 					if !jsonOut {
 						fmt.Fprintf(os.Stderr, "ebm compare: %-45s seed %d: NLL %.4f, MMD² %s, %.0f it/s\n",
-							m, s, row.NLLGrid, fmtNum(row.MMD2, "%.4f"), row.ItersPerSec)
+							m, s, row.NLLGrid, row.MMD2.Text("%.4f"), row.ItersPerSec)
 					}
 				}
 			}
@@ -107,8 +96,8 @@ command's output with the defaults.`,
 			if jsonOut {
 				return cli.WriteJSON(w, rows)
 			}
-			writeCompareTable(w, rows, dataSpec, iters, ema, sampler)
-			return nil
+			fmt.Fprintf(w, "Data %s, MLP 2-128-128-1 SiLU, batch 256, Adam 1e-3, EMA %g, %d iterations; MMD² of 2,000 samples (%s, 1,000 steps from uniform starts) vs 2,000 data points, RBF h = 0.5.\n\n", dataSpec, ema, iters, sampler)
+			return metric.WriteCompareTable(w, rows)
 		},
 	}
 	f := c.Flags()
@@ -128,13 +117,4 @@ func compareOpts(dataSpec, modelSpec, method string, iters int, ema float64, see
 	return &trainOpts{data: dataSpec, modelSpec: modelSpec, method: method, iters: iters, batch: 256,
 		lr: 1e-3, ema: ema, seed: seed, out: out, logEvery: 100, testN: 10000, quiet: true, cmdName: "compare",
 		schedule: "constant"}
-}
-
-func writeCompareTable(w io.Writer, rows []CompareRow, data string, iters int, ema float64, sampler string) {
-	fmt.Fprintf(w, "Data %s, MLP 2-128-128-1 SiLU, batch 256, Adam 1e-3, EMA %g, %d iterations; MMD² of 2,000 samples (%s, 1,000 steps from uniform starts) vs 2,000 data points, RBF h = 0.5.\n\n", data, ema, iters, sampler)
-	fmt.Fprintln(w, "| method | seed | grid NLL | MMD² | it/s | rollbacks |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|")
-	for _, r := range rows {
-		fmt.Fprintf(w, "| `%s` | %d | %.4f | %s | %.0f | %d |\n", r.Method, r.Seed, r.NLLGrid, fmtNum(r.MMD2, "%.4f"), r.ItersPerSec, r.Rollbacks)
-	}
 }

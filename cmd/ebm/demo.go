@@ -5,7 +5,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"strings"
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
@@ -19,17 +18,6 @@ import (
 )
 
 func init() { subcommands = append(subcommands, newDemoCmd) }
-
-// DemoReport is written to report.json and printed with --json.
-type DemoReport struct {
-	Train      *TrainReport `json:"train"`
-	NLLGrid    float64      `json:"nll_grid"`
-	NLLBest    float64      `json:"nll_best"`
-	MMD2       float64      `json:"mmd2_model_samples"`
-	MMD2Floor  float64      `json:"mmd2_data_vs_data"`
-	AcceptRate float64      `json:"sampler_accept_rate"`
-	Out        string       `json:"out"`
-}
 
 func newDemoCmd() *cobra.Command {
 	var outDir string
@@ -66,7 +54,7 @@ Well under a minute on two cores.`,
 			if err != nil {
 				return err
 			}
-			rep := &DemoReport{Train: t.report, NLLGrid: *t.report.NLLGrid, NLLBest: data.EightGaussiansEntropy, Out: out.Final}
+			rep := &metric.DemoReport{Train: t.report, NLLGrid: *t.report.NLLGrid, NLLBest: data.EightGaussiansEntropy, Out: out.Final}
 			// Samples: MALA with adaptation from uniform starts.
 			fmt.Fprintln(os.Stderr, "ebm demo: sampling the model with MALA")
 			rng := rand.New(rand.NewPCG(seed, 7))
@@ -83,7 +71,10 @@ Well under a minute on two cores.`,
 			if err != nil {
 				return err
 			}
-			rep.AcceptRate = meanOf(res.MeanAcceptProb)
+			for _, p := range res.MeanAcceptProb {
+				rep.AcceptRate += p
+			}
+			rep.AcceptRate /= float64(len(res.MeanAcceptProb))
 			ref := data.EightGaussians(2000, rand.New(rand.NewPCG(456, 0)))
 			if rep.MMD2, err = metric.MMD2(res.Last, ref, 0.5); err != nil {
 				return err
@@ -91,28 +82,30 @@ Well under a minute on two cores.`,
 			if rep.MMD2Floor, err = metric.MMD2(data.EightGaussians(2000, rand.New(rand.NewPCG(789, 0))), ref, 0.5); err != nil {
 				return err
 			}
-			truth := energy.EightGaussians()
-			if err := plot.Scatter2D(out.Path("data.png"), "8gaussians data over the true density", ref,
-				plot.ScatterOptions{Contour: contourOf(truth), Shade: true, XRange: [2]float64{-4, 4}, YRange: [2]float64{-4, 4}}); err != nil {
-				return err
+			box := [2]float64{-4, 4}
+			err = plot.Scatter2D(out.Path("data.png"), "8gaussians data over the true density", ref,
+				plot.ScatterOptions{Contour: plot.EnergyAt(energy.EightGaussians()), Shade: true, XRange: box, YRange: box})
+			if err == nil {
+				err = plot.Scatter2D(out.Path("samples.png"), "model samples (MALA, 2000 chains) over the learned energy", res.Last,
+					plot.ScatterOptions{Contour: plot.EnergyAt(t.model), Shade: true, XRange: box, YRange: box})
 			}
-			if err := plot.Scatter2D(out.Path("samples.png"), "model samples (MALA, 2000 chains) over the learned energy", res.Last,
-				plot.ScatterOptions{Contour: contourOf(t.model), Shade: true, XRange: [2]float64{-4, 4}, YRange: [2]float64{-4, 4}}); err != nil {
-				return err
+			if err == nil {
+				err = atomicfile.WriteFile(out.Path("report.md"), rep.WriteMarkdown)
 			}
-			if err := writeDemoReport(out, rep); err != nil {
-				return err
+			if err == nil {
+				err = atomicfile.WriteFile(out.Path("report.json"), func(w io.Writer) error { return cli.WriteJSON(w, rep) })
 			}
-			if err := out.Commit(); err != nil {
+			if err == nil {
+				err = out.Commit()
+			}
+			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			if jsonOut {
 				return cli.WriteJSON(w, rep)
 			}
-			fmt.Fprintf(w, "grid NLL %.3f nats on held-out data (best possible %.3f, the entropy of the data)\n", rep.NLLGrid, rep.NLLBest)
-			fmt.Fprintf(w, "MMD² of 2000 model samples vs data %.4f (data vs data: %.4f)\n", rep.MMD2, rep.MMD2Floor)
-			fmt.Fprintf(w, "training: %d iterations at %.0f it/s\n", rep.Train.Iters, rep.Train.ItersPerSec)
+			rep.WriteText(w)
 			fmt.Fprintf(w, "pictures and report in %s: density.png samples.png data.png loss.png report.md\n", out.Final)
 			return nil
 		},
@@ -125,22 +118,4 @@ Well under a minute on two cores.`,
 	f.BoolVar(&quiet, "quiet", false, "no progress report")
 	f.BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	return c
-}
-
-func writeDemoReport(out *cli.OutDir, r *DemoReport) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# ebm demo\n\nAn MLP energy 2-128-128-1 (SiLU) trained on FFJORD's 8gaussians by sliced score matching\n")
-	fmt.Fprintf(&b, "(%d iterations, batch 256, Adam 1e-3, weight EMA 0.99), in %.1f s (%.0f it/s).\n\n", r.Train.Iters, r.Train.Seconds, r.Train.ItersPerSec)
-	fmt.Fprintf(&b, "| figure | value |\n|---|---|\n")
-	fmt.Fprintf(&b, "| grid NLL of 10,000 held-out points | %.4f nats |\n", r.NLLGrid)
-	fmt.Fprintf(&b, "| best possible (entropy of the data density) | %.4f nats |\n", r.NLLBest)
-	fmt.Fprintf(&b, "| grid log Z | %.4f |\n", *r.Train.LogZGrid)
-	fmt.Fprintf(&b, "| MMD² of 2,000 MALA samples vs 2,000 data points (RBF, h = 0.5) | %.5f |\n", r.MMD2)
-	fmt.Fprintf(&b, "| MMD² of data vs data (noise floor) | %.5f |\n", r.MMD2Floor)
-	fmt.Fprintf(&b, "| MALA mean acceptance | %.3f |\n\n", r.AcceptRate)
-	b.WriteString("Pictures: `density.png` (learned exp(−E)/Z with data), `samples.png` (model samples over the energy's\ncontours), `data.png` (data over the true density), `loss.png` (training loss). The model is in `model/`:\n`ebm eval --model " + r.Out + "` and `ebm sample --model " + r.Out + "` use it.\n")
-	if err := atomicfile.WriteBytes(out.Path("report.md"), []byte(b.String())); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(out.Path("report.json"), func(w io.Writer) error { return cli.WriteJSON(w, r) })
 }

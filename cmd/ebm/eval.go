@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
@@ -11,24 +9,10 @@ import (
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/plot"
 	"github.com/ebm-go/ebm/sample"
-	"github.com/ebm-go/ebm/tensor"
 	"github.com/spf13/cobra"
 )
 
 func init() { subcommands = append(subcommands, newEvalCmd) }
-
-// EvalReport is the JSON printed by ebm eval --json.
-type EvalReport struct {
-	Model     string   `json:"model"`
-	Data      string   `json:"data"`
-	NLLGrid   *float64 `json:"nll_grid,omitempty"`
-	LogZGrid  *float64 `json:"logz_grid,omitempty"`
-	MMD2      jsonNum  `json:"mmd2"`
-	KSD       jsonNum  `json:"ksd"`
-	MeanEData float64  `json:"mean_energy_data"`
-	NSamples  int      `json:"n_samples"`
-	Sampler   string   `json:"sampler"`
-}
 
 func newEvalCmd() *cobra.Command {
 	var modelDir, dataSpec, sampler string
@@ -67,12 +51,10 @@ mean data energy. Model samples come from --sampler (default ula:step=0.005:
 				return err
 			}
 			rep.Model = modelDir
-			w := cmd.OutOrStdout()
 			if jsonOut {
-				return cli.WriteJSON(w, rep)
+				return cli.WriteJSON(cmd.OutOrStdout(), rep)
 			}
-			printEval(w, rep)
-			return nil
+			return rep.WriteText(cmd.OutOrStdout())
 		},
 	}
 	f := c.Flags()
@@ -91,7 +73,7 @@ mean data energy. Model samples come from --sampler (default ula:step=0.005:
 // held-out points of pts: n model samples drawn by the sampler spec, steps
 // steps from uniform starts on the grid box, against pts' sample. Progress
 // goes to stderr unless quiet.
-func evaluate(ctx context.Context, m energy.GradEnergy, pts *data.Points, sampler string, n, steps int, seed uint64, quiet bool) (*EvalReport, error) {
+func evaluate(ctx context.Context, m energy.GradEnergy, pts *data.Points, sampler string, n, steps int, seed uint64, quiet bool) (*metric.EvalReport, error) {
 	ss, err := sample.Parse(sampler, m)
 	if err != nil {
 		return nil, cli.Flag(err)
@@ -103,39 +85,15 @@ func evaluate(ctx context.Context, m energy.GradEnergy, pts *data.Points, sample
 	if err != nil {
 		return nil, err
 	}
-	return &EvalReport{Data: pts.Name, NLLGrid: r.NLLGrid, LogZGrid: r.LogZGrid, MMD2: jsonNum(r.MMD2), KSD: jsonNum(r.KSD),
-		MeanEData: r.MeanEData, NSamples: n, Sampler: sampler}, nil
-}
-
-func printEval(w io.Writer, r *EvalReport) {
-	if r.NLLGrid != nil {
-		fmt.Fprintf(w, "grid NLL %.4f nats, log Z %.4f\n", *r.NLLGrid, *r.LogZGrid)
-	}
-	fmt.Fprintf(w, "MMD² %s (%d samples, %s), KSD %s, mean data energy %.4g\n",
-		fmtNum(r.MMD2, "%.4g"), r.NSamples, r.Sampler, fmtNum(r.KSD, "%.4g"), r.MeanEData)
+	return r.Report(pts.Name, sampler, n), nil
 }
 
 // trainPlots draws the loss curve and, for 2-D data, the learned density over
 // the data and model samples (MALA with step-size adaptation, 500 warm-up
 // steps from uniform starts on the grid box, the last state of each chain).
 func trainPlots(ctx context.Context, out *cli.OutDir, m energy.GradEnergy, pts *data.Points, iters, losses []float64, seed uint64) error {
-	if len(losses) > 0 {
-		if err := plot.Lines(out.Path("loss.png"), "training loss", "iteration", "loss",
-			[]plot.Series{{Name: "loss", X: iters, Y: losses}}, plot.LineOptions{}); err != nil {
-			return err
-		}
-	}
 	if pts.Dim != 2 {
-		return nil
-	}
-	energyAt := contourOf(m)
-	overlay := pts.Sample
-	if overlay.Rows > 1000 {
-		overlay = tensor.FromSlice(1000, 2, overlay.Data[:2000])
-	}
-	if err := plot.Density2D(out.Path("density.png"), "learned density exp(-E)/Z", func(x, y float64) float64 { return -energyAt(x, y) },
-		metric.GridLo, metric.GridHi, 200, overlay); err != nil {
-		return err
+		return plot.TrainingFigures(out.Tmp, iters, losses, nil, nil, nil, 0, 0)
 	}
 	k, err := sample.NewMALA(m, sample.MALAOptions{Step: 0.01})
 	if err != nil {
@@ -145,6 +103,5 @@ func trainPlots(ctx context.Context, out *cli.OutDir, m energy.GradEnergy, pts *
 	if err != nil {
 		return err
 	}
-	return plot.Scatter2D(out.Path("samples.png"), "model samples (MALA)", s,
-		plot.ScatterOptions{XRange: [2]float64{metric.GridLo, metric.GridHi}, YRange: [2]float64{metric.GridLo, metric.GridHi}})
+	return plot.TrainingFigures(out.Tmp, iters, losses, m, pts.Sample, s, metric.GridLo, metric.GridHi)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/train"
 	"github.com/spf13/cobra"
 )
@@ -396,7 +397,7 @@ func TestSampleWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r SampleReport
+	var r metric.SampleReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ebm-go/ebm/data"
-	"github.com/ebm-go/ebm/diag"
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/internal/cli"
@@ -125,42 +120,6 @@ func parseClamp(s string) (*sample.Box, error) {
 	return sample.ScalarBox(a, b), nil
 }
 
-// SampleReport is the JSON written by ebm sample --json (and diagnostics.json).
-type SampleReport struct {
-	Energy      string      `json:"energy"`
-	Sampler     string      `json:"sampler"`
-	Chains      int         `json:"chains"`
-	NSamples    int         `json:"n_samples"`
-	Dim         int         `json:"dim"`
-	Mean        []float64   `json:"mean"`
-	Cov         [][]float64 `json:"cov"`
-	AcceptRate  float64     `json:"accept_rate"`
-	AcceptProb  float64     `json:"mean_accept_prob"`
-	StepSize    float64     `json:"step_size_median"`
-	Divergences int         `json:"divergences"`
-	RhatMax     jsonNum     `json:"rhat_max"`
-	ESSBulkMin  jsonNum     `json:"ess_bulk_min"`
-	ESSTailMin  jsonNum     `json:"ess_tail_min"`
-	KSD         jsonNum     `json:"ksd"`
-	KSDPoints   int         `json:"ksd_points"`
-	Seconds     float64     `json:"seconds"`
-	Seed        uint64      `json:"seed"`
-	Summary     diag.Table  `json:"summary,omitempty"`
-	// Warnings are Stan-style convergence warnings (sample.Result.Warnings).
-	Warnings []string `json:"warnings,omitempty"`
-}
-
-// jsonNum writes NaN and ±Inf as null (JSON has no NaN).
-type jsonNum float64
-
-func (v jsonNum) MarshalJSON() ([]byte, error) {
-	f := float64(v)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
-
 func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	switch {
 	case (o.energy == "") == (o.model == ""):
@@ -214,13 +173,15 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	ss.Configure(&cfg)
 	bar := cli.NewProgress(cfg.Warmup+cfg.Steps, "sampling", o.quiet)
 	cfg.Progress = func(done, total int) { bar.Add(1) }
-	t0 := time.Now()
 	res, err := sample.Run(cmd.Context(), ss.Kernel, x0, cfg)
 	bar.Done()
 	if err != nil {
 		return err
 	}
-	rep := buildReport(res, e, name, ss.Name, o.seed, time.Since(t0).Seconds())
+	rep, err := metric.NewSampleReport(res, e, name, ss.Name, o.seed)
+	if err != nil {
+		return err
+	}
 	if out != nil {
 		if err := writeSampleOutputs(out, res, e, rep); err != nil {
 			return err
@@ -236,141 +197,23 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	if o.jsonOut {
 		return cli.WriteJSON(w, rep)
 	}
-	printSampleReport(w, rep)
+	rep.WriteText(w)
 	if out != nil {
 		fmt.Fprintf(w, "wrote %s/{samples.csv,diagnostics.json,samples.png}\n", out.Final)
 	}
 	return nil
 }
 
-func buildReport(res *sample.Result, e energy.GradEnergy, name, sampler string, seed uint64, secs float64) *SampleReport {
-	rep := &SampleReport{Energy: name, Sampler: sampler, Chains: res.Chains, NSamples: res.Chains * res.Kept,
-		Dim: res.Dim, Mean: res.Mean(), Cov: res.Cov(), Seconds: secs, Seed: seed}
-	rep.AcceptRate = meanOf(res.AcceptRate)
-	rep.AcceptProb = meanOf(res.MeanAcceptProb)
-	rep.StepSize = median(res.StepSize)
-	for _, d := range res.Divergences {
-		rep.Divergences += d
-	}
-	dg := res.Diagnostics()
-	rep.RhatMax, rep.ESSBulkMin, rep.ESSTailMin = jsonNum(dg.MaxRhat), jsonNum(dg.MinESSBulk), jsonNum(dg.MinESSTail)
-	if res.Kept > 1 { // annealed runs keep one draw per chain: no chains to compare
-		rep.Warnings = dg.Warnings()
-	}
-	names := make([]string, res.Dim)
-	draws := make([][][]float64, res.Dim)
-	for j := range names {
-		names[j] = fmt.Sprintf("x%d", j)
-		draws[j] = res.Draws(j)
-	}
-	if res.Kept >= 4 {
-		rep.Summary, _ = diag.Summary(names, draws)
-	}
-	// KSD on at most 2000 draws spread evenly over all chains and iterations.
-	pts := thinDraws(res, 2000)
-	rep.KSDPoints = pts.Rows
-	if k, err := metric.KSDEnergy(e, pts); err == nil {
-		rep.KSD = jsonNum(k)
-	} else {
-		rep.KSD = jsonNum(math.NaN())
-	}
-	return rep
-}
-
-// thinDraws returns at most max draws, evenly spaced over all kept draws.
-func thinDraws(res *sample.Result, max int) *tensor.Dense[float64] {
-	n := res.Chains * res.Kept
-	k := min(n, max)
-	x := tensor.New[float64](k, res.Dim)
-	for i := 0; i < k; i++ {
-		src := i * n / k
-		copy(x.Row(i), res.Data[src*res.Dim:(src+1)*res.Dim])
-	}
-	return x
-}
-
-func meanOf(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(max(len(v), 1))
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func printSampleReport(w io.Writer, r *SampleReport) {
-	fmt.Fprintf(w, "%s with %s: %d chains, %d draws, %.2fs\n", r.Energy, r.Sampler, r.Chains, r.NSamples, r.Seconds)
-	if len(r.Summary) > 0 {
-		r.Summary.WriteTable(w)
-	}
-	fmt.Fprintf(w, "accept rate %.3f (mean accept prob %.3f), median step %.4g, divergences %d\n",
-		r.AcceptRate, r.AcceptProb, r.StepSize, r.Divergences)
-	fmt.Fprintf(w, "R-hat max %s, ESS bulk min %s, ESS tail min %s, KSD %s (%d draws)\n",
-		fmtNum(r.RhatMax, "%.4f"), fmtNum(r.ESSBulkMin, "%.0f"), fmtNum(r.ESSTailMin, "%.0f"), fmtNum(r.KSD, "%.3g"), r.KSDPoints)
-}
-
-func fmtNum(v jsonNum, f string) string {
-	if math.IsNaN(float64(v)) {
-		return "n/a"
-	}
-	return fmt.Sprintf(f, float64(v))
-}
-
 // writeSampleOutputs writes samples.csv (one row per draw: chain, x0, x1, …),
 // diagnostics.json (the report) and samples.png into out.
-func writeSampleOutputs(out *cli.OutDir, res *sample.Result, e energy.GradEnergy, rep *SampleReport) error {
-	err := atomicfile.WriteFile(out.Path("samples.csv"), func(w io.Writer) error {
-		fmt.Fprint(w, "chain")
-		for j := 0; j < res.Dim; j++ {
-			fmt.Fprintf(w, ",x%d", j)
-		}
-		buf := []byte("\n")
-		for c := 0; c < res.Chains; c++ {
-			for t := 0; t < res.Kept; t++ {
-				buf = strconv.AppendInt(buf, int64(c), 10)
-				for _, v := range res.Draw(c, t) {
-					buf = strconv.AppendFloat(append(buf, ','), v, 'g', -1, 64)
-				}
-				if _, err := w.Write(append(buf, '\n')); err != nil {
-					return err
-				}
-				buf = buf[:0]
-			}
-		}
-		return nil
-	})
+func writeSampleOutputs(out *cli.OutDir, res *sample.Result, e energy.GradEnergy, rep *metric.SampleReport) error {
+	err := atomicfile.WriteFile(out.Path("samples.csv"), res.WriteCSV)
 	if err == nil {
 		err = atomicfile.WriteFile(out.Path("diagnostics.json"), func(w io.Writer) error { return cli.WriteJSON(w, rep) })
 	}
 	if err != nil {
 		return err
 	}
-	pts := thinDraws(res, 5000)
 	title := fmt.Sprintf("%s: %s, %d draws", rep.Energy, rep.Sampler, rep.NSamples)
-	if res.Dim == 2 {
-		return plot.Scatter2D(out.Path("samples.png"), title, pts, plot.ScatterOptions{Contour: contourOf(e), Shade: true})
-	}
-	return plot.PairGrid(out.Path("samples.png"), title, pts, 4)
-}
-
-// contourOf returns E(x, y) for a 2-D energy, evaluated one point at a time.
-func contourOf(e energy.Energy) func(x, y float64) float64 {
-	p := tensor.New[float64](1, 2)
-	v := make([]float64, 1)
-	return func(x, y float64) float64 {
-		p.Data[0], p.Data[1] = x, y
-		e.Energy(p, v)
-		return v[0]
-	}
+	return plot.Samples(out.Path("samples.png"), title, metric.EvenDraws(res, 5000), e)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,23 +105,6 @@ func parseLabelColumn(s string) (int, error) {
 	return n, nil
 }
 
-// TrainReport is the JSON printed by ebm train --json.
-type TrainReport struct {
-	Data        string             `json:"data"`
-	Method      string             `json:"method"`
-	Iters       int                `json:"iters"`
-	Seconds     float64            `json:"seconds"`
-	ItersPerSec float64            `json:"iters_per_sec"`
-	FinalLoss   float64            `json:"final_loss"`
-	NLLGrid     *float64           `json:"nll_grid,omitempty"`
-	LogZGrid    *float64           `json:"logz_grid,omitempty"`
-	MeanEData   float64            `json:"mean_energy_test"`
-	Retries     int                `json:"divergence_rollbacks"`
-	Interrupted bool               `json:"interrupted,omitempty"`
-	Out         string             `json:"out"`
-	Extra       map[string]float64 `json:"extra,omitempty"`
-}
-
 func (o *trainOpts) validate() error {
 	switch {
 	case o.out == "":
@@ -143,14 +125,12 @@ func (o *trainOpts) validate() error {
 	return nil
 }
 
-// trainSetup is what a run needs, built from the flags by the library.
+// trainSetup is what a run needs, built from the flags by the library: the
+// trainer (all but its progress report), the data and the method's settings.
 type trainSetup struct {
+	*train.Trainer
 	pts      *data.Points
-	source   train.PointSource
-	model    energy.Model[float32]
-	est      train.Estimator[float32]
 	settings map[string]any
-	sched    optim.Schedule
 }
 
 // setup parses and checks everything a run needs before any work starts: the
@@ -168,10 +148,12 @@ func (o *trainOpts) setup() (*trainSetup, error) {
 	if err != nil {
 		return nil, cli.Flag(err)
 	}
-	s := &trainSetup{}
-	if s.sched, err = optim.ParseSchedule(o.schedule, o.lr, o.iters); err != nil {
+	sched, err := optim.ParseSchedule(o.schedule, o.lr, o.iters)
+	if err != nil {
 		return nil, cli.Flag(err)
 	}
+	s := &trainSetup{Trainer: &train.Trainer{Config: train.Config{Schedule: sched, Iters: o.iters, Batch: o.batch, LR: o.lr,
+		ClipNorm: o.clip, EMA: o.ema, Seed: o.seed, LogEvery: o.logEvery, SnapshotEvery: o.ckptEvery, Settings: o.settings}}}
 	if s.pts, err = data.LoadPoints(o.data, data.PointsOptions{TestN: o.testN, LabelColumn: lc}); err != nil {
 		return nil, cli.Input(err)
 	}
@@ -179,19 +161,19 @@ func (o *trainOpts) setup() (*trainSetup, error) {
 		return nil, cli.Usagef("--method: unknown method %q (valid: %s)", name, strings.Join(train.EstimatorNames(), ", "))
 	}
 	ctx := train.EstimatorContext{Batch: o.batch, Data: s.pts.Sample, Where: "--method"}
-	if s.est, s.settings, err = train.ParseEstimator[float32](o.method, ctx); err != nil {
+	if s.Estimator, s.settings, err = train.ParseEstimator[float32](o.method, ctx); err != nil {
 		return nil, err
 	}
 	var sigmas []float64
-	if d, ok := s.est.(*train.DenoisingSM[float32]); ok {
+	if d, ok := s.Estimator.(*train.DenoisingSM[float32]); ok {
 		sigmas = d.Sigmas
 	}
-	if s.model, err = ms.Build(s.pts.Dim, o.seed, sigmas); err != nil {
+	if s.Model, err = ms.Build(s.pts.Dim, o.seed, sigmas); err != nil {
 		return nil, cli.Flag(err)
 	}
-	s.source = &train.Dataset{X: s.pts.X, Seed: o.seed}
+	s.Data = &train.Dataset{X: s.pts.X, Seed: o.seed}
 	if s.pts.IsToy() {
-		s.source = &train.Generator{D: s.pts.Dim, Gen: s.pts.Gen, Seed: o.seed}
+		s.Data = &train.Generator{D: s.pts.Dim, Gen: s.pts.Gen, Seed: o.seed}
 	}
 	return s, nil
 }
@@ -200,7 +182,7 @@ func (o *trainOpts) setup() (*trainSetup, error) {
 type trained struct {
 	model  energy.Model[float32]
 	pts    *data.Points
-	report *TrainReport
+	report *metric.TrainReport
 }
 
 // trainInto trains as o says and writes the model, metrics and plots into the
@@ -212,47 +194,25 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 	if err != nil {
 		return nil, err
 	}
-	// The metrics log, written line by line (tail -f works): in the live
-	// folder when there is one, else in the output folder; a resumed run
-	// continues the log of the run it resumes.
-	metricsPath := out.Path(train.MetricsFile)
-	if o.liveDir != "" {
-		metricsPath = filepath.Join(o.liveDir, train.MetricsFile)
-	}
-	history, upTo := "", 0
-	if o.snap != nil {
-		history, upTo = filepath.Join(o.resume, train.MetricsFile), o.snap.Iter
-	}
-	rec, err := train.OpenRecorder(metricsPath, history, upTo)
-	if err != nil {
-		return nil, err
-	}
-	defer rec.Close()
-	rec.OnEvent = func(m train.Metrics) { fmt.Fprintf(os.Stderr, "ebm %s: %s\n", o.cmdName, m.Event) }
 	bar := cli.NewProgress(o.iters, "training", o.quiet)
-	tr := &train.Trainer{Model: s.model, Estimator: s.est, Data: s.source, Config: train.Config{Schedule: s.sched,
-		Iters: o.iters, Batch: o.batch, LR: o.lr, ClipNorm: o.clip, EMA: o.ema, Seed: o.seed,
-		LogEvery: o.logEvery, SnapshotEvery: o.ckptEvery, Settings: o.settings,
-		Metrics: rec.Record, Progress: func(int) { bar.Add(1) }}}
-	if o.ckptEvery > 0 && o.liveDir != "" {
-		tr.Config.Checkpoint = func(s *train.Snapshot) error { return train.SaveCheckpoint(o.liveDir, s) }
-	}
+	tr := s.Trainer
+	tr.Config.Progress = func(int) { bar.Add(1) }
+	files := train.Files{Out: out.Tmp, Live: o.liveDir, Checkpoints: o.ckptEvery > 0,
+		OnEvent: func(m train.Metrics) { fmt.Fprintf(os.Stderr, "ebm %s: %s\n", o.cmdName, m.Event) }}
 	if o.snap != nil {
 		if err := tr.Resume(o.snap); err != nil {
 			return nil, cli.Input(fmt.Errorf("--resume %s: %w", o.resume, err))
 		}
+		files.From, files.UpTo = o.resume, o.snap.Iter
 		bar.Skip(o.snap.Iter)
 	}
-	res, err := tr.Run(cmd.Context())
+	res, its, losses, err := files.Run(cmd.Context(), tr)
 	bar.Done()
 	if err != nil {
 		return nil, err
 	}
-	if err := rec.Close(); err != nil {
-		return nil, err
-	}
 	if res.Interrupted {
-		if o.liveDir != "" && o.ckptEvery > 0 && hasCheckpoint(o.liveDir) {
+		if o.liveDir != "" && o.ckptEvery > 0 && train.HasCheckpoint(o.liveDir) {
 			fmt.Fprintf(os.Stderr, "ebm %s: interrupted at iteration %d; checkpoint in %s (continue with: ebm train --resume %s --out %s)\n",
 				o.cmdName, res.Iters, o.liveDir, o.liveDir, out.Final)
 		} else {
@@ -260,45 +220,22 @@ func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, err
 		}
 		return nil, cli.ErrInterrupted
 	}
-	if o.liveDir != "" {
-		b, err := os.ReadFile(metricsPath)
-		if err == nil {
-			err = os.WriteFile(out.Path(train.MetricsFile), b, 0o666)
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	m, pts := s.model, s.pts
-	rep := &TrainReport{Data: pts.Name, Method: o.method, Iters: res.Iters, Seconds: res.Seconds,
+	m, pts := s.Model, s.pts
+	rep := &metric.TrainReport{Data: pts.Name, Method: o.method, Iters: res.Iters, Seconds: res.Seconds,
 		ItersPerSec: res.ItersPerSec, FinalLoss: res.FinalLoss, Retries: res.Retries, Out: out.Final}
-	metrics := map[string]float64{"iters_per_sec": res.ItersPerSec, "final_loss": res.FinalLoss}
-	e := make([]float64, pts.Test.Rows)
-	m.Energy(pts.Test, e)
-	rep.MeanEData = meanOf(e)
-	if pts.Dim == 2 {
-		nll, lz, err := metric.GridNLL(m, pts.Test, metric.GridLo, metric.GridHi, metric.GridN)
-		if err == nil {
-			rep.NLLGrid, rep.LogZGrid = &nll, &lz
-			metrics["nll_grid"], metrics["logz_grid"] = nll, lz
-			err = metric.CheckGridNLL(nll)
-		}
-		if err != nil && pts.IsToy() {
-			return nil, fmt.Errorf("training produced an unusable model: %w; nothing was saved (try a smaller --lr or --clip-grad)", err)
-		}
-	}
-	if n, ok := s.est.(*train.NCE[float32]); ok {
+	if n, ok := s.Estimator.(*train.NCE[float32]); ok {
 		rep.Extra = map[string]float64{"nce_logz": n.LogZValue()}
-		metrics["nce_logz"] = n.LogZValue()
+	}
+	if err := rep.Evaluate(m, pts.Test); err != nil && pts.IsToy() {
+		return nil, fmt.Errorf("training produced an unusable model: %w; nothing was saved (try a smaller --lr or --clip-grad)", err)
 	}
 	trainJS, _ := json.Marshal(map[string]any{"method": s.settings, "iters": o.iters, "batch": o.batch, "lr": o.lr,
 		"optimizer": "adam", "clip_grad": o.clip, "ema": o.ema, "schedule": o.schedule})
 	dataJS, _ := json.Marshal(map[string]any{"name": pts.Name, "dim": pts.Dim, "toy": pts.IsToy()})
-	meta := &model.Meta{Seed: o.seed, Training: trainJS, Data: dataJS, Metrics: finiteOnly(metrics)}
+	meta := &model.Meta{Seed: o.seed, Training: trainJS, Data: dataJS, Metrics: rep.Metrics()}
 	if err := energy.SaveModel(out.Path("model"), m, meta); err != nil {
 		return nil, err
 	}
-	its, losses := rec.Curve()
 	if err := trainPlots(cmd.Context(), out, m, pts, its, losses, o.seed); err != nil {
 		return nil, err
 	}
@@ -350,7 +287,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	if err != nil {
 		// A failed run leaves nothing behind; an interrupted one keeps its
 		// checkpoint (trainInto said where), and a resumed one its folder.
-		if createdLive && !(errors.Is(err, cli.ErrInterrupted) && hasCheckpoint(o.liveDir)) {
+		if createdLive && !(errors.Is(err, cli.ErrInterrupted) && train.HasCheckpoint(o.liveDir)) {
 			os.RemoveAll(o.liveDir)
 		}
 		return err
@@ -360,25 +297,11 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	if o.jsonOut {
 		return cli.WriteJSON(w, rep)
 	}
-	fmt.Fprintf(w, "trained %s on %s: %d iterations in %.1fs (%.1f it/s), final loss %.4g\n",
-		o.method, rep.Data, rep.Iters, rep.Seconds, rep.ItersPerSec, rep.FinalLoss)
-	if rep.NLLGrid != nil {
-		fmt.Fprintf(w, "grid NLL %.4f nats (log Z %.4f)\n", *rep.NLLGrid, *rep.LogZGrid)
-	}
+	rep.WriteText(w)
 	fmt.Fprintf(w, "wrote %s (model/, metrics.jsonl, loss.png", out.Final)
 	if t.pts.Dim == 2 {
 		fmt.Fprint(w, ", density.png, samples.png")
 	}
 	fmt.Fprintf(w, ")\ncheckpoint and live metrics in %s\n", o.liveDir)
 	return nil
-}
-
-func finiteOnly(m map[string]float64) map[string]float64 {
-	out := map[string]float64{}
-	for k, v := range m {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out[k] = v
-		}
-	}
-	return out
 }
