@@ -143,13 +143,14 @@ type weightJob struct {
 	wg     sync.WaitGroup
 }
 
-func (j *weightJob) run(lo, hi int) {
+// Run is the parallel body (tensor.RowJob).
+func (j *weightJob) Run(lo, hi int) {
 	a := j.a
 	nh, nv := a.pre.Cols, a.v.Cols
 	db := j.b1 - j.b0
 	for n := lo; n < hi; n++ {
 		s := 0.0
-		for _, k := range a.vOn.row(n) {
+		for _, k := range a.vOn.Row(n) {
 			s += float64(a.diffB[k])
 		}
 		s *= db
@@ -201,7 +202,7 @@ func (a *annealer) transition(beta float64) {
 // weights adds log f_{b1}(v) − log f_{b0}(v) to every run's log-weight.
 func (a *annealer) weights(b0, b1 float64) {
 	a.job.b0, a.job.b1 = b0, b1
-	parallel(&a.job, &a.job.wg, a.v.Rows, max(1, 512/(a.r.NumHidden()+1)))
+	tensor.ParallelRows(&a.job, &a.job.wg, a.v.Rows, max(1, 512/(a.r.NumHidden()+1)))
 }
 
 // baseRates returns the base-rate model's visible biases.
@@ -400,7 +401,7 @@ func (r *RBM) ReverseAIS(ctx context.Context, cfg AISConfig) (AISResult, error) 
 		g.Step(sweeps)
 		start = fmt.Sprintf("data + %d Gibbs sweeps", sweeps)
 	}
-	a.vOn.fromDense(a.v)
+	a.vOn.FromDense(a.v)
 	a.up()
 	K := len(betas) - 1
 	for k := K; k >= 1; k-- {

@@ -410,7 +410,7 @@ func (m *DBM) LogProb(x *tensor.Dense[float32], logZ float64) ([]float64, error)
 	}
 	w1 := tensor.Convert[float64](nil, m.W1)
 	out := make([]float64, x.Rows)
-	parallelFunc(x.Rows, 1, func(lo, hi int) {
+	tensor.ParallelFor(x.Rows, 1, func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			a := f64s(m.C1)
 			bv := 0.0

@@ -135,7 +135,7 @@ func (e *enumerator) computeLogZ() float64 { return e.computeLogZOn(true) }
 func (e *enumerator) computeLogZOn(par bool) float64 {
 	nb := 1 << (e.k - e.l)
 	e.blockLSE = make([]float64, nb)
-	run := parallelFunc
+	run := tensor.ParallelFor
 	if !par {
 		run = func(n, _ int, fn func(lo, hi int)) { fn(0, n) }
 	}

@@ -158,7 +158,7 @@ func (g *Gibbs) init() {
 	g.PH = tensor.New[float32](n, r.NumHidden())
 	g.MV = g.V.Clone()
 	if r.Visible == Bernoulli {
-		g.vOn.fromDense(g.V)
+		g.vOn.FromDense(g.V)
 	}
 }
 

@@ -40,7 +40,7 @@ func (r *RBM) PseudoLogLik(x *tensor.Dense[float32]) ([]float64, error) {
 		big = big || math.Abs(w) > 300
 	}
 	out := make([]float64, x.Rows)
-	parallelFunc(x.Rows, max(1, 2048/(nv*nh/64+1)), func(lo, hi int) {
+	tensor.ParallelFor(x.Rows, max(1, 2048/(nv*nh/64+1)), func(lo, hi int) {
 		a, b, ic := make([]float64, nh), make([]float64, nh), make([]float64, nh)
 		for n := lo; n < hi; n++ {
 			xs := pre.Row(n)

@@ -317,7 +317,7 @@ func (p *params64) freeEnergy64(x *tensor.Dense[float32], dst []float64) []float
 	}
 	dst = dst[:x.Rows]
 	pre := p.hiddenInput64(x)
-	parallelFunc(x.Rows, max(1, 4096/(p.nh+p.nv)), func(lo, hi int) {
+	tensor.ParallelFor(x.Rows, max(1, 4096/(p.nh+p.nv)), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			f := 0.0
 			for _, a := range pre.Row(i) {

@@ -302,7 +302,7 @@ func newTrainer(r *RBM, x *tensor.Dense[float32], cfg Config) (*trainer, error) 
 	t := &trainer{r: r, cfg: cfg, x: x, e: newEngine(r, cfg.Seed)}
 	if r.Visible == Bernoulli {
 		t.data = &ones{}
-		t.binary = t.data.fromBinary(x)
+		t.binary = t.data.FromDense(x)
 		if !t.binary {
 			t.data = nil
 		}
@@ -316,10 +316,8 @@ func newTrainer(r *RBM, x *tensor.Dense[float32], cfg Config) (*trainer, error) 
 	t.vv = tensor.New[float32](bmax+t.bn, nv)
 	t.hh = tensor.New[float32](bmax+t.bn, nh)
 	t.hs = tensor.New[float32](t.bn, nh) // PCD chains start at h = 0, as in scikit-learn
-	t.hsOn.reset()
-	for i := 0; i < t.bn; i++ {
-		t.hsOn.ptr = append(t.hsOn.ptr, 0)
-	}
+	t.hsOn.Reset()
+	t.hsOn.AppendEmpty(t.bn)
 	t.mv = tensor.New[float32](t.bn, nv)
 	t.params = r.Params()
 	t.pW, t.pB, t.pC = t.params[0], t.params[1], t.params[2]
@@ -358,11 +356,11 @@ func (t *trainer) step(idx []int, lr float64) {
 	hpos, hneg := view(&t.views[2], t.hh, 0, bp), view(&t.views[3], t.hh, bp, bp+bn)
 
 	// Positive phase.
-	t.vvOn.reset()
+	t.vvOn.Reset()
 	for k, i := range idx {
 		copy(vpos.Row(k), t.x.Row(i))
 		if t.binary {
-			t.vvOn.appendRow(t.data, i)
+			t.vvOn.AppendRow(t.data, i)
 		}
 	}
 	var posOn *ones
@@ -439,21 +437,16 @@ func (t *trainer) grads(vpos, vneg, hpos, hneg *tensor.Dense[float32], bp, bn in
 	vek32.MulNumber_Inplace(hpos.Data, -ip)
 	vek32.MulNumber_Inplace(hneg.Data, in)
 	acc := t.pW.Grad
-	acc.Zero()
 	if t.binary {
-		t.vvOn.idx = append(t.vvOn.idx, t.negOn.idx...)
-		base := t.vvOn.ptr[len(t.vvOn.ptr)-1]
-		for _, p := range t.negOn.ptr[1:] {
-			t.vvOn.ptr = append(t.vvOn.ptr, base+p)
-		}
-		t.outer.accumulate(acc, t.vv, &t.vvOn, t.hh)
+		t.vvOn.AppendRows(&t.negOn)
+		t.outer.set(acc, t.vv, &t.vvOn, t.hh)
 	} else {
 		src := t.vv
 		if r.Visible == Gaussian {
 			t.scaled = scaleCols(t.scaled, t.vv, e.invVar)
 			src = t.scaled
 		}
-		t.outer.accumulate(acc, src, nil, t.hh)
+		t.outer.set(acc, src, nil, t.hh)
 	}
 }
 

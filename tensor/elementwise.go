@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/ebm-go/ebm/internal/gemm"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -210,10 +211,19 @@ func AddScalar[T Float](dst, a *Dense[T], s T) *Dense[T] {
 	return dst
 }
 
-// Axpy computes y += alpha·x elementwise (same shapes).
+// one32 is the 1×1 matrix [1] of Axpy's product (read only).
+var one32 = []float32{1}
+
+// Axpy computes y += alpha·x elementwise (same shapes). float32 goes to the
+// GEMM layer's SIMD kernel (as the 1×1·1×n product alpha·[1]·x + y, which
+// may fuse each multiply-add); other types use a plain loop.
 func Axpy[T Float](alpha T, x, y *Dense[T]) {
 	if !x.SameShape(y) {
 		panic(fmt.Sprintf("tensor: Axpy %s into %s", x.Shape(), y.Shape()))
+	}
+	if xx, ok := any(x.Data).([]float32); ok && len(xx) >= 16 {
+		gemm.Gemm32(false, false, 1, len(xx), 1, float32(alpha), one32, 1, xx, len(xx), 1, any(y.Data).([]float32), len(xx))
+		return
 	}
 	yd := y.Data[:len(x.Data)]
 	for i, v := range x.Data {
