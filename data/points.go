@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 
+	"github.com/ebm-go/ebm/spec"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -89,4 +91,20 @@ func LoadPoints(name string, opt PointsOptions) (*Points, error) {
 		return nil, &ParseError{File: name, Msg: fmt.Sprintf("need at least 2 rows, got %d", ds.X.Rows)}
 	}
 	return &Points{Name: name, Dim: ds.X.Cols, X: ds.X, Test: ds.X, Sample: ds.X}, nil
+}
+
+// ParseLabelColumn maps a label-column name to CSVOptions.LabelColumn: "" is
+// NoLabel, "last" is LastColumn, and a number ≥ 0 is that 0-based column.
+func ParseLabelColumn(s string) (int, error) {
+	switch s {
+	case "":
+		return NoLabel, nil
+	case "last":
+		return LastColumn, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, spec.Errorf("label-column", `want "last" or a column index ≥ 0, got %q`, s)
+	}
+	return n, nil
 }

@@ -47,3 +47,16 @@ func TestLoadPointsCSV(t *testing.T) {
 		t.Fatal("negative TestN: want an error")
 	}
 }
+
+func TestParseLabelColumn(t *testing.T) {
+	for s, want := range map[string]int{"": NoLabel, "last": LastColumn, "0": 0, "3": 3} {
+		if got, err := ParseLabelColumn(s); err != nil || got != want {
+			t.Errorf("%q: got %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"-1", "first", "1.5"} {
+		if _, err := ParseLabelColumn(s); err == nil {
+			t.Errorf("%q: want an error", s)
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ebm-go/ebm/data"
@@ -90,21 +89,6 @@ Methods (--method NAME[:k=v,...]):
 	return c
 }
 
-// parseLabelColumn maps --label-column to data.CSVOptions.LabelColumn.
-func parseLabelColumn(s string) (int, error) {
-	switch s {
-	case "":
-		return data.NoLabel, nil
-	case "last":
-		return data.LastColumn, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0, cli.Usagef(`--label-column: want "last" or a column index ≥ 0, got %q`, s)
-	}
-	return n, nil
-}
-
 func (o *trainOpts) validate() error {
 	switch {
 	case o.out == "":
@@ -140,9 +124,9 @@ func (o *trainOpts) setup() (*trainSetup, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	lc, err := parseLabelColumn(o.labelCol)
+	lc, err := data.ParseLabelColumn(o.labelCol)
 	if err != nil {
-		return nil, err
+		return nil, cli.Flag(err)
 	}
 	ms, err := energy.ParseModelSpec(o.modelSpec)
 	if err != nil {
