@@ -16,7 +16,7 @@ func init() { subcommands = append(subcommands, newCompareCmd) }
 
 // DefaultCompareMethods is every estimator with the settings the README reports.
 var DefaultCompareMethods = []string{
-	"ssm", "sm", "dsm", "dsm:sigma=0.1", "kde:bandwidth=0.1", "nce",
+	"ssm", "sm", "dsm", "dsm:sigma=0.1", "kde", "kde:bandwidth=0.1", "nce",
 	"replay", "replay:sampler=mala,step=0.01", "pcd", "replay:sampler=sgld,step=0.01,noise=0.005",
 }
 
