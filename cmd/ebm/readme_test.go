@@ -109,7 +109,16 @@ func TestReadme(t *testing.T) {
 			if len(b.cmds) == 0 {
 				t.Fatalf("README line %d: checked block has no command", b.line)
 			}
-			t.Chdir(t.TempDir())
+			tmp := t.TempDir()
+			// The README's paths are relative to the repository: link its
+			// folders (test data) into the fresh working folder.
+			root := filepath.Dir(readme)
+			for _, d := range []string{"crf", "data"} {
+				if err := os.Symlink(filepath.Join(root, d), filepath.Join(tmp, d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Chdir(tmp)
 			for _, c := range b.cmds {
 				out, err := run(t, c.args...)
 				if err != nil {
