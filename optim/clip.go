@@ -16,9 +16,7 @@ func GradNorm[T tensor.Float](params []*autodiff.Param[T]) float64 {
 		if p.Grad == nil {
 			continue
 		}
-		for _, g := range p.Grad.Data {
-			s += float64(g) * float64(g)
-		}
+		s += tensor.SumSquares(p.Grad.Data)
 	}
 	if !math.IsInf(s, 1) {
 		return math.Sqrt(s)

@@ -10,6 +10,7 @@ import (
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/optim"
 	"github.com/ebm-go/ebm/tensor"
+	"github.com/ebm-go/ebm/train"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -249,6 +250,10 @@ func (c DBMConfig) withDefaults() DBMConfig {
 // and likewise for the biases, with momentum and weight decay as configured. The
 // data must be binary. There is no greedy pretraining (small models train well
 // from the random start; stack RBMs with a DBN for a pretrained start).
+//
+// The run is a train.Loop with one iteration per batch and the groups
+// "weights" (W₁, W₂) and "biases"; a divergence rolls the model back to the
+// start of its epoch with the learning rate halved, as for RBM.Fit.
 func (m *DBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg DBMConfig, onEpoch func(EpochStats) error) (FitResult, error) {
 	var res FitResult
 	if err := m.Validate(); err != nil {
@@ -266,66 +271,116 @@ func (m *DBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg DBMConfig, 
 		return res, err
 	}
 	cfg = cfg.withDefaults()
-	bs := min(cfg.BatchSize, x.Rows)
-	pos := newDBMState(m, bs, cfg.Seed)
-	neg := newDBMState(m, cfg.Chains, cfg.Seed+1)
-	// Chains start at random visible states with empty hidden layers.
-	for i := range neg.v.Data {
-		neg.v.Data[i] = float32(neg.bits.next() >> 31)
-	}
-	params := m.Params()
-	opt, err := newSGDPair(params[:2], params[2:], cfg.LR, cfg.Momentum, cfg.WeightDecay)
-	if err != nil {
+	t := &dbmTrainer{m: m, cfg: cfg, x: x, pos: newDBMState(m, min(cfg.BatchSize, x.Rows), cfg.Seed),
+		neg: newDBMState(m, cfg.Chains, cfg.Seed+1), params: m.Params()}
+	t.initChains()
+	var err error
+	if t.groups, err = sgdGroups(t.params[:2], t.params[2:], cfg.LR, cfg.Schedule, cfg.Momentum, cfg.WeightDecay); err != nil {
 		return res, err
 	}
-	gW1, gW2 := params[0].Grad, params[1].Grad
-	gB, gC1, gC2 := params[2].Grad.Data, params[3].Grad.Data, params[4].Grad.Data
-	var outer outerJob
-	step := func(idx []int, lr float64) error {
-		n := len(idx)
-		// Positive phase: mean field on the batch.
-		for _, buf := range []*tensor.Dense[float32]{pos.v, pos.p1, pos.p2, pos.h1, pos.tmp, pos.pv, pos.h2} {
-			buf.Rows, buf.Data = n, buf.Data[:n*buf.Cols]
-		}
-		for k, i := range idx {
-			copy(pos.v.Row(k), x.Row(i))
-		}
-		pos.meanField(cfg.MeanFieldIters, 1e-5)
-		// Negative phase.
-		for s := 0; s < cfg.K; s++ {
-			neg.sweep()
-		}
-		// Gradients of the negative log-likelihood: model term − data term.
-		ip, in := 1/float32(n), 1/float32(cfg.Chains)
-		gW1.Zero()
-		gW2.Zero()
-		outer.accumulate(gW1, neg.v, nil, neg.h1)
-		vek32.MulNumber_Inplace(gW1.Data, in/ip)
-		outer.accumulate(gW2, neg.h1, nil, neg.h2)
-		vek32.MulNumber_Inplace(gW2.Data, in/ip)
-		vek32.Neg_Inplace(pos.p1.Data)
-		outer.accumulate(gW1, pos.v, nil, pos.p1)
-		vek32.Neg_Inplace(pos.p1.Data)
-		vek32.Neg_Inplace(pos.p2.Data)
-		outer.accumulate(gW2, pos.p1, nil, pos.p2)
-		vek32.Neg_Inplace(pos.p2.Data)
-		vek32.MulNumber_Inplace(gW1.Data, ip)
-		vek32.MulNumber_Inplace(gW2.Data, ip)
-		colMeanDiff(gB, neg.v, pos.v, in, ip)
-		colMeanDiff(gC1, neg.h1, pos.p1, in, ip)
-		colMeanDiff(gC2, neg.h2, pos.p2, in, ip)
-		opt.step(lr)
-		pos.sync()
-		neg.sync()
-		return nil
-	}
-	loop := &epochLoop{n: x.Rows, batch: cfg.BatchSize, epochs: cfg.Epochs, schedule: cfg.Schedule, lr: cfg.LR,
-		step: step, check: m.Validate, what: "DBM ", endEpoch: onEpoch}
-	if cfg.Shuffle {
-		loop.shuffle = rand.New(rand.NewPCG(cfg.Seed, 0x5a0ff1f))
-	}
-	return loop.run(ctx)
+	t.names = groupNames(t.groups)
+	run := &fitRun[float32]{what: "DBM ", groups: t.groups, obj: t, epochs: cfg.Epochs, seed: cfg.Seed,
+		src:      &evenSlices{N: x.Rows, Size: cfg.BatchSize, Shuffle: cfg.Shuffle, Seed: cfg.Seed ^ 0x5a0ff1f},
+		endEpoch: onEpoch}
+	return run.run(ctx)
 }
+
+// dbmTrainer is the train.GradObjective of DBM.Fit: mean field on the batch,
+// persistent block-Gibbs chains for the model term.
+type dbmTrainer struct {
+	m        *DBM
+	cfg      DBMConfig
+	x        *tensor.Dense[float32]
+	pos, neg *dbmState
+	params   []*autodiff.Param[float32]
+	groups   []train.Group[float32]
+	names    []string
+	outer    outerJob
+}
+
+// initChains starts the chains at random visible states with empty hidden
+// layers.
+func (t *dbmTrainer) initChains() {
+	for i := range t.neg.v.Data {
+		t.neg.v.Data[i] = float32(t.neg.bits.next() >> 31)
+	}
+	t.neg.h1.Zero()
+	t.neg.h2.Zero()
+}
+
+// Groups returns "weights" (W1, W2) and "biases" (b, c1, c2).
+func (t *dbmTrainer) Groups() []string { return t.names }
+
+// Grads fills the gradients of the negative log-likelihood for the examples
+// idx: the model term (chains) minus the data term (mean field), as in Fit's
+// doc. Stats.Loss is 0.
+func (t *dbmTrainer) Grads(idx []int, _ *rand.Rand) (train.Stats, error) {
+	pos, neg, cfg := t.pos, t.neg, t.cfg
+	pos.sync() // the parameters changed since the last batch
+	neg.sync()
+	n := len(idx)
+	// Positive phase: mean field on the batch.
+	for _, buf := range []*tensor.Dense[float32]{pos.v, pos.p1, pos.p2, pos.h1, pos.tmp, pos.pv, pos.h2} {
+		buf.Rows, buf.Data = n, buf.Data[:cap(buf.Data)][:n*buf.Cols]
+	}
+	for k, i := range idx {
+		copy(pos.v.Row(k), t.x.Row(i))
+	}
+	pos.meanField(cfg.MeanFieldIters, 1e-5)
+	// Negative phase.
+	for s := 0; s < cfg.K; s++ {
+		neg.sweep()
+	}
+	// Gradients of the negative log-likelihood: model term − data term.
+	gW1, gW2 := t.params[0].Grad, t.params[1].Grad
+	gB, gC1, gC2 := t.params[2].Grad.Data, t.params[3].Grad.Data, t.params[4].Grad.Data
+	ip, in := 1/float32(n), 1/float32(cfg.Chains)
+	gW1.Zero()
+	gW2.Zero()
+	t.outer.accumulate(gW1, neg.v, nil, neg.h1)
+	vek32.MulNumber_Inplace(gW1.Data, in/ip)
+	t.outer.accumulate(gW2, neg.h1, nil, neg.h2)
+	vek32.MulNumber_Inplace(gW2.Data, in/ip)
+	vek32.Neg_Inplace(pos.p1.Data)
+	t.outer.accumulate(gW1, pos.v, nil, pos.p1)
+	vek32.Neg_Inplace(pos.p1.Data)
+	vek32.Neg_Inplace(pos.p2.Data)
+	t.outer.accumulate(gW2, pos.p1, nil, pos.p2)
+	vek32.Neg_Inplace(pos.p2.Data)
+	vek32.MulNumber_Inplace(gW1.Data, ip)
+	vek32.MulNumber_Inplace(gW2.Data, ip)
+	colMeanDiff(gB, neg.v, pos.v, in, ip)
+	colMeanDiff(gC1, neg.h1, pos.p1, in, ip)
+	colMeanDiff(gC2, neg.h2, pos.p2, in, ip)
+	return train.Stats{}, nil
+}
+
+// StateTensors returns the persistent chains' layers "v", "h1", "h2"
+// (train.Stateful).
+func (t *dbmTrainer) StateTensors() map[string]*tensor.Dense[float64] {
+	return map[string]*tensor.Dense[float64]{"v": tensor.Convert[float64](nil, t.neg.v),
+		"h1": tensor.Convert[float64](nil, t.neg.h1), "h2": tensor.Convert[float64](nil, t.neg.h2)}
+}
+
+// LoadStateTensors restores the chains StateTensors returned.
+func (t *dbmTrainer) LoadStateTensors(st map[string]*tensor.Dense[float64]) error {
+	dst := map[string]*tensor.Dense[float32]{"v": t.neg.v, "h1": t.neg.h1, "h2": t.neg.h2}
+	for k, d := range dst {
+		if v, ok := st[k]; ok && (v.Rows != d.Rows || v.Cols != d.Cols) {
+			return fmt.Errorf("rbm: DBM chains %q of shape %s for %s", k, v.Shape(), d.Shape())
+		}
+	}
+	for k, d := range dst {
+		if v, ok := st[k]; ok {
+			tensor.Convert(d, v)
+		}
+	}
+	return nil
+}
+
+// Reseed restarts the chains as at the start of training (after a divergence
+// rollback).
+func (t *dbmTrainer) Reseed(*rand.Rand) { t.initChains() }
 
 // Params returns the parameters of m as autodiff parameters over m's own
 // matrices (no copy): W1 (V×H1), W2 (H1×H2), b (1×V), c1 (1×H1), c2 (1×H2),

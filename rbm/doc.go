@@ -52,8 +52,11 @@
 // scikit-learn's even batch slices without shuffling, one persistent chain per
 // batch row starting at h = 0, and W ~ N(0, 0.01²) with zero biases at the
 // start. Momentum, L2 weight decay (on W only), learning-rate schedules
-// (constant, step, linear decay), shuffling and more persistent chains are
-// options (Config).
+// (optim's: constant, step, linear, cosine, warm-up, counted in epochs by
+// ParseSchedule), shuffling and more persistent chains are options (Config).
+// RBMs, DBMs and fully visible BMs train on train.Loop, one iteration per
+// batch, with its divergence rollback (to the start of the epoch, learning
+// rate halved).
 //
 // # Evaluation
 //

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/tensor"
+	"github.com/ebm-go/ebm/train"
 )
 
 // MaxFVBMEnumerate is the largest fully visible Boltzmann machine that exact
@@ -367,7 +368,11 @@ type FVBMEpoch struct {
 //	∂/∂bᵢ = E_data[xᵢ] − E_model[xᵢ],  ∂/∂Wᵢⱼ = 2(E_data[xᵢxⱼ] − E_model[xᵢxⱼ])  (i ≠ j),
 //
 // applied to Wᵢⱼ and Wⱼᵢ alike (W stays symmetric with a zero diagonal).
-// onEpoch, when not nil, is called after every epoch.
+// onEpoch, when not nil, is called after every epoch. The run is a train.Loop
+// with one iteration per batch (per epoch for FVBMExact) and the groups
+// "weights" (W, with weight decay) and "biases"; a divergence rolls the model
+// back to the start of its epoch with the learning rate halved, as for
+// RBM.Fit.
 func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig, onEpoch func(FVBMEpoch) error) error {
 	if err := m.Validate(); err != nil {
 		return err
@@ -403,95 +408,23 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 			return err
 		}
 	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0xf7c))
-	var chains *tensor.Dense[float64]
+	t := &fvbmTrainer{m: m, cfg: cfg, x: x, params: m.Params(), gW: tensor.New[float64](d, d), gB: make([]float64, d),
+		rng: rand.New(rand.NewPCG(cfg.Seed, 0xf7c))}
 	if cfg.Method == FVBMPCD {
-		chains = tensor.New[float64](cfg.Chains, d)
-		for i := range chains.Data {
-			chains.Data[i] = float64(rng.IntN(2))
-		}
+		t.chains = tensor.New[float64](cfg.Chains, d)
+		t.Reseed(t.rng)
 	}
-	params := m.Params()
-	opt, err := newSGDPair(params[:1], params[1:], cfg.LR, cfg.Momentum, cfg.WeightDecay)
+	groups, err := sgdGroups(t.params[:1], t.params[1:], cfg.LR, nil, cfg.Momentum, cfg.WeightDecay)
 	if err != nil {
 		return err
 	}
-	// gW, gB accumulate the ascent statistics; the parameters' gradients are
-	// their negatives, in the parametrization of Params.
-	gW := tensor.New[float64](d, d)
-	gB := make([]float64, d)
-	// addMoments adds s·Σ_rows (x, xxᵀ) into (gB, gW).
-	addMoments := func(rows *tensor.Dense[float64], s float64) {
-		for n := 0; n < rows.Rows; n++ {
-			xr := rows.Row(n)
-			for i, xi := range xr {
-				if xi == 0 {
-					continue
-				}
-				gB[i] += s
-				g := gW.Row(i)
-				for j, xj := range xr {
-					if xj != 0 {
-						g[j] += s
-					}
-				}
-			}
-		}
-	}
-	// apply turns (gB, gW) into the gradients of the negative objective and
-	// takes one optimizer step: the symmetric pair shares one parameter
-	// θ = Wᵢⱼ = Wⱼᵢ with ∂(−E)/∂θ = 2xᵢxⱼ, and the diagonal stays 0.
-	apply := func(lr float64) {
-		gw, gb := params[0].Grad, params[1].Grad.Data
-		for i := 0; i < d; i++ {
-			gb[i] = -gB[i]
-			gw.Set(i, i, 0)
-			for j := i + 1; j < d; j++ {
-				g := -2 * gW.At(i, j)
-				gw.Set(i, j, g)
-				gw.Set(j, i, g)
-			}
-		}
-		opt.step(lr)
-	}
+	t.names = groupNames(groups)
 	batch := cfg.BatchSize
 	if cfg.Method == FVBMExact {
 		batch = x.Rows
 	}
-	step := func(idx []int, lr float64) error {
-		gW.Zero()
-		clear(gB)
-		switch cfg.Method {
-		case FVBMExact:
-			addMoments(x, 1/float64(x.Rows))
-			mean, second, err := m.ExactMoments()
-			if err != nil {
-				return err
-			}
-			for i := range gB {
-				gB[i] -= mean[i]
-			}
-			for i := range gW.Data {
-				gW.Data[i] -= second.Data[i]
-			}
-		default:
-			// The examples are in file order (no shuffling), so idx is a run.
-			lo, hi := idx[0], idx[0]+len(idx)
-			b := &tensor.Dense[float64]{Rows: hi - lo, Cols: d, Data: x.Data[lo*d : hi*d]}
-			if cfg.Method == FVBMPCD {
-				addMoments(b, 1/float64(b.Rows))
-				if err := m.Gibbs(chains, cfg.K, rng); err != nil {
-					return err
-				}
-				addMoments(chains, -1/float64(chains.Rows))
-			} else {
-				m.plGrad(b, gB, gW)
-			}
-		}
-		apply(lr)
-		return nil
-	}
-	loop := &epochLoop{n: x.Rows, batch: batch, epochs: cfg.Epochs, lr: cfg.LR, step: step, check: m.Validate, what: "FVBM ",
+	run := &fitRun[float64]{what: "FVBM ", groups: groups, obj: t, epochs: cfg.Epochs, seed: cfg.Seed,
+		src: &evenSlices{N: x.Rows, Size: batch},
 		endEpoch: func(s EpochStats) error {
 			st := FVBMEpoch{Epoch: s.Epoch, Seconds: s.Seconds}
 			if cfg.Method == FVBMExact {
@@ -506,8 +439,127 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 			}
 			return nil
 		}}
-	_, err = loop.run(ctx)
+	_, err = run.run(ctx)
 	return err
+}
+
+// fvbmTrainer is the train.GradObjective of FVBM.Fit.
+type fvbmTrainer struct {
+	m      *FVBM
+	cfg    FVBMConfig
+	x      *tensor.Dense[float64]
+	params []*autodiff.Param[float64]
+	names  []string
+	chains *tensor.Dense[float64] // FVBMPCD
+	rng    *rand.Rand
+	// gW, gB accumulate the ascent statistics; the parameters' gradients are
+	// their negatives, in the parametrization of Params.
+	gW *tensor.Dense[float64]
+	gB []float64
+}
+
+// Groups returns "weights" (W) and "biases" (b).
+func (t *fvbmTrainer) Groups() []string { return t.names }
+
+// addMoments adds s·Σ_rows (x, xxᵀ) into (gB, gW).
+func (t *fvbmTrainer) addMoments(rows *tensor.Dense[float64], s float64) {
+	for n := 0; n < rows.Rows; n++ {
+		xr := rows.Row(n)
+		for i, xi := range xr {
+			if xi == 0 {
+				continue
+			}
+			t.gB[i] += s
+			g := t.gW.Row(i)
+			for j, xj := range xr {
+				if xj != 0 {
+					g[j] += s
+				}
+			}
+		}
+	}
+}
+
+// Grads fills the gradients of the negative objective for the examples idx
+// (all of them for FVBMExact): data moments minus model moments (exact, or
+// from the persistent chains), or the pseudo-log-likelihood gradient. The
+// symmetric pair shares one parameter θ = Wᵢⱼ = Wⱼᵢ with ∂(−E)/∂θ = 2xᵢxⱼ, and
+// the diagonal's gradient is 0, so W stays a valid coupling matrix.
+func (t *fvbmTrainer) Grads(idx []int, _ *rand.Rand) (train.Stats, error) {
+	m, x, cfg := t.m, t.x, t.cfg
+	d := m.Dim()
+	t.gW.Zero()
+	clear(t.gB)
+	switch cfg.Method {
+	case FVBMExact:
+		t.addMoments(x, 1/float64(x.Rows))
+		mean, second, err := m.ExactMoments()
+		if err != nil {
+			return train.Stats{}, err
+		}
+		for i := range t.gB {
+			t.gB[i] -= mean[i]
+		}
+		for i := range t.gW.Data {
+			t.gW.Data[i] -= second.Data[i]
+		}
+	default:
+		// The examples are in file order (no shuffling), so idx is a run.
+		lo, hi := idx[0], idx[0]+len(idx)
+		b := &tensor.Dense[float64]{Rows: hi - lo, Cols: d, Data: x.Data[lo*d : hi*d]}
+		if cfg.Method == FVBMPCD {
+			t.addMoments(b, 1/float64(b.Rows))
+			if err := m.Gibbs(t.chains, cfg.K, t.rng); err != nil {
+				return train.Stats{}, err
+			}
+			t.addMoments(t.chains, -1/float64(t.chains.Rows))
+		} else {
+			m.plGrad(b, t.gB, t.gW)
+		}
+	}
+	gw, gb := t.params[0].Grad, t.params[1].Grad.Data
+	for i := 0; i < d; i++ {
+		gb[i] = -t.gB[i]
+		gw.Set(i, i, 0)
+		for j := i + 1; j < d; j++ {
+			g := -2 * t.gW.At(i, j)
+			gw.Set(i, j, g)
+			gw.Set(j, i, g)
+		}
+	}
+	return train.Stats{}, nil
+}
+
+// StateTensors returns the persistent chains, "chains" (train.Stateful; none
+// unless FVBMPCD).
+func (t *fvbmTrainer) StateTensors() map[string]*tensor.Dense[float64] {
+	if t.chains == nil {
+		return nil
+	}
+	return map[string]*tensor.Dense[float64]{"chains": t.chains.Clone()}
+}
+
+// LoadStateTensors restores the chains StateTensors returned.
+func (t *fvbmTrainer) LoadStateTensors(st map[string]*tensor.Dense[float64]) error {
+	c, ok := st["chains"]
+	if t.chains == nil || !ok {
+		return nil
+	}
+	if !c.SameShape(t.chains) {
+		return fmt.Errorf("rbm: FVBM chains of shape %s for %s", c.Shape(), t.chains.Shape())
+	}
+	t.chains.CopyFrom(c)
+	return nil
+}
+
+// Reseed restarts the chains at uniform random states.
+func (t *fvbmTrainer) Reseed(rng *rand.Rand) {
+	if t.chains == nil {
+		return
+	}
+	for i := range t.chains.Data {
+		t.chains.Data[i] = float64(rng.IntN(2))
+	}
 }
 
 // Params returns the parameters of m as autodiff parameters over m's own

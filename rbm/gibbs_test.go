@@ -94,8 +94,8 @@ func TestTrainStepNoAllocation(t *testing.T) {
 			t.Fatal(err)
 		}
 		idx := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
-		tt.step(idx, 0.05)
-		if a := testing.AllocsPerRun(20, func() { tt.step(idx, 0.05) }); a != 0 {
+		tt.update(idx, 0.05)
+		if a := testing.AllocsPerRun(20, func() { tt.update(idx, 0.05) }); a != 0 {
 			t.Errorf("%v: %.1f allocations per training step after warm-up", c.Method, a)
 		}
 	}

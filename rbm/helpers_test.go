@@ -100,3 +100,19 @@ func digits(t testing.TB) (train, test *tensor.Dense[float32]) {
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 1234)) }
+
+// update runs one training step as train.Loop does, without the loop: Grads,
+// then every group's optimizer at rate lr times the group's share of the base
+// rate (VarLR/LR for the log-variances) and its AfterStep.
+func (t *trainer) update(idx []int, lr float64) {
+	if _, err := t.Grads(idx, nil); err != nil {
+		panic(err)
+	}
+	for _, g := range t.groups {
+		g.Optimizer.SetLR(lr * g.LR / t.cfg.LR)
+		g.Optimizer.Step(g.Params)
+		if g.AfterStep != nil {
+			g.AfterStep()
+		}
+	}
+}

@@ -18,7 +18,7 @@ func BenchmarkStepMNIST(b *testing.B) {
 				for k := range idx {
 					idx[k] = (i*20 + k) % train.Rows
 				}
-				t.step(idx, 0.05)
+				t.update(idx, 0.05)
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "us/step")
 		})

@@ -11,6 +11,7 @@ import (
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/optim"
 	"github.com/ebm-go/ebm/tensor"
+	"github.com/ebm-go/ebm/train"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -174,7 +175,8 @@ type EpochStats struct {
 	Epoch int `json:"epoch"`
 	// LR is the learning rate of the epoch's last update.
 	LR float64 `json:"lr"`
-	// Seconds is the wall time of the epoch's updates (callbacks excluded).
+	// Seconds is the wall time of the epoch's updates and the loop's checks
+	// (the per-epoch callback excluded).
 	Seconds float64 `json:"seconds"`
 	// ReconError is the mean squared mean-field reconstruction error of the
 	// epoch's training batches (only with Config.TrackRecon).
@@ -191,6 +193,9 @@ type FitResult struct {
 	SecPerEpoch float64 `json:"sec_per_epoch"`
 	// History holds every epoch's statistics.
 	History []EpochStats `json:"history"`
+	// Retries counts the divergences the run recovered from by rolling back
+	// to the start of the epoch with the learning rate halved.
+	Retries int `json:"divergence_rollbacks,omitempty"`
 }
 
 // ErrStop may be returned by Fit's callback to end training early without an
@@ -212,6 +217,14 @@ var ErrStop = errors.New("rbm: stop training")
 // estimator), plus momentum and weight decay as configured. For Gaussian units
 // vᵢ/σᵢ² replaces vᵢ in ΔW, Δb is scaled by 1/σᵢ², and with LearnVar
 // Δzᵢ = VarLR·(g(vₚ) − g(vₙ)) with g(v)ᵢ = e^{−zᵢ}((vᵢ−bᵢ)²/2 − vᵢ(W p(h|v))ᵢ).
+//
+// The run is a train.Loop with one iteration per batch (epochs × Batches
+// updates) and the parameter groups "weights" (W, with weight decay),
+// "biases" (b, c) and, with LearnVar, "log_var" (at VarLR/LR times the
+// scheduled rate). A divergence (a non-finite parameter, gradient or
+// reconstruction error) rolls the model back to the start of its epoch with
+// the learning rates halved, up to five times (FitResult.Retries counts them);
+// after that Fit returns a *train.DivergenceError.
 func (r *RBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg Config, onEpoch func(EpochStats) error) (FitResult, error) {
 	var res FitResult
 	if err := r.Validate(); err != nil {
@@ -234,19 +247,16 @@ func (r *RBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg Config, onE
 	if err != nil {
 		return res, err
 	}
-	loop := &epochLoop{n: x.Rows, batch: cfg.BatchSize, epochs: cfg.Epochs, schedule: cfg.Schedule, lr: cfg.LR,
-		onBatch: cfg.OnBatch, check: r.Validate, endEpoch: onEpoch,
-		step:       func(idx []int, lr float64) error { t.step(idx, lr); return nil },
-		resetEpoch: func() { t.recon, t.reconN = 0, 0 },
+	run := &fitRun[float32]{groups: t.groups, obj: t, epochs: cfg.Epochs, seed: cfg.Seed, onBatch: cfg.OnBatch,
+		src:      &evenSlices{N: x.Rows, Size: cfg.BatchSize, Shuffle: cfg.Shuffle, Seed: cfg.Seed ^ 0x5a0ff1e},
+		endEpoch: onEpoch,
+		reset:    func() { t.recon, t.reconN = 0, 0 },
 		fill: func(st *EpochStats) {
 			if cfg.TrackRecon && t.reconN > 0 {
 				st.ReconError = t.recon / float64(t.reconN)
 			}
 		}}
-	if cfg.Shuffle {
-		loop.shuffle = rand.New(rand.NewPCG(cfg.Seed, 0x5a0ff1e))
-	}
-	return loop.run(ctx)
+	return run.run(ctx)
 }
 
 // Params returns the parameters of r as autodiff parameters whose values are
@@ -283,9 +293,8 @@ type trainer struct {
 	params     []*autodiff.Param[float32]
 	pW, pB, pC *autodiff.Param[float32]
 	pZ         *autodiff.Param[float32] // log-variances (Gaussian with LearnVar), else nil
-	opt        *sgdPair[float32]
-	zOpt       *optim.SGD[float32]
-	zParams    []*autodiff.Param[float32]
+	groups     []train.Group[float32]
+	names      []string
 	scaled     *tensor.Dense[float32] // vv/σ² (Gaussian)
 	hw         *tensor.Dense[float32] // hh·Wᵀ (Gaussian with LearnVar)
 	rec        *tensor.Dense[float32]
@@ -322,18 +331,33 @@ func newTrainer(r *RBM, x *tensor.Dense[float32], cfg Config) (*trainer, error) 
 	t.params = r.Params()
 	t.pW, t.pB, t.pC = t.params[0], t.params[1], t.params[2]
 	var err error
-	if t.opt, err = newSGDPair(t.params[:1], t.params[1:3], cfg.LR, cfg.Momentum, cfg.WeightDecay); err != nil {
+	if t.groups, err = sgdGroups(t.params[:1], t.params[1:3], cfg.LR, cfg.Schedule, cfg.Momentum, cfg.WeightDecay); err != nil {
 		return nil, err
 	}
 	if r.Visible == Gaussian && cfg.LearnVar {
 		t.pZ = t.params[3]
-		t.zParams = t.params[3:4]
-		if t.zOpt, err = optim.NewSGD[float32](optim.SGDConfig{LR: 1, Momentum: cfg.Momentum}); err != nil {
+		opt, err := optim.NewSGD[float32](optim.SGDConfig{LR: cfg.VarLR, Momentum: cfg.Momentum})
+		if err != nil {
 			return nil, err
 		}
+		g := train.Group[float32]{Name: "log_var", Params: t.params[3:4], Optimizer: opt, LR: cfg.VarLR,
+			AfterStep: func() {
+				for i, z := range r.LogVar {
+					r.LogVar[i] = min(max(z, MinLogVar), 10)
+				}
+			}}
+		if cfg.Schedule != nil {
+			g.Schedule = scaledSchedule{cfg.Schedule, cfg.VarLR / cfg.LR}
+		}
+		t.groups = append(t.groups, g)
 	}
+	t.names = groupNames(t.groups)
 	return t, nil
 }
+
+// Groups returns the names of the parameter groups the trainer updates
+// (train.GradObjective).
+func (t *trainer) Groups() []string { return t.names }
 
 // view sets v to rows [lo, hi) of m and returns it.
 func view(v, m *tensor.Dense[float32], lo, hi int) *tensor.Dense[float32] {
@@ -341,9 +365,12 @@ func view(v, m *tensor.Dense[float32], lo, hi int) *tensor.Dense[float32] {
 	return v
 }
 
-// step performs one update on the examples idx with learning rate lr.
-func (t *trainer) step(idx []int, lr float64) {
+// Grads fills the gradients of the negative log-likelihood for the examples
+// idx (train.GradObjective): the CD-k or PCD estimate of grads. Its Stats.Loss
+// is the batch's mean squared reconstruction error with TrackRecon, else 0.
+func (t *trainer) Grads(idx []int, _ *rand.Rand) (train.Stats, error) {
 	r, cfg, e := t.r, t.cfg, t.e
+	e.sync() // the parameters changed since the last batch
 	nv, nh := r.NumVisible(), r.NumHidden()
 	bp := len(idx)
 	bn := t.bn
@@ -388,6 +415,7 @@ func (t *trainer) step(idx []int, lr float64) {
 		}
 	}
 
+	var st train.Stats
 	if cfg.TrackRecon {
 		t.rec = tensor.Reuse(t.rec, bp, nv)
 		e.visibleMeans(t.rec, hpos, nil)
@@ -398,18 +426,43 @@ func (t *trainer) step(idx []int, lr float64) {
 		}
 		t.recon += s
 		t.reconN += len(t.rec.Data)
+		st.Loss = s / float64(len(t.rec.Data))
 	}
 
 	t.grads(vpos, vneg, hpos, hneg, bp, bn)
-	t.opt.step(lr)
-	if t.pZ != nil {
-		t.zOpt.SetLR(cfg.VarLR * lr / cfg.LR)
-		t.zOpt.Step(t.zParams)
-		for i, z := range r.LogVar {
-			r.LogVar[i] = min(max(z, MinLogVar), 10)
-		}
+	return st, nil
+}
+
+// StateTensors returns the hidden states of the persistent chains, "chains"
+// (train.Stateful; none for CD).
+func (t *trainer) StateTensors() map[string]*tensor.Dense[float64] {
+	if t.cfg.Method != PCD {
+		return nil
 	}
-	e.sync()
+	return map[string]*tensor.Dense[float64]{"chains": tensor.Convert[float64](nil, t.hs)}
+}
+
+// LoadStateTensors restores the chains StateTensors returned.
+func (t *trainer) LoadStateTensors(st map[string]*tensor.Dense[float64]) error {
+	h, ok := st["chains"]
+	if t.cfg.Method != PCD || !ok {
+		return nil
+	}
+	if h.Rows != t.hs.Rows || h.Cols != t.hs.Cols {
+		return fmt.Errorf("rbm: chains of shape %s for %s", h.Shape(), t.hs.Shape())
+	}
+	tensor.Convert(t.hs, h)
+	t.hsOn.FromDense(t.hs)
+	return nil
+}
+
+// Reseed restarts the persistent chains at h = 0, as at the start of
+// training (after a divergence rollback); the engine re-reads the restored
+// parameters at the next batch.
+func (t *trainer) Reseed(*rand.Rand) {
+	t.hs.Zero()
+	t.hsOn.Reset()
+	t.hsOn.AppendEmpty(t.bn)
 }
 
 // grads fills the parameters' gradients of the negative log-likelihood from

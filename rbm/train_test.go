@@ -29,7 +29,7 @@ func TestStepMatchesFormula(t *testing.T) {
 		for it := 0; it < 4; it++ {
 			old := r.Clone()
 			idx := []int{3 + it, 4, 5, 6, 7, 8, 9, 10, 11, 12}
-			tt.step(idx, cfg.LR)
+			tt.update(idx, cfg.LR)
 			hp := func(v []float32) []float64 {
 				h := make([]float64, H)
 				for j := range h {
@@ -241,8 +241,8 @@ func TestFitCancelAndStop(t *testing.T) {
 	}
 }
 
-// The named schedules map onto optim's: step decay by epochs, linear decay
-// from the first update to the last.
+// The named schedules are optim's, counted in epochs: step decay by epochs,
+// linear decay from the first update to the last.
 func TestSchedules(t *testing.T) {
 	s, err := ParseSchedule("step:every=10,factor=0.5", 0.1, 7, 100)
 	if err != nil {
@@ -265,7 +265,10 @@ func TestSchedules(t *testing.T) {
 	if c, err := ParseSchedule("constant", 0.3, 5, 5); err != nil || c.LR(17) != 0.3 {
 		t.Errorf("constant: %v, %v", c, err)
 	}
-	for _, bad := range []string{"cosine", "step:every=0", "step:factor=2", "linear:final=-1", "linear:fnial=0"} {
+	if c, err := ParseSchedule("cosine", 1, 1, 11); err != nil || !near(c.LR(11), 0.01, 1e-15) {
+		t.Errorf("cosine: %v, %v", c, err)
+	}
+	for _, bad := range []string{"exp", "step:every=0", "step:factor=2", "linear:final=-1", "linear:fnial=0"} {
 		if _, err := ParseSchedule(bad, 0.1, 10, 10); !spec.IsInvalid(err) {
 			t.Errorf("%q: %v, want a spec error", bad, err)
 		}

@@ -10,6 +10,9 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/viterin/vek"
+	"github.com/viterin/vek/vek32"
 )
 
 // Float is the element type constraint: float32 (the fast path) or float64 (the
@@ -165,6 +168,25 @@ func Convert[D, S Float](dst *Dense[D], src *Dense[S]) *Dense[D] {
 
 // HasNaNInf returns the index of the first NaN or ±Inf element, or -1.
 func (m *Dense[T]) HasNaNInf() int {
+	// A block's sum is finite when all its elements are (a huge finite block
+	// can overflow: then the scan below decides).
+	const blk = 4096
+	clean := true
+	switch d := any(m.Data).(type) {
+	case []float32:
+		for lo := 0; lo < len(d) && clean; lo += blk {
+			s := vek32.Sum(d[lo:min(lo+blk, len(d))])
+			clean = s-s == 0
+		}
+	case []float64:
+		for lo := 0; lo < len(d) && clean; lo += blk {
+			s := vek.Sum(d[lo:min(lo+blk, len(d))])
+			clean = s-s == 0
+		}
+	}
+	if clean {
+		return -1
+	}
 	for i, v := range m.Data {
 		f := float64(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
@@ -197,4 +219,24 @@ func (m *Dense[T]) String() string {
 		}
 	}
 	return s + "]"
+}
+
+// SumSquares returns Σ x² accumulated in float64 from SIMD partial sums over
+// blocks of 1024 elements.
+func SumSquares[T Float](x []T) float64 {
+	const blk = 1024
+	s := 0.0
+	switch d := any(x).(type) {
+	case []float32:
+		for lo := 0; lo < len(d); lo += blk {
+			b := d[lo:min(lo+blk, len(d))]
+			s += float64(vek32.Dot(b, b))
+		}
+	case []float64:
+		for lo := 0; lo < len(d); lo += blk {
+			b := d[lo:min(lo+blk, len(d))]
+			s += vek.Dot(b, b)
+		}
+	}
+	return s
 }

@@ -1,15 +1,13 @@
 package main
 
+// The ising commands: lattice simulations and image restoration (package ising).
+
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"math"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/ising"
@@ -18,68 +16,34 @@ import (
 
 func init() { subcommands = append(subcommands, newIsingCmd) }
 
-// isingNoArgs rejects positional arguments with a usage error.
-func isingNoArgs(c *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return cli.Usagef("%s: unexpected argument %q (see %s --help)", c.CommandPath(), args[0], c.CommandPath())
-	}
-	return nil
-}
-
 func newIsingCmd() *cobra.Command {
-	c := &cobra.Command{
-		Use:   "ising",
-		Short: "Ising and Potts lattices; binary image restoration",
-		Long: `Lattice spin models with p(s) ∝ exp(−E(s)/T) (low energy is likely).
+	return rbmGroup("ising", "Ising and Potts lattices; binary image restoration",
+		`Lattice spin models with p(s) ∝ exp(−E(s)/T) (low energy is likely).
 
   ebm ising sample   simulate the L×L periodic Ising model E = −J Σ s_i s_j − h Σ s_i
                      (or the q-state Potts model with --potts Q) and report energy,
                      |magnetization|, specific heat and susceptibility with errors
   ebm ising denoise  restore a noisy black-and-white PNG with an Ising prior
                      (Bishop, PRML §8.3.3)`,
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return cli.Usagef("ising: unknown subcommand %q (valid: sample, denoise)", args[0])
-			}
-			return nil
-		},
-		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
-	}
-	c.AddCommand(newIsingSampleCmd(), newIsingDenoiseCmd())
-	return c
+		newIsingSampleCmd(), newIsingDenoiseCmd())
 }
 
-// isingBar adapts a cli.Progress (terminal only) to the library's progress
-// callback; the bar is made on the first call, when the total is known.
-type isingBar struct {
-	desc string
-	bar  *cli.Progress
-	last int
-}
-
-func (b *isingBar) update(done, total int) {
-	if b.bar == nil {
-		b.bar = cli.NewProgress(total, b.desc, false)
+// isingFinite refuses NaN and ±Inf in the flags named in vs (name, value pairs).
+func isingFinite(vs ...any) error {
+	for i := 0; i < len(vs); i += 2 {
+		if v := vs[i+1].(float64); math.IsNaN(v) || math.IsInf(v, 0) {
+			return cli.Usagef("--%s %v: must be a finite number", vs[i], v)
+		}
 	}
-	if done > b.last {
-		b.bar.Add(done - b.last)
-		b.last = done
-	}
-}
-
-func (b *isingBar) done() {
-	if b.bar != nil {
-		b.bar.Done()
-	}
+	return nil
 }
 
 func newIsingSampleCmd() *cobra.Command {
 	var (
-		size, sweeps, burn, q int
-		temp, field, coupling float64
-		algo                  string
-		seed                  uint64
-		cold, asJSON          bool
+		cfg          ising.Config
+		q            int
+		algo         string
+		cold, asJSON bool
 	)
 	c := &cobra.Command{
 		Use:   "sample",
@@ -101,155 +65,74 @@ Critical temperature of the Ising model (J = 1): T_c = 2/ln(1+√2) ≈ 2.269185
 		Example: `  ebm ising sample --size 64 --temp 2.269185 --algo wolff --sweeps 20000 --seed 1
   ebm ising sample --size 32 --temp 2.0 --algo gibbs --sweeps 50000 --json
   ebm ising sample --potts 3 --size 32 --temp 0.99 --algo sw --sweeps 5000`,
-		Args: isingNoArgs,
+		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if size < 2 || size > ising.MaxL {
-				return cli.Usagef("--size %d: lattice side must be in [2, %d]", size, ising.MaxL)
+			switch {
+			case cfg.L < 2 || cfg.L > ising.MaxL:
+				return cli.Usagef("--size %d: lattice side must be in [2, %d]", cfg.L, ising.MaxL)
+			case !(cfg.T > 0) || math.IsInf(cfg.T, 0):
+				return cli.Usagef("--temp %v: temperature must be positive and finite", cfg.T)
+			case cfg.Sweeps < 1 || cfg.Sweeps > ising.MaxSweeps:
+				return cli.Usagef("--sweeps %d: must be in [1, %d]", cfg.Sweeps, ising.MaxSweeps)
+			case cfg.Burn < 0:
+				return cli.Usagef("--burn %d: must be ≥ 0", cfg.Burn)
+			case q != 0 && (q < 2 || q > ising.MaxQ):
+				return cli.Usagef("--potts %d: q must be in [2, %d]", q, ising.MaxQ)
+			case q != 0 && algo != string(ising.Gibbs) && algo != string(ising.SW):
+				return cli.Usagef("--algo %q: unknown Potts algorithm (valid: %s)", algo, strings.Join(ising.PottsAlgos(), ", "))
+			case q != 0 && algo == string(ising.SW) && cfg.J < 0:
+				return cli.Usagef("--coupling %v: Potts Swendsen-Wang needs J ≥ 0", cfg.J)
 			}
-			if !(temp > 0) || math.IsInf(temp, 0) {
-				return cli.Usagef("--temp %v: temperature must be positive and finite", temp)
+			if err := isingFinite("field", cfg.H, "coupling", cfg.J); err != nil {
+				return err
 			}
-			for name, v := range map[string]float64{"field": field, "coupling": coupling} {
-				if err := isingFinite(name, v); err != nil {
-					return err
-				}
-			}
-			if sweeps < 1 || sweeps > ising.MaxSweeps {
-				return cli.Usagef("--sweeps %d: must be in [1, %d]", sweeps, ising.MaxSweeps)
-			}
-			if burn < 0 {
-				return cli.Usagef("--burn %d: must be ≥ 0", burn)
-			}
+			cfg.ColdStart, cfg.Algo = cold, ising.Algo(algo)
+			var res interface{ WriteText(w io.Writer) error }
+			var err error
 			if q != 0 {
-				return isingSamplePotts(c, q, size, coupling, field, temp, algo, sweeps, burn, seed, cold, asJSON)
+				bar := &rbmProgress{desc: fmt.Sprintf("potts q=%d %s", q, algo)}
+				res, err = ising.RunPotts(c.Context(), ising.PottsConfig{L: cfg.L, Q: q, J: cfg.J, H: cfg.H, T: cfg.T, Algo: cfg.Algo,
+					Sweeps: cfg.Sweeps, Burn: cfg.Burn, Seed: cfg.Seed, ColdStart: cold, Progress: bar.onBatch})
+				bar.done()
+			} else {
+				if cfg.Algo, err = ising.ParseAlgo(algo); err != nil {
+					return cli.Usagef("--algo %q: unknown algorithm (valid: %s)", algo, strings.Join(ising.Algos(), ", "))
+				}
+				bar := &rbmProgress{desc: "ising " + algo}
+				cfg.Progress = bar.onBatch
+				res, err = ising.Run(c.Context(), cfg)
+				bar.done()
 			}
-			a, err := ising.ParseAlgo(algo)
-			if err != nil {
-				return cli.Usagef("--algo %q: unknown algorithm (valid: %s)", algo, strings.Join(ising.Algos(), ", "))
-			}
-			bar := &isingBar{desc: "ising " + algo}
-			res, err := ising.Run(c.Context(), ising.Config{
-				L: size, J: coupling, H: field, T: temp, Algo: a,
-				Sweeps: sweeps, Burn: burn, Seed: seed, ColdStart: cold, Progress: bar.update,
-			})
-			bar.done()
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				return cli.WriteJSON(c.OutOrStdout(), res)
 			}
-			return isingPrintResult(c.OutOrStdout(), res)
+			return res.WriteText(c.OutOrStdout())
 		},
 	}
 	f := c.Flags()
-	f.IntVar(&size, "size", 32, "lattice side L (N = L² sites, periodic)")
-	f.Float64Var(&temp, "temp", ising.Tc, "temperature T > 0 (default T_c = 2/ln(1+√2))")
-	f.Float64Var(&field, "field", 0, "external field h")
-	f.Float64Var(&coupling, "coupling", 1, "coupling J (J > 0 ferromagnetic)")
+	f.IntVar(&cfg.L, "size", 32, "lattice side L (N = L² sites, periodic)")
+	f.Float64Var(&cfg.T, "temp", ising.Tc, "temperature T > 0 (default T_c = 2/ln(1+√2))")
+	f.Float64Var(&cfg.H, "field", 0, "external field h")
+	f.Float64Var(&cfg.J, "coupling", 1, "coupling J (J > 0 ferromagnetic)")
 	f.StringVar(&algo, "algo", "wolff", "update algorithm: "+strings.Join(ising.Algos(), "|"))
-	f.IntVar(&sweeps, "sweeps", 10000, "measured sweeps (one sample per sweep)")
-	f.IntVar(&burn, "burn", 1000, "burn-in sweeps discarded first")
-	f.Uint64Var(&seed, "seed", 1, "random seed")
+	f.IntVar(&cfg.Sweeps, "sweeps", 10000, "measured sweeps (one sample per sweep)")
+	f.IntVar(&cfg.Burn, "burn", 1000, "burn-in sweeps discarded first")
+	f.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
 	f.BoolVar(&cold, "cold", false, "start from all spins up instead of a random configuration")
 	f.IntVar(&q, "potts", 0, "sample the q-state Potts model instead (q ≥ 2; algorithms gibbs|sw)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	return c
 }
 
-func isingSamplePotts(c *cobra.Command, q, size int, J, h, T float64, algo string, sweeps, burn int, seed uint64, cold, asJSON bool) error {
-	if q < 2 || q > ising.MaxQ {
-		return cli.Usagef("--potts %d: q must be in [2, %d]", q, ising.MaxQ)
-	}
-	if algo != string(ising.Gibbs) && algo != string(ising.SW) {
-		return cli.Usagef("--algo %q: unknown Potts algorithm (valid: %s)", algo, strings.Join(ising.PottsAlgos(), ", "))
-	}
-	if algo == string(ising.SW) && J < 0 {
-		return cli.Usagef("--coupling %v: Potts Swendsen-Wang needs J ≥ 0", J)
-	}
-	bar := &isingBar{desc: fmt.Sprintf("potts q=%d %s", q, algo)}
-	res, err := ising.RunPotts(c.Context(), ising.PottsConfig{
-		L: size, Q: q, J: J, H: h, T: T, Algo: ising.Algo(algo),
-		Sweeps: sweeps, Burn: burn, Seed: seed, ColdStart: cold, Progress: bar.update,
-	})
-	bar.done()
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return cli.WriteJSON(c.OutOrStdout(), res)
-	}
-	w := c.OutOrStdout()
-	fmt.Fprintf(w, "Potts q=%d %d×%d  J=%g  h=%g  T=%.6g  algo=%s  seed=%d\n", q, size, size, J, h, T, algo, seed)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "quantity\tmean\ts.e.\tτ_int\t")
-	fmt.Fprintf(tw, "energy per site\t%.6f\t%.6f\t%.2f\t\n", res.EnergyPerSite, res.EnergyPerSiteSE, res.TauIntEnergy)
-	fmt.Fprintf(tw, "specific heat\t%.5f\t%.5f\t\t\n", res.SpecificHeat, res.SpecificHeatSE)
-	fmt.Fprintf(tw, "order parameter\t%.5f\t%.5f\t\t\n", res.Order, res.OrderSE)
-	tw.Flush()
-	fmt.Fprintf(w, "%d sweeps after %d burn-in in %.2f s (%.0f sweeps/s)\n", res.Sweeps, res.Burn, res.Seconds,
-		float64(res.Sweeps+res.Burn)/math.Max(res.Seconds, 1e-9))
-	for _, s := range res.Warnings {
-		fmt.Fprintln(w, "warning:", s)
-	}
-	return nil
-}
-
-// isingDenoiseReport is the JSON output of ebm ising denoise.
-type isingDenoiseReport struct {
-	In       string  `json:"in"`
-	Out      string  `json:"out"`
-	NoisyOut string  `json:"noisy_out,omitempty"`
-	Method   string  `json:"method"`
-	Beta     float64 `json:"beta"`
-	Eta      float64 `json:"eta"`
-	Field    float64 `json:"field"`
-	Seed     uint64  `json:"seed"`
-	Width    int     `json:"width"`
-	Height   int     `json:"height"`
-	Pixels   int     `json:"pixels"`
-	// Flip, ErrorRateNoisy and ErrorRateRestored are present only with --flip: the
-	// error rates count pixels that differ from the clean input.
-	Flip              *float64 `json:"flip,omitempty"`
-	ErrorRateNoisy    *float64 `json:"error_rate_noisy,omitempty"`
-	ErrorRateRestored *float64 `json:"error_rate_restored,omitempty"`
-	// ChangedFraction is the fraction of pixels the restoration changed relative to
-	// the (noisy) observation.
-	ChangedFraction float64 `json:"changed_fraction"`
-	Energy          float64 `json:"energy"`
-	Iterations      int     `json:"iterations"`
-	Converged       bool    `json:"converged"`
-	Seconds         float64 `json:"seconds"`
-}
-
-// isingNoisyPath returns OUT-noisy.EXT beside out (".png" if out has no extension).
-func isingNoisyPath(out string) string {
-	ext := filepath.Ext(out)
-	base := strings.TrimSuffix(out, ext)
-	if ext == "" {
-		ext = ".png"
-	}
-	return base + "-noisy" + ext
-}
-
-func isingWritePNG(path string, img *ising.Image) error {
-	var buf bytes.Buffer
-	if err := ising.EncodePNG(&buf, img); err != nil {
-		return err
-	}
-	if err := cli.WriteFileAtomic(path, buf.Bytes()); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
-
 func newIsingDenoiseCmd() *cobra.Command {
 	var (
-		in, out, method       string
-		flip, beta, eta, fld  float64
-		seed                  uint64
-		sweeps, burn, maxIter int
-		asJSON                bool
+		in, out, method string
+		flip            float64
+		cfg             ising.RestoreConfig
+		asJSON, force   bool
 	)
 	c := &cobra.Command{
 		Use:   "denoise",
@@ -276,120 +159,77 @@ OUT, and the error rates of the noisy and restored images against the clean inpu
 are reported. Without --flip the input is the noisy observation.`,
 		Example: `  ebm ising denoise --in clean.png --flip 0.1 --method icm --seed 1 --out restored.png
   ebm ising denoise --in noisy.png --method meanfield --beta 1 --eta 2.1 --out restored.png --json`,
-		Args: isingNoArgs,
+		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if in == "" {
-				return cli.Usagef("--in: input PNG required")
-			}
-			if out == "" {
-				return cli.Usagef("--out: output PNG required")
-			}
+			flipSet := c.Flags().Changed("flip")
 			m, err := ising.ParseMethod(method)
-			if err != nil {
+			switch {
+			case in == "":
+				return cli.Usagef("--in: input PNG required")
+			case out == "":
+				return cli.Usagef("--out: output PNG required")
+			case err != nil:
 				return cli.Usagef("--method %q: unknown method (valid: %s)", method, strings.Join(ising.Methods(), ", "))
+			case flipSet && !(flip >= 0 && flip <= 1):
+				return cli.Usagef("--flip %v: probability must be in [0, 1]", flip)
+			case cfg.Sweeps < 0 || cfg.Burn < 0 || cfg.MaxIter < 0:
+				return cli.Usagef("--sweeps, --burn and --max-iter must not be negative")
 			}
-			for name, v := range map[string]float64{"beta": beta, "eta": eta, "field": fld} {
-				if err := isingFinite(name, v); err != nil {
+			if err := isingFinite("beta", cfg.Beta, "eta", cfg.Eta, "field", cfg.H); err != nil {
+				return err
+			}
+			noisyPath := ising.NoisyPath(out)
+			if err := cli.CheckOutFile(out, force, in); err != nil {
+				return err
+			}
+			if flipSet {
+				if err := cli.CheckOutFile(noisyPath, force, in, out); err != nil {
 					return err
 				}
 			}
-			flipSet := c.Flags().Changed("flip")
-			if flipSet && !(flip >= 0 && flip <= 1) {
-				return cli.Usagef("--flip %v: probability must be in [0, 1]", flip)
-			}
-			if sweeps < 0 || burn < 0 || maxIter < 0 {
-				return cli.Usagef("--sweeps, --burn and --max-iter must not be negative")
-			}
-			if isingSameFile(out, in) {
-				return cli.Usagef("--out %s: is the input %s; ebm does not overwrite its input", out, in)
-			}
-			noisyPath := isingNoisyPath(out)
-			if flipSet && filepath.Clean(noisyPath) == filepath.Clean(in) {
-				return cli.Usagef("--out %s: the noisy image %s would overwrite the input", out, noisyPath)
-			}
-
 			f, err := os.Open(in)
 			if err != nil {
-				return fmt.Errorf("reading --in: %w", err)
+				return cli.Input(fmt.Errorf("reading --in: %w", err))
 			}
 			img, err := ising.DecodePNG(f)
 			f.Close()
 			if err != nil {
-				return fmt.Errorf("reading --in %s: %w", in, err)
+				return cli.Input(fmt.Errorf("reading --in %s: %w", in, err))
 			}
-			start := time.Now()
-			clean, y := img, img
-			if flipSet {
-				y, err = ising.Corrupt(img, flip, rand.New(rand.NewPCG(seed, 0xf11b)))
-				if err != nil {
-					return err
-				}
-			}
-			bar := &isingBar{desc: "denoise " + method}
-			cfg := ising.RestoreConfig{Method: m, Beta: beta, Eta: eta, H: fld, Seed: seed,
-				Sweeps: sweeps, Burn: burn, MaxIter: maxIter, Progress: bar.update}
-			x, info, err := ising.RestoreContext(c.Context(), y, cfg)
+			bar := &rbmProgress{desc: "denoise " + method}
+			cfg.Method, cfg.Progress = m, bar.onBatch
+			res, err := ising.Denoise(c.Context(), img, cfg, flipSet, flip)
 			bar.done()
 			if err != nil {
 				return err
 			}
-			// Write the noisy image first and remove it again if the restored one
-			// cannot be written, so a failed run leaves no half of the pair.
-			if flipSet {
-				if err := isingWritePNG(noisyPath, y); err != nil {
-					return err
-				}
+			if !flipSet {
+				noisyPath = ""
 			}
-			if err := isingWritePNG(out, x); err != nil {
-				if flipSet {
-					os.Remove(noisyPath)
-				}
+			if err := res.Save(out, noisyPath); err != nil {
 				return err
 			}
-			rep := isingDenoiseReport{
-				In: in, Out: out, Method: string(m), Beta: beta, Eta: eta, Field: fld, Seed: seed,
-				Width: x.W, Height: x.H, Pixels: x.W * x.H,
-				ChangedFraction: float64(info.Changed) / float64(x.W*x.H),
-				Energy:          info.Energy, Iterations: info.Iterations, Converged: info.Converged,
-			}
-			if flipSet {
-				en, _ := ising.ErrorRate(y, clean)
-				er, _ := ising.ErrorRate(x, clean)
-				p := flip
-				rep.NoisyOut, rep.Flip, rep.ErrorRateNoisy, rep.ErrorRateRestored = noisyPath, &p, &en, &er
-			}
-			rep.Seconds = time.Since(start).Seconds()
+			rep := &res.Report
+			rep.In = in
 			if asJSON {
 				return cli.WriteJSON(c.OutOrStdout(), rep)
 			}
-			w := c.OutOrStdout()
-			fmt.Fprintf(w, "%s: %d×%d (%d pixels), method %s, β=%g η=%g h=%g\n", in, x.W, x.H, rep.Pixels, m, beta, eta, fld)
-			if flipSet {
-				fmt.Fprintf(w, "flipped with p=%g: error rate noisy %.2f%% → restored %.2f%%\n", flip,
-					100**rep.ErrorRateNoisy, 100**rep.ErrorRateRestored)
-			}
-			fmt.Fprintf(w, "changed %.2f%% of the observed pixels; energy %.1f after %d sweeps (converged: %v)\n",
-				100*rep.ChangedFraction, info.Energy, info.Iterations, info.Converged)
-			if flipSet {
-				fmt.Fprintf(w, "wrote %s and %s\n", out, noisyPath)
-			} else {
-				fmt.Fprintf(w, "wrote %s\n", out)
-			}
-			return nil
+			return rep.WriteText(c.OutOrStdout())
 		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&in, "in", "", "input PNG (clean with --flip, else the noisy observation)")
 	fl.StringVar(&out, "out", "", "output PNG for the restored image (written atomically)")
 	fl.Float64Var(&flip, "flip", 0, "corrupt the input first, flipping each pixel with this probability")
-	fl.Float64Var(&beta, "beta", ising.DefaultBeta, "pairwise coupling β")
-	fl.Float64Var(&eta, "eta", ising.DefaultEta, "data weight η")
-	fl.Float64Var(&fld, "field", 0, "field h (positive favours white)")
+	fl.Float64Var(&cfg.Beta, "beta", ising.DefaultBeta, "pairwise coupling β")
+	fl.Float64Var(&cfg.Eta, "eta", ising.DefaultEta, "data weight η")
+	fl.Float64Var(&cfg.H, "field", 0, "field h (positive favours white)")
 	fl.StringVar(&method, "method", "icm", "restoration method: "+strings.Join(ising.Methods(), "|"))
-	fl.Uint64Var(&seed, "seed", 1, "random seed (corruption, gibbs, anneal)")
-	fl.IntVar(&sweeps, "sweeps", 0, "anneal schedule length / gibbs measured sweeps (0: default 500 / 1000)")
-	fl.IntVar(&burn, "burn", 0, "gibbs burn-in sweeps (0: default 200)")
-	fl.IntVar(&maxIter, "max-iter", 0, "icm / meanfield sweep limit (0: default 100 / 1000)")
+	fl.Uint64Var(&cfg.Seed, "seed", 1, "random seed (corruption, gibbs, anneal)")
+	fl.IntVar(&cfg.Sweeps, "sweeps", 0, "anneal schedule length / gibbs measured sweeps (0: default 500 / 1000)")
+	fl.IntVar(&cfg.Burn, "burn", 0, "gibbs burn-in sweeps (0: default 200)")
+	fl.IntVar(&cfg.MaxIter, "max-iter", 0, "icm / meanfield sweep limit (0: default 100 / 1000)")
+	fl.BoolVar(&force, "force", false, "replace --out (and OUT-noisy.png) if they exist")
 	fl.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	return c
 }

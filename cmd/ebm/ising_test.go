@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -178,8 +179,8 @@ func TestIsingDenoiseErrors(t *testing.T) {
 		args []string
 		code int
 	}{
-		{[]string{"--in", filepath.Join(dir, "missing.png"), "--out", out}, 1},
-		{[]string{"--in", notPNG, "--out", out}, 1},
+		{[]string{"--in", filepath.Join(dir, "missing.png"), "--out", out}, 2},
+		{[]string{"--in", notPNG, "--out", out}, 2},
 		{[]string{"--in", in, "--out", filepath.Join(dir, "no", "such", "dir.png")}, 1},
 		{[]string{"--out", out}, 2},
 		{[]string{"--in", in}, 2},
@@ -200,5 +201,23 @@ func TestIsingDenoiseErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Error("output written by a failed run")
+	}
+}
+
+// An existing output file is replaced only with --force.
+func TestIsingDenoiseForce(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.png"), filepath.Join(dir, "out.png")
+	isingShapesPNG(t, in)
+	os.WriteFile(out, []byte("old"), 0o644)
+	_, err := run(t, "ising", "denoise", "--in", in, "--out", out)
+	if cli.ExitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "--force") {
+		t.Errorf("existing --out without --force: %v", err)
+	}
+	if _, err := run(t, "ising", "denoise", "--in", in, "--out", out, "--force"); err != nil {
+		t.Errorf("with --force: %v", err)
+	}
+	if b, _ := os.ReadFile(out); string(b) == "old" {
+		t.Error("--force did not replace the output")
 	}
 }

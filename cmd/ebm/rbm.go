@@ -1,21 +1,15 @@
 package main
 
-// The rbm commands: restricted Boltzmann machines (package rbm). Shared helpers
-// of the rbm, dbn and bm commands live here too.
+// The rbm commands (package rbm's jobs), and what the rbm, dbn and bm commands share.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"sort"
 	"strings"
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/internal/cli"
-	"github.com/ebm-go/ebm/model"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/spec"
 	"github.com/spf13/cobra"
@@ -60,51 +54,64 @@ func rbmGroup(use, short, long string, subs ...*cobra.Command) *cobra.Command {
 	return c
 }
 
-func newRBMCmd() *cobra.Command {
-	return rbmGroup("rbm", "Restricted Boltzmann machines: train, evaluate, sample",
-		`Restricted Boltzmann machines with binary hidden units and Bernoulli or Gaussian visible
-units, p(v, h) ∝ exp(−E(v, h)) with E = −vᵀWh − bᵀv − cᵀh (Bernoulli) or
-E = Σ(vᵢ−bᵢ)²/(2σᵢ²) − Σ(vᵢ/σᵢ²)Wᵢⱼhⱼ − cᵀh (Gaussian, Cho et al. 2011).
-
-  ebm rbm train    train by CD-k or PCD; write the model folder, samples.png, metrics.jsonl
-  ebm rbm eval     test log-likelihood (exact or AIS), log Z, pseudo-likelihood
-  ebm rbm sample   a PNG grid of Gibbs samples`,
-		newRBMTrainCmd(), newRBMEvalCmd(), newRBMSampleCmd())
+// rbmPaths returns the file paths of the data sources (idx:PATH, csv:PATH).
+func rbmPaths(sources ...string) []string {
+	var ps []string
+	for _, s := range sources {
+		if _, p, ok := strings.Cut(s, ":"); ok && p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
-// rbmReadData reads --data (or --test) by the protocols of data.LoadUnits.
-func rbmReadData(flag, source string, limit int, binary bool, binarize float64) (*data.UnitData, error) {
+// rbmReadData reads --data and --test (when not empty) by the protocols of
+// data.LoadUnits: the test file's rows become the test set.
+func rbmReadData(source, test string, limit int, binary bool, binarize float64) (*data.UnitData, error) {
 	d, err := data.LoadUnits(source, binary, binarize, limit)
+	flag := "--data"
+	if err == nil && test != "" {
+		if d.Test != nil {
+			return nil, cli.Usagef("--test: the digits protocol has its own test split")
+		}
+		var t *data.UnitData
+		if t, err = data.LoadUnits(test, binary, binarize, 0); err == nil {
+			d.Test = t.Train
+		}
+		flag, source = "--test", test
+	}
 	if spec.IsInvalid(err) {
 		return nil, cli.Usagef("%s %s: %v", flag, source, err)
 	}
 	return d, cli.Input(err)
 }
 
-// rbmDataErr turns a data error from package rbm into a usage error with a hint.
-func rbmDataErr(flag string, err error) error {
-	var de *rbm.DataError
-	if errors.As(err, &de) {
-		msg := err.Error()
+// rbmErr names the library's complaints about the user's input by their flags:
+// data (dataFlag, or testFlag for the test set), sizes (sizeFlag) and
+// settings (*spec.Error, by their own names).
+func rbmErr(err error, sizeFlag, dataFlag, testFlag string) error {
+	var de *rbm.DataSetError
+	var se *rbm.SizeError
+	switch {
+	case errors.As(err, &de):
+		flag, msg := dataFlag, de.Error()
+		if de.Set == "test" {
+			flag = testFlag
+		}
 		if strings.Contains(msg, "binary") {
 			msg += "; for CSV data pass --binarize T"
 		}
 		return cli.Usagef("%s: %s", flag, msg)
+	case errors.As(err, &se):
+		return cli.Usagef("%s: %v", sizeFlag, err)
+	case spec.IsInvalid(err):
+		return cli.Flag(err)
 	}
 	return err
 }
 
-// rbmSizeErr turns a size error of the model constructors into a usage error.
-func rbmSizeErr(flag string, err error) error {
-	var se *rbm.SizeError
-	if errors.As(err, &se) {
-		return cli.Usagef("%s: %v", flag, err)
-	}
-	return err
-}
-
-// rbmKindErr turns a model folder of the wrong kind into a usage error.
-func rbmKindErr(dir string, err error) error {
+// rbmLoadErr marks an unreadable model folder or one of the wrong kind as a usage error.
+func rbmLoadErr(dir string, err error) error {
 	var ke *rbm.KindError
 	if errors.As(err, &ke) {
 		an := "a"
@@ -113,19 +120,7 @@ func rbmKindErr(dir string, err error) error {
 		}
 		return cli.Usagef("--model %s holds a %q model, not %s %s", dir, ke.Kind, an, ke.Want)
 	}
-	return err
-}
-
-// rbmPrintMetrics prints m sorted by key.
-func rbmPrintMetrics(w io.Writer, m map[string]float64) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "  %-28s %.4f\n", k, m[k])
-	}
+	return cli.Input(err)
 }
 
 // rbmProgress adapts cli.Progress to Config.OnBatch.
@@ -150,6 +145,113 @@ func (p *rbmProgress) done() {
 	if p.bar != nil {
 		p.bar.Done()
 	}
+}
+
+// rbmTrainOpts are the options shared by rbm train and dbn train.
+type rbmTrainOpts struct {
+	data, test, visible, method, schedule, out, hidden string
+	limit, k, epochs, batch, chains, samples, steps    int
+	lr, momentum, decay, binarize, varLR               float64
+	seed                                               uint64
+	shuffle, learnVar, jsonOut, force, quiet           bool
+}
+
+func (o *rbmTrainOpts) flags(c *cobra.Command, dbn bool) {
+	f := c.Flags()
+	f.StringVar(&o.data, "data", "digits", "digits | idx:PATH | csv:PATH")
+	f.StringVar(&o.test, "test", "", "held-out data for idx/csv (idx:PATH or csv:PATH; digits has its own test split)")
+	f.IntVar(&o.limit, "limit", 0, "keep the first N training examples (0: all)")
+	if dbn {
+		f.StringVar(&o.hidden, "hidden", "32,16", "hidden layer sizes, bottom up")
+	} else {
+		f.StringVar(&o.hidden, "hidden", "16", "number of hidden units")
+		f.StringVar(&o.visible, "visible", "bernoulli", "visible units: bernoulli | gaussian")
+		f.BoolVar(&o.learnVar, "learn-var", false, "learn the variances of Gaussian visible units")
+		f.Float64Var(&o.varLR, "var-lr", 0, "learning rate of the log-variances (default lr/10)")
+	}
+	f.StringVar(&o.method, "method", "pcd", "cd | pcd")
+	f.IntVar(&o.k, "k", 1, "Gibbs sweeps per update (CD-k / PCD-k)")
+	f.IntVar(&o.epochs, "epochs", 10, "passes over the training data")
+	f.Float64Var(&o.lr, "lr", 0.1, "learning rate (the gradient is the batch mean)")
+	f.IntVar(&o.batch, "batch", 10, "examples per update")
+	f.Float64Var(&o.momentum, "momentum", 0, "momentum in [0, 1)")
+	f.Float64Var(&o.decay, "weight-decay", 0, "L2 weight decay on W")
+	f.StringVar(&o.schedule, "schedule", "constant", "learning rate schedule: constant | cosine[:final=0.01] | linear[:final=0] | step[:every=N,factor=0.5] (N epochs; default a quarter of the run), each with an optional warmup=N epochs")
+	f.IntVar(&o.chains, "chains", 0, "persistent chains for PCD (0: one per batch row, as scikit-learn)")
+	f.BoolVar(&o.shuffle, "shuffle", false, "shuffle the examples every epoch (scikit-learn does not)")
+	f.Float64Var(&o.binarize, "binarize", 0, "threshold CSV data for Bernoulli units (values ≥ T → 1)")
+	f.IntVar(&o.samples, "samples", 100, "samples drawn for samples.png")
+	f.IntVar(&o.steps, "sample-steps", 1000, "Gibbs sweeps per sample for samples.png")
+	f.Uint64Var(&o.seed, "seed", 1, "random seed (initial weights, Gibbs sampling, shuffles)")
+	f.StringVar(&o.out, "out", "", "output folder (required)")
+	f.BoolVar(&o.force, "force", false, "replace --out if it exists")
+	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object with the results on stdout")
+	f.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+}
+
+// setup checks the options, reads --data and --test (binary for Bernoulli
+// units) and returns the hidden sizes, the training configuration (its
+// schedule is built by the job) and the data; every refusal comes before any work.
+func (o *rbmTrainOpts) setup(binary bool, prog *rbmProgress) ([]int, rbm.Config, *data.UnitData, error) {
+	var cfg rbm.Config
+	m, err := rbm.ParseMethod(o.method)
+	if err != nil {
+		return nil, cfg, nil, cli.Usagef("--method %q: unknown method (valid: cd, pcd)", o.method)
+	}
+	cfg = rbm.Config{Method: m, K: o.k, Epochs: o.epochs, BatchSize: o.batch, LR: o.lr, Momentum: o.momentum,
+		WeightDecay: o.decay, Shuffle: o.shuffle, Seed: o.seed, Chains: o.chains, LearnVar: o.learnVar, VarLR: o.varLR,
+		OnBatch: prog.onBatch}
+	if err := rbm.CheckSettings(cfg, o.limit, o.samples, o.steps); err != nil {
+		return nil, cfg, nil, cli.Flag(err)
+	}
+	if !(o.binarize >= 0) || o.binarize > 1e308 {
+		return nil, cfg, nil, cli.Usagef("--binarize %v: need a finite number ≥ 0", o.binarize)
+	}
+	if o.out == "" {
+		return nil, cfg, nil, cli.Usagef("--out: an output folder is required")
+	}
+	hs, err := rbm.ParseSizes(o.hidden)
+	if err != nil {
+		return nil, cfg, nil, cli.Flag(err)
+	}
+	if err := cli.CheckOutDir(o.out, o.force, rbmPaths(o.data, o.test)...); err != nil {
+		return nil, cfg, nil, err
+	}
+	d, err := rbmReadData(o.data, o.test, o.limit, binary, o.binarize)
+	return hs, cfg, d, err
+}
+
+// rbmFinish builds the output folder with save, then prints the report (as
+// JSON, or with summary) and the folder written (with the files it holds).
+func rbmFinish(c *cobra.Command, jsonOut bool, out *cli.OutDir, save func(string) error, rep map[string]any, summary func(io.Writer), files string) error {
+	if err := save(out.Tmp); err != nil {
+		return err
+	}
+	if err := out.Commit(); err != nil {
+		return err
+	}
+	rep["out"] = out.Final
+	if jsonOut {
+		return cli.WriteJSON(c.OutOrStdout(), rep)
+	}
+	summary(c.OutOrStdout())
+	fmt.Fprintf(c.OutOrStdout(), "wrote %s%s\n", out.Final, files)
+	return nil
+}
+
+// rbmFiles lists the files of an rbm or dbn model folder.
+const rbmFiles = " (model.json, model.safetensors, samples.png, metrics.jsonl)"
+
+func newRBMCmd() *cobra.Command {
+	return rbmGroup("rbm", "Restricted Boltzmann machines: train, evaluate, sample",
+		`Restricted Boltzmann machines with binary hidden units and Bernoulli or Gaussian visible
+units, p(v, h) ∝ exp(−E(v, h)) with E = −vᵀWh − bᵀv − cᵀh (Bernoulli) or
+E = Σ(vᵢ−bᵢ)²/(2σᵢ²) − Σ(vᵢ/σᵢ²)Wᵢⱼhⱼ − cᵀh (Gaussian, Cho et al. 2011).
+
+  ebm rbm train    train by CD-k or PCD; write the model folder, samples.png, metrics.jsonl
+  ebm rbm eval     test log-likelihood (exact or AIS), log Z, pseudo-likelihood
+  ebm rbm sample   a PNG grid of Gibbs samples`,
+		newRBMTrainCmd(), newRBMEvalCmd(), newRBMSampleCmd())
 }
 
 func newRBMTrainCmd() *cobra.Command {
@@ -181,130 +283,36 @@ and bulk ESS of the free energy: gibbs_rhat, gibbs_ess_bulk).
   ebm rbm train --data digits --hidden 16 --method pcd --k 3 --epochs 100 --lr 0.1 --schedule linear --out out/best
   ebm rbm train --data idx:/data/mnist/train-images-idx3-ubyte.gz --hidden 64 --epochs 10 --lr 0.05 --batch 20 --out out/mnist64`,
 		Args: rbmNoArgs,
-		RunE: func(c *cobra.Command, _ []string) error { return runRBMTrain(c, o) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			vis, err := rbm.ParseVisible(o.visible)
+			if err != nil {
+				return cli.Usagef("--visible %q: unknown unit type (valid: bernoulli, gaussian)", o.visible)
+			}
+			prog := &rbmProgress{desc: "rbm train", quiet: o.quiet || o.jsonOut}
+			hs, cfg, d, err := o.setup(vis == rbm.Bernoulli, prog)
+			if err != nil {
+				return err
+			}
+			if len(hs) != 1 {
+				return cli.Usagef("--hidden %q: an RBM has one hidden layer (use ebm dbn for more)", o.hidden)
+			}
+			run, err := rbm.NewTrainRun(rbm.TrainJob{Visible: vis, Hidden: hs[0], Config: cfg, Schedule: o.schedule,
+				Samples: o.samples, SampleSteps: o.steps, Limit: o.limit, TestName: o.test}, d)
+			if err != nil {
+				return rbmErr(err, "--hidden", "--data "+o.data, "--test "+o.test)
+			}
+			out, err := cli.NewOutDir(o.out, o.force, rbmPaths(o.data, o.test)...)
+			if err != nil {
+				return err
+			}
+			defer out.Abort()
+			err = run.Fit(c.Context())
+			if prog.done(); err != nil {
+				return err
+			}
+			return rbmFinish(c, o.jsonOut, out, run.Save, run.Report(), run.WriteSummary, rbmFiles)
+		},
 	}
 	o.flags(c, false)
 	return c
-}
-
-func runRBMTrain(c *cobra.Command, o *rbmTrainOpts) error {
-	m, hs, err := o.check()
-	if err != nil {
-		return err
-	}
-	if len(hs) != 1 {
-		return cli.Usagef("--hidden %q: an RBM has one hidden layer (use ebm dbn for more)", o.hidden)
-	}
-	vis, err := rbm.ParseVisible(o.visible)
-	if err != nil {
-		return cli.Usagef("--visible %q: unknown unit type (valid: bernoulli, gaussian)", o.visible)
-	}
-	if err := cli.CheckOutDir(o.out, o.force); err != nil {
-		return err
-	}
-	d, err := o.readTrain(vis == rbm.Bernoulli)
-	if err != nil {
-		return err
-	}
-	cfg, err := o.config(m, d.Train.Rows)
-	if err != nil {
-		return err
-	}
-	r, err := rbm.New(vis, d.Train.Cols, hs[0], o.seed)
-	if err != nil {
-		return rbmSizeErr("--hidden", err)
-	}
-	r.Data = &rbm.DataInfo{Image: d.Image, Preprocessing: d.Preprocessing}
-	if vis == rbm.Gaussian {
-		d.Train, r.Data.Mean, r.Data.Std = data.Standardize(d.Train)
-		if d.Test != nil {
-			d.Test = data.StandardizeWith(d.Test, r.Data.Mean, r.Data.Std)
-		}
-	}
-	for flag, x := range map[string]*data.UnitData{"--data " + o.data: d} {
-		if err := r.CheckData(x.Train, false); err != nil {
-			return rbmDataErr(flag, err)
-		}
-		if x.Test != nil {
-			if err := r.CheckData(x.Test, false); err != nil {
-				return rbmDataErr("--test "+o.test, err)
-			}
-		}
-	}
-	out, err := cli.NewOutDir(o.out, o.force)
-	if err != nil {
-		return err
-	}
-	defer out.Abort()
-	mon := rbmMonitorSet(d)
-	var lines bytes.Buffer
-	prog := &rbmProgress{desc: "rbm train", quiet: o.quiet || o.jsonOut}
-	cfg.OnBatch, cfg.TrackRecon = prog.onBatch, true
-	res, err := r.Fit(c.Context(), d.Train, cfg, func(s rbm.EpochStats) error {
-		m, err := rbmMetrics(r, mon)
-		if err != nil {
-			return err
-		}
-		row := map[string]any{"epoch": s.Epoch, "lr": s.LR, "seconds": s.Seconds, "recon_error": s.ReconError}
-		for k, v := range m {
-			row[k] = v
-		}
-		js, _ := json.Marshal(row)
-		lines.Write(append(js, '\n'))
-		return nil
-	})
-	prog.done()
-	if err != nil {
-		return err
-	}
-	metrics, err := rbmMetrics(r, mon)
-	if err != nil {
-		return err
-	}
-	if re, err := r.ReconError(mon.x); err == nil {
-		metrics["recon_error_"+mon.name] = re
-	}
-	if vis == rbm.Bernoulli {
-		if r.Data.BaseBias, err = rbm.BaseRateBias(d.Train, 1); err != nil {
-			return err
-		}
-	}
-	samples, cd, err := r.SampleDiagnosed(o.samples, o.sampleSteps, o.seed)
-	if err != nil {
-		return err
-	}
-	metrics["gibbs_rhat"], metrics["gibbs_ess_bulk"] = cd.Rhat, cd.ESSBulk
-	metrics = rbmFinite(metrics)
-	r.Data.Unstandardize(samples)
-	dataJS, _ := json.Marshal(map[string]any{"name": d.Name, "n_train": d.Train.Rows, "limit": o.limit,
-		"preprocessing": d.Preprocessing, "test": o.test, "metrics_on": mon.name})
-	meta := &model.Meta{Seed: o.seed, Training: o.trainingDoc(cfg), Data: dataJS, Metrics: metrics}
-	if err := r.Save(out.Tmp, meta); err != nil {
-		return err
-	}
-	if err := os.WriteFile(out.Path("metrics.jsonl"), lines.Bytes(), 0o644); err != nil {
-		return err
-	}
-	if err := rbmImageGrid(out.Path("samples.png"), samples, d.Image); err != nil {
-		return err
-	}
-	if err := out.Commit(); err != nil {
-		return err
-	}
-	rep := map[string]any{"out": out.Final, "data": d.Name, "visible": vis.String(), "n_visible": r.NumVisible(),
-		"n_hidden": r.NumHidden(), "n_train": d.Train.Rows, "method": m.String(), "k": cfg.K, "epochs": res.Epochs,
-		"sec_per_epoch": res.SecPerEpoch, "train_seconds": res.Seconds}
-	for k, v := range metrics {
-		rep[k] = v
-	}
-	w := c.OutOrStdout()
-	if o.jsonOut {
-		return cli.WriteJSON(w, rep)
-	}
-	fmt.Fprintf(w, "trained a %d×%d %s RBM on %s (%d examples) by %s-%d: %d epochs, %.3f s/epoch\n",
-		r.NumVisible(), r.NumHidden(), vis, d.Name, d.Train.Rows, strings.ToUpper(m.String()), cfg.K,
-		res.Epochs, res.SecPerEpoch)
-	rbmPrintMetrics(w, metrics)
-	fmt.Fprintf(w, "wrote %s (model.json, model.safetensors, samples.png, metrics.jsonl)\n", out.Final)
-	return nil
 }

@@ -102,7 +102,7 @@ func TestRBMBadInput(t *testing.T) {
 	rbmWantCode(t, err, 2, "--hidden")
 	_, err = run(t, "rbm", "train", "--visible", "poisson", "--out", out)
 	rbmWantCode(t, err, 2, "--visible")
-	_, err = run(t, "rbm", "train", "--schedule", "cosine", "--out", out)
+	_, err = run(t, "rbm", "train", "--schedule", "exp", "--out", out)
 	rbmWantCode(t, err, 2, "--schedule")
 	_, err = run(t, "rbm", "train", "--data", "mnist", "--out", out)
 	rbmWantCode(t, err, 2, "--data")
@@ -123,12 +123,12 @@ func TestRBMBadInput(t *testing.T) {
 	rbmWantCode(t, err, 2, "exclude")
 	_, err = run(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--ais", "runs=10,steps=3")
 	rbmWantCode(t, err, 2, "steps")
-	// A truncated weights file is a clear runtime error (exit 1).
+	// A truncated weights file is an unreadable input (exit 2).
 	w := filepath.Join(out, "model.safetensors")
 	b, _ := os.ReadFile(w)
 	os.WriteFile(w, b[:len(b)/2], 0o644)
 	_, err = run(t, "rbm", "eval", "--model", out, "--data", "csv:"+csv, "--binarize", "0.5")
-	rbmWantCode(t, err, 1, "model.safetensors")
+	rbmWantCode(t, err, 2, "model.safetensors")
 	_, err = run(t, "rbm", "eval", "--model", filepath.Join(tmp, "nothing"))
 	if err == nil {
 		t.Error("eval of a missing folder: no error")
@@ -192,5 +192,21 @@ func TestRBMRejectsBeforeWork(t *testing.T) {
 	rbmWantCode(t, err, 2, "limit")
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a refused run left the output folder behind")
+	}
+}
+
+// An output folder that holds the input data is refused, even with --force,
+// before any work.
+func TestRBMOutHoldsInput(t *testing.T) {
+	tmp := t.TempDir()
+	csv := filepath.Join(tmp, "in", "x.csv")
+	os.MkdirAll(filepath.Dir(csv), 0o755)
+	os.WriteFile(csv, []byte("0,1\n1,0\n"), 0o644)
+	for _, cmd := range [][]string{{"rbm", "train", "--hidden", "2"}, {"dbn", "train", "--hidden", "2,2"}, {"bm", "train"}} {
+		_, err := run(t, append(cmd, "--data", "csv:"+csv, "--epochs", "1", "--out", filepath.Dir(csv), "--force")...)
+		rbmWantCode(t, err, 2, "holds the input")
+	}
+	if _, err := os.Stat(csv); err != nil {
+		t.Errorf("input gone: %v", err)
 	}
 }

@@ -72,7 +72,7 @@ Methods (--method NAME[:k=v,...]):
 	f.IntVar(&o.iters, "iters", 2000, "parameter updates")
 	f.IntVar(&o.batch, "batch", 256, "batch size")
 	f.Float64Var(&o.lr, "lr", 1e-3, "Adam learning rate")
-	f.StringVar(&o.schedule, "schedule", "constant", `learning-rate schedule: constant, cosine (to lr/100), step (×0.5 every iters/4), optionally with ":warmup=N" iterations of linear warm-up`)
+	f.StringVar(&o.schedule, "schedule", "constant", `learning-rate schedule: constant, cosine[:final=0.01] (to final·lr), linear[:final=0], step[:every=N,factor=0.5] (default ×0.5 every iters/4), each optionally with warmup=N iterations of linear warm-up (counts in iterations)`)
 	f.Float64Var(&o.clip, "clip-grad", 0, "clip the global gradient norm (0: off)")
 	f.Float64Var(&o.ema, "ema", 0.99, "keep an exponential moving average of the weights with this decay and save it (0: off)")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed")
