@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/spec"
 	"github.com/ebm-go/ebm/tensor"
@@ -293,9 +294,14 @@ func Parse(s string, e energy.GradEnergy) (*Spec, error) {
 // from a spec: "uniform[:lo=-2,hi=2]" (independent uniform coordinates on
 // [lo, hi), lo < hi) or "normal[:sd=1]" (independent N(0, sd²), sd > 0); ""
 // means uniform. The draws use the stream rand.NewPCG(seed, 0x1a17), so the
-// same seed gives the same points. Invalid settings give a *spec.Error; the
-// size chains×d is checked with tensor.CheckAlloc before anything is drawn.
+// same seed gives the same points. Any other s (IsInitFile) is the path of a
+// CSV file with one row per chain, read by data.LoadInitialPoints. Invalid
+// settings give a *spec.Error; the size chains×d is checked with
+// tensor.CheckAlloc before anything is drawn.
 func InitialPoints(s string, chains, d int, seed uint64) (*tensor.Dense[float64], error) {
+	if IsInitFile(s) {
+		return data.LoadInitialPoints(s, chains, d)
+	}
 	if s == "" {
 		s = "uniform"
 	}
@@ -345,4 +351,42 @@ func InitialPoints(s string, chains, d int, seed uint64) (*tensor.Dense[float64]
 		x.Data[i] = draw(rng)
 	}
 	return x, nil
+}
+
+// IsInitFile reports whether an InitialPoints spec names a CSV file rather
+// than a distribution: it is not empty and starts with neither "uniform" nor
+// "normal".
+func IsInitFile(s string) bool {
+	return s != "" && !strings.HasPrefix(s, "uniform") && !strings.HasPrefix(s, "normal")
+}
+
+// ParseBox parses "LO,HI" (LO < HI, numbers as strconv.ParseFloat reads them,
+// spaces allowed) as the box [LO, HI] in every coordinate (ScalarBox); "" is
+// no box (nil). A malformed s is a *spec.Error with Where "clamp".
+func ParseBox(s string) (*Box, error) {
+	if s == "" {
+		return nil, nil
+	}
+	lo, hi, ok := strings.Cut(s, ",")
+	a, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	b, err2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+	if !ok || err1 != nil || err2 != nil || !(a < b) {
+		return nil, spec.Errorf("clamp", "want LO,HI with LO < HI, got %q", s)
+	}
+	return ScalarBox(a, b), nil
+}
+
+// CheckRun checks the size of a sampling job given in full (no zero
+// defaults) before any work: chains ≥ 1, steps ≥ 1, warmup ≥ 0 and thin ≥ 1.
+// An error is a *spec.Error whose Where names the setting and its value.
+func CheckRun(chains, steps, warmup, thin int) error {
+	for _, s := range []struct {
+		name   string
+		v, min int
+	}{{"chains", chains, 1}, {"steps", steps, 1}, {"warmup", warmup, 0}, {"thin", thin, 1}} {
+		if s.v < s.min {
+			return spec.Errorf(fmt.Sprint(s.name, " ", s.v), "must be at least %d", s.min)
+		}
+	}
+	return nil
 }

@@ -2,10 +2,15 @@ package train
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
+	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/internal/atomicfile"
+	"github.com/ebm-go/ebm/spec"
+	"github.com/ebm-go/ebm/tensor"
 )
 
 // Files lays out the files of a float32 training run in folders and runs a
@@ -76,4 +81,92 @@ func (f Files) Run(ctx context.Context, tr *Trainer) (res *Result, iters, losses
 		return res, iters, losses, err
 	}
 	return res, iters, losses, nil
+}
+
+// Conflict is a setting given explicitly for a resumed run whose value
+// differs from the one its checkpoint recorded.
+type Conflict struct{ Key, Given, Recorded string }
+
+// ReconcileSettings decides the settings of a run resumed from a checkpoint
+// that recorded the settings recorded (Config.Settings). For each of keys, in
+// order, with current[k] the run's value and given(k) telling whether the
+// caller chose it explicitly: a key the checkpoint did not record, or recorded
+// with the current value, needs nothing; an explicit value that differs is a
+// conflict; any other key should take the recorded value and is listed in
+// adopt. A nil record (a checkpoint without settings) asks for nothing.
+func ReconcileSettings(keys []string, recorded, current map[string]string, given func(k string) bool) (adopt []string, conflicts []Conflict) {
+	for _, k := range keys {
+		switch rec, ok := recorded[k]; {
+		case !ok || rec == current[k]:
+		case given(k):
+			conflicts = append(conflicts, Conflict{Key: k, Given: current[k], Recorded: rec})
+		default:
+			adopt = append(adopt, k)
+		}
+	}
+	return adopt, conflicts
+}
+
+// CheckRecorded is CheckSettings restricted to the settings the checkpoint
+// recorded: a current setting that an older checkpoint does not record is
+// not compared.
+func CheckRecorded(recorded, current map[string]string) error {
+	if recorded == nil {
+		return nil
+	}
+	kept := map[string]string{}
+	for k, v := range current {
+		if _, ok := recorded[k]; ok {
+			kept[k] = v
+		}
+	}
+	return CheckSettings(recorded, kept)
+}
+
+// CheckConfig checks the settings of a run given in full (no zero defaults)
+// before any work: Iters and Batch ≥ 1, LR finite and > 0, 0 ≤ EMA < 1,
+// ClipNorm finite and ≥ 0, LogEvery ≥ 1 and SnapshotEvery ≥ 0. NaN fails
+// every test. An error is a *spec.Error whose Where names the setting
+// ("iters", "batch", "lr", "ema", "clip-grad", "log-every",
+// "checkpoint-every") and its value.
+func CheckConfig[T tensor.Float](c ConfigOf[T]) error {
+	bad := func(name string, v any, format string, a ...any) error {
+		return spec.Errorf(fmt.Sprint(name, " ", v), format, a...)
+	}
+	switch {
+	case c.Iters < 1:
+		return bad("iters", c.Iters, "must be at least 1")
+	case c.Batch < 1:
+		return bad("batch", c.Batch, "must be at least 1")
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return bad("lr", c.LR, "must be a finite number > 0")
+	case !(c.EMA >= 0 && c.EMA < 1):
+		return bad("ema", c.EMA, "must be in [0, 1)")
+	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):
+		return bad("clip-grad", c.ClipNorm, "must be a finite number ≥ 0")
+	case c.LogEvery < 1:
+		return bad("log-every", c.LogEvery, "must be at least 1")
+	case c.SnapshotEvery < 0:
+		return bad("checkpoint-every", c.SnapshotEvery, "must be at least 0")
+	}
+	return nil
+}
+
+// PointsSource returns the training stream of the points pts, seeded by seed:
+// fresh draws every iteration from a toy generator (Generator), or shuffled
+// epochs over the rows of a data file (Dataset).
+func PointsSource(pts *data.Points, seed uint64) PointSource {
+	if pts.IsToy() {
+		return &Generator{D: pts.Dim, Gen: pts.Gen, Seed: seed}
+	}
+	return &Dataset{X: pts.X, Seed: seed}
+}
+
+// NoiseScales returns the noise levels σ an estimator trains at, which a
+// model conditioned on σ needs: a DenoisingSM's Sigmas, else nil.
+func NoiseScales[T tensor.Float](e Estimator[T]) []float64 {
+	if d, ok := e.(*DenoisingSM[T]); ok {
+		return d.Sigmas
+	}
+	return nil
 }

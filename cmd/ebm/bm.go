@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/tensor"
@@ -28,14 +29,8 @@ func bmReadData(source string, binarize float64, eval bool) (*tensor.Dense[float
 	if err != nil {
 		return nil, err
 	}
-	x := d.Train
-	if eval && d.Test != nil {
-		x = d.Test
-	}
-	if !rbm.IsBinary(x) {
-		return nil, cli.Usagef("--data %s: a Boltzmann machine needs binary data (0 or 1); for CSV data pass --binarize T", source)
-	}
-	return tensor.Convert[float64](nil, x), nil
+	x, err := rbm.FVBMRows(d, eval)
+	return x, rbmErr(err, "--data", "--data "+source, "--data "+source)
 }
 
 func newBMTrainCmd() *cobra.Command {
@@ -56,15 +51,12 @@ pcd (persistent single-site Gibbs chains). Writes --out as a model folder (kind
 		Example: `  ebm bm train --data csv:spins.csv --method exact --epochs 500 --lr 0.5 --out out/bm --json`,
 		Args:    rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			methods := map[string]rbm.FVBMMethod{"exact": rbm.FVBMExact, "pl": rbm.FVBMPseudo, "pcd": rbm.FVBMPCD}
-			m, ok := methods[method]
-			if !ok {
-				return cli.Usagef("--method %q: unknown method (valid: exact, pl, pcd)", method)
+			var err error
+			if cfg.Method, err = rbm.ParseFVBMMethod(method); err != nil {
+				return cli.Flag(err)
 			}
-			cfg.Method = m
-			if cfg.Epochs < 1 || cfg.BatchSize < 1 || cfg.Chains < 1 || cfg.K < 1 || !(cfg.LR > 0) || cfg.LR > 1e300 ||
-				!(cfg.WeightDecay >= 0) || cfg.WeightDecay > 1e300 || !(binarize >= 0) || binarize > 1e300 {
-				return cli.Usagef("need --epochs, --batch, --chains, --k ≥ 1, a finite --lr > 0 and finite --weight-decay, --binarize ≥ 0")
+			if err := rbm.CheckFVBMSettings(cfg); err != nil {
+				return cli.Flag(err)
 			}
 			if out == "" {
 				return cli.Usagef("--out: an output folder is required")
@@ -73,22 +65,14 @@ pcd (persistent single-site Gibbs chains). Writes --out as a model folder (kind
 			if err != nil {
 				return err
 			}
-			if m == rbm.FVBMExact && x.Cols > rbm.MaxFVBMEnumerate {
+			if cfg.Method == rbm.FVBMExact && x.Cols > rbm.MaxFVBMEnumerate {
 				return cli.Usagef("--method exact: %d units, above the limit of %d for enumeration (use pl or pcd)", x.Cols, rbm.MaxFVBMEnumerate)
 			}
 			run, err := rbm.NewFVBMRun(cfg, source, x)
 			if err != nil {
 				return rbmErr(err, "--data", "--data", "--data")
 			}
-			od, err := cli.NewOutDir(out, force, rbmPaths(source)...)
-			if err != nil {
-				return err
-			}
-			defer od.Abort()
-			if err := run.Fit(c.Context()); err != nil {
-				return err
-			}
-			return rbmFinish(c, asJSON, od, run.Save, run.Report(), run.WriteSummary, "")
+			return rbmRun(c, run, nil, out, force, asJSON, "", data.SourcePaths(source)...)
 		},
 	}
 	f := c.Flags()

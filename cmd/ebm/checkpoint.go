@@ -27,39 +27,27 @@ func resumeSettings(cmd *cobra.Command) map[string]string {
 }
 
 // reconcileResume compares the settings recorded in a checkpoint with the
-// flags: a flag given on the command line must agree with the record (every
-// disagreement is named in one usage error); a flag not given takes the
-// recorded value. Then train.CheckSettings compares every recorded setting
-// with the run's.
+// flags (train.ReconcileSettings): a flag given on the command line must agree
+// with the record (every disagreement is named in one usage error); a flag not
+// given takes the recorded value. Then train.CheckRecorded compares every
+// recorded setting with the run's.
 func reconcileResume(cmd *cobra.Command, recorded map[string]string, ckpt string) error {
-	if recorded == nil {
-		return nil
-	}
-	flags, given := cmd.Flags(), resumeSettings(cmd)
-	var diffs []string
-	for _, k := range resumeFlags {
-		switch rec, ok := recorded[k]; {
-		case !ok || rec == given[k]:
-		case flags.Changed(k):
-			diffs = append(diffs, fmt.Sprintf("--%s %q (checkpoint: %q)", k, given[k], rec))
-		default:
-			if err := flags.Set(k, rec); err != nil {
-				return cli.Input(fmt.Errorf("--resume %s: recorded %s %q: %w", ckpt, k, rec, err))
-			}
+	flags := cmd.Flags()
+	adopt, conflicts := train.ReconcileSettings(resumeFlags, recorded, resumeSettings(cmd), flags.Changed)
+	if len(conflicts) > 0 {
+		diffs := make([]string, len(conflicts))
+		for i, c := range conflicts {
+			diffs[i] = fmt.Sprintf("--%s %q (checkpoint: %q)", c.Key, c.Given, c.Recorded)
 		}
-	}
-	if len(diffs) > 0 {
 		return cli.Usagef("--resume %s: the checkpoint belongs to another run: %s; drop these flags to continue with the recorded settings, or start a new run without --resume",
 			ckpt, strings.Join(diffs, ", "))
 	}
-	// Settings this version does not record are not asked for.
-	given = resumeSettings(cmd)
-	for k := range given {
-		if _, ok := recorded[k]; !ok {
-			delete(given, k)
+	for _, k := range adopt {
+		if err := flags.Set(k, recorded[k]); err != nil {
+			return cli.Input(fmt.Errorf("--resume %s: recorded %s %q: %w", ckpt, k, recorded[k], err))
 		}
 	}
-	if err := train.CheckSettings(recorded, given); err != nil {
+	if err := train.CheckRecorded(recorded, resumeSettings(cmd)); err != nil {
 		return cli.Input(fmt.Errorf("--resume %s: %w", ckpt, err))
 	}
 	return nil

@@ -162,7 +162,7 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"train", "--data", writeCSV(t, "1,2\n3,abc\n"), "--out", out}, `"abc" is not a number`},
 		{[]string{"train", "--data", writeCSV(t, "1,2\n3,Inf\n"), "--out", out}, "d.csv:2"},
 		{[]string{"train", "--method", "ssm:bogus=1", "--out", out}, "valid:"},
-		{[]string{"train", "--method", "nope", "--out", out}, "unknown method"},
+		{[]string{"train", "--method", "nope", "--out", out}, "unknown estimator"},
 		{[]string{"train", "--model", "mlp:act=nope", "--out", out}, "unknown activation"},
 		{[]string{"train", "--data", "nope", "--out", out}, "neither a toy"},
 		{[]string{"train", "--lr", "0", "--out", out}, "--lr"},

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
@@ -13,12 +12,6 @@ import (
 )
 
 func init() { subcommands = append(subcommands, newCompareCmd) }
-
-// DefaultCompareMethods is every estimator with the settings the README reports.
-var DefaultCompareMethods = []string{
-	"ssm", "sm", "dsm", "dsm:sigma=0.1", "kde", "kde:bandwidth=0.1", "nce",
-	"replay", "replay:sampler=mala,step=0.01", "pcd", "replay:sampler=sgld,step=0.01,noise=0.005",
-}
 
 func newCompareCmd() *cobra.Command {
 	var methods, dataSpec, modelSpec, sampler string
@@ -37,10 +30,7 @@ print a Markdown table (or JSON). The README's estimator table is this
 command's output with the defaults.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			list := DefaultCompareMethods
-			if methods != "" {
-				list = strings.Split(methods, ";")
-			}
+			list := metric.ParseCompareMethods(methods)
 			if len(seeds) == 0 {
 				return cli.Usagef("compare: --seeds must list at least one seed")
 			}
@@ -80,11 +70,7 @@ command's output with the defaults.`,
 					if err != nil {
 						return fmt.Errorf("compare: %s: %w", m, err)
 					}
-					row := metric.CompareRow{Method: m, Seed: uint64(s), MMD2: ev.MMD2, ItersPerSec: t.report.ItersPerSec,
-						Seconds: t.report.Seconds, Rollbacks: t.report.Retries}
-					if ev.NLLGrid != nil {
-						row.NLLGrid = *ev.NLLGrid
-					}
+					row := metric.NewCompareRow(m, uint64(s), t.report, ev)
 					rows = append(rows, row)
 					if !jsonOut {
 						fmt.Fprintf(os.Stderr, "ebm compare: %-45s seed %d: NLL %.4f, MMD² %s, %.0f it/s\n",

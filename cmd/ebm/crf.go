@@ -20,19 +20,11 @@ func newCRFCmd() *cobra.Command {
 		Long: `Label tokens (POS tags, chunks, entities) with a linear-chain CRF, p(y|x) ∝ exp(−E(x,y)), or a
 structured SVM. CoNLL files: one token per line, space- or tab-separated columns, the label last,
 a blank line between sentences; runs of blank lines and -DOCSTART- lines separate sentences.`,
-		Args: crfNoArgs,
+		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
 	c.AddCommand(newCRFTrainCmd(), newCRFApplyCmd(false), newCRFApplyCmd(true), newCRFBaselineCmd())
 	return c
-}
-
-// crfNoArgs rejects positional arguments with a usage error.
-func crfNoArgs(c *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return cli.Usagef("%s: unexpected argument %q (see %s --help)", c.CommandPath(), args[0], c.CommandPath())
-	}
-	return nil
 }
 
 // crfRead reads a CoNLL file; every failure is an input error (exit 2).
@@ -55,7 +47,7 @@ func newCRFTrainCmd() *cobra.Command {
 		Use:     "train",
 		Short:   "Train a CRF or structured SVM on a labelled CoNLL file",
 		Example: `  ebm crf train --data train.conll --test test.conll --algo ssvm:epochs=20 --out out/ssvm`,
-		Args:    crfNoArgs,
+		Args:    rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opt, err := crf.ParseAlgorithm("--algo", algo)
 			if err != nil {
@@ -118,7 +110,7 @@ func newCRFApplyCmd(eval bool) *cobra.Command {
 		dir, data, out string
 		asJSON         bool
 	)
-	c := &cobra.Command{Use: "tag", Args: crfNoArgs,
+	c := &cobra.Command{Use: "tag", Args: rbmNoArgs,
 		Short: "Label a CoNLL file with a model: input columns, then the predicted label (a gold column is dropped)"}
 	if eval {
 		c.Use, c.Short = "eval", "Score a model on a labelled CoNLL file: accuracy, per-label and conlleval chunk P/R/F1"
@@ -175,7 +167,7 @@ func newCRFBaselineCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "baseline",
 		Short: "Most-frequent-tag and first-order HMM token accuracy",
-		Args:  crfNoArgs,
+		Args:  rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			train, err := crfRead("data", data, true)
 			ts, err2 := crfRead("test", test, true)

@@ -3,7 +3,7 @@ package main
 // The dbn commands: deep belief nets (package rbm's jobs).
 
 import (
-	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/spf13/cobra"
 )
@@ -47,16 +47,7 @@ its smaller layer has at most 20 units, loglik_test_layer0 and logz_layer0.
 			if err != nil {
 				return rbmErr(err, "--hidden", "--data "+o.data, "--test "+o.test)
 			}
-			out, err := cli.NewOutDir(o.out, o.force, rbmPaths(o.data, o.test)...)
-			if err != nil {
-				return err
-			}
-			defer out.Abort()
-			err = run.Fit(c.Context())
-			if prog.done(); err != nil {
-				return err
-			}
-			return rbmFinish(c, o.jsonOut, out, run.Save, run.Report(), run.WriteSummary, rbmFiles)
+			return rbmRun(c, run, prog, o.out, o.force, o.jsonOut, rbmFiles, data.SourcePaths(o.data, o.test)...)
 		},
 	}
 	o.flags(c, true)

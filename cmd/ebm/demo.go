@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 
 	"github.com/ebm-go/ebm/data"
@@ -12,8 +11,6 @@ import (
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/plot"
-	"github.com/ebm-go/ebm/sample"
-	"github.com/ebm-go/ebm/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -57,36 +54,15 @@ Well under a minute on two cores.`,
 			rep := &metric.DemoReport{Train: t.report, NLLGrid: *t.report.NLLGrid, NLLBest: data.EightGaussiansEntropy, Out: out.Final}
 			// Samples: MALA with adaptation from uniform starts.
 			fmt.Fprintln(os.Stderr, "ebm demo: sampling the model with MALA")
-			rng := rand.New(rand.NewPCG(seed, 7))
-			x0 := tensor.New[float64](2000, 2)
-			for i := range x0.Data {
-				x0.Data[i] = -4 + 8*rng.Float64()
-			}
-			k, err := sample.NewMALA(t.model, sample.MALAOptions{Step: 0.01})
+			samples, ref, err := rep.Sample(cmd.Context(), t.model, seed)
 			if err != nil {
 				return err
 			}
-			res, err := sample.Run(cmd.Context(), k, x0, sample.Config{Warmup: 1000, Steps: 1, Seed: seed,
-				Clamp: sample.ScalarBox(-4, 4)})
-			if err != nil {
-				return err
-			}
-			for _, p := range res.MeanAcceptProb {
-				rep.AcceptRate += p
-			}
-			rep.AcceptRate /= float64(len(res.MeanAcceptProb))
-			ref := data.EightGaussians(2000, rand.New(rand.NewPCG(456, 0)))
-			if rep.MMD2, err = metric.MMD2(res.Last, ref, 0.5); err != nil {
-				return err
-			}
-			if rep.MMD2Floor, err = metric.MMD2(data.EightGaussians(2000, rand.New(rand.NewPCG(789, 0))), ref, 0.5); err != nil {
-				return err
-			}
-			box := [2]float64{-4, 4}
+			box := [2]float64{-metric.DemoBox, metric.DemoBox}
 			err = plot.Scatter2D(out.Path("data.png"), "8gaussians data over the true density", ref,
 				plot.ScatterOptions{Contour: plot.EnergyAt(energy.EightGaussians()), Shade: true, XRange: box, YRange: box})
 			if err == nil {
-				err = plot.Scatter2D(out.Path("samples.png"), "model samples (MALA, 2000 chains) over the learned energy", res.Last,
+				err = plot.Scatter2D(out.Path("samples.png"), "model samples (MALA, 2000 chains) over the learned energy", samples,
 					plot.ScatterOptions{Contour: plot.EnergyAt(t.model), Shade: true, XRange: box, YRange: box})
 			}
 			if err == nil {

@@ -8,7 +8,6 @@ import (
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/plot"
-	"github.com/ebm-go/ebm/sample"
 	"github.com/spf13/cobra"
 )
 
@@ -74,16 +73,12 @@ mean data energy. Model samples come from --sampler (default ula:step=0.005:
 // steps from uniform starts on the grid box, against pts' sample. Progress
 // goes to stderr unless quiet.
 func evaluate(ctx context.Context, m energy.GradEnergy, pts *data.Points, sampler string, n, steps int, seed uint64, quiet bool) (*metric.EvalReport, error) {
-	ss, err := sample.Parse(sampler, m)
-	if err != nil {
-		return nil, cli.Flag(err)
-	}
 	bar := cli.NewProgress(steps, "sampling the model", quiet)
-	r, err := metric.Evaluate(ctx, m, pts.Test, pts.Sample, metric.EvalConfig{Kernel: ss.Kernel, Adapt: ss.Adapt,
+	r, err := metric.EvaluateSampler(ctx, m, pts.Test, pts.Sample, sampler, metric.EvalConfig{
 		Samples: n, Steps: steps, Seed: seed, Progress: func(int, int) { bar.Add(1) }})
 	bar.Done()
 	if err != nil {
-		return nil, err
+		return nil, cli.Flag(err)
 	}
 	return r.Report(pts.Name, sampler, n), nil
 }
@@ -95,11 +90,7 @@ func trainPlots(ctx context.Context, out *cli.OutDir, m energy.GradEnergy, pts *
 	if pts.Dim != 2 {
 		return plot.TrainingFigures(out.Tmp, iters, losses, nil, nil, nil, 0, 0)
 	}
-	k, err := sample.NewMALA(m, sample.MALAOptions{Step: 0.01})
-	if err != nil {
-		return err
-	}
-	s, err := metric.ModelSamples(ctx, k, sample.AdaptStepSize, 2000, 501, metric.GridLo, metric.GridHi, seed, nil)
+	s, err := metric.DensitySamples(ctx, m, seed)
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"math"
-	"os"
 	"strings"
 
 	"github.com/ebm-go/ebm/internal/cli"
@@ -26,16 +23,6 @@ func newIsingCmd() *cobra.Command {
   ebm ising denoise  restore a noisy black-and-white PNG with an Ising prior
                      (Bishop, PRML §8.3.3)`,
 		newIsingSampleCmd(), newIsingDenoiseCmd())
-}
-
-// isingFinite refuses NaN and ±Inf in the flags named in vs (name, value pairs).
-func isingFinite(vs ...any) error {
-	for i := 0; i < len(vs); i += 2 {
-		if v := vs[i+1].(float64); math.IsNaN(v) || math.IsInf(v, 0) {
-			return cli.Usagef("--%s %v: must be a finite number", vs[i], v)
-		}
-	}
-	return nil
 }
 
 func newIsingSampleCmd() *cobra.Command {
@@ -67,44 +54,17 @@ Critical temperature of the Ising model (J = 1): T_c = 2/ln(1+√2) ≈ 2.269185
   ebm ising sample --potts 3 --size 32 --temp 0.99 --algo sw --sweeps 5000`,
 		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			switch {
-			case cfg.L < 2 || cfg.L > ising.MaxL:
-				return cli.Usagef("--size %d: lattice side must be in [2, %d]", cfg.L, ising.MaxL)
-			case !(cfg.T > 0) || math.IsInf(cfg.T, 0):
-				return cli.Usagef("--temp %v: temperature must be positive and finite", cfg.T)
-			case cfg.Sweeps < 1 || cfg.Sweeps > ising.MaxSweeps:
-				return cli.Usagef("--sweeps %d: must be in [1, %d]", cfg.Sweeps, ising.MaxSweeps)
-			case cfg.Burn < 0:
-				return cli.Usagef("--burn %d: must be ≥ 0", cfg.Burn)
-			case q != 0 && (q < 2 || q > ising.MaxQ):
-				return cli.Usagef("--potts %d: q must be in [2, %d]", q, ising.MaxQ)
-			case q != 0 && algo != string(ising.Gibbs) && algo != string(ising.SW):
-				return cli.Usagef("--algo %q: unknown Potts algorithm (valid: %s)", algo, strings.Join(ising.PottsAlgos(), ", "))
-			case q != 0 && algo == string(ising.SW) && cfg.J < 0:
-				return cli.Usagef("--coupling %v: Potts Swendsen-Wang needs J ≥ 0", cfg.J)
-			}
-			if err := isingFinite("field", cfg.H, "coupling", cfg.J); err != nil {
-				return err
-			}
 			cfg.ColdStart, cfg.Algo = cold, ising.Algo(algo)
-			var res interface{ WriteText(w io.Writer) error }
-			var err error
+			desc := "ising " + algo
 			if q != 0 {
-				bar := &rbmProgress{desc: fmt.Sprintf("potts q=%d %s", q, algo)}
-				res, err = ising.RunPotts(c.Context(), ising.PottsConfig{L: cfg.L, Q: q, J: cfg.J, H: cfg.H, T: cfg.T, Algo: cfg.Algo,
-					Sweeps: cfg.Sweeps, Burn: cfg.Burn, Seed: cfg.Seed, ColdStart: cold, Progress: bar.onBatch})
-				bar.done()
-			} else {
-				if cfg.Algo, err = ising.ParseAlgo(algo); err != nil {
-					return cli.Usagef("--algo %q: unknown algorithm (valid: %s)", algo, strings.Join(ising.Algos(), ", "))
-				}
-				bar := &rbmProgress{desc: "ising " + algo}
-				cfg.Progress = bar.onBatch
-				res, err = ising.Run(c.Context(), cfg)
-				bar.done()
+				desc = fmt.Sprintf("potts q=%d %s", q, algo)
 			}
+			bar := &rbmProgress{desc: desc}
+			cfg.Progress = bar.onBatch
+			res, err := ising.Simulate(c.Context(), cfg, q)
+			bar.done()
 			if err != nil {
-				return err
+				return cli.Flag(err)
 			}
 			if asJSON {
 				return cli.WriteJSON(c.OutOrStdout(), res)
@@ -162,21 +122,17 @@ are reported. Without --flip the input is the noisy observation.`,
 		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			flipSet := c.Flags().Changed("flip")
-			m, err := ising.ParseMethod(method)
+			cfg.Method = ising.Method(method)
 			switch {
 			case in == "":
 				return cli.Usagef("--in: input PNG required")
 			case out == "":
 				return cli.Usagef("--out: output PNG required")
-			case err != nil:
-				return cli.Usagef("--method %q: unknown method (valid: %s)", method, strings.Join(ising.Methods(), ", "))
 			case flipSet && !(flip >= 0 && flip <= 1):
 				return cli.Usagef("--flip %v: probability must be in [0, 1]", flip)
-			case cfg.Sweeps < 0 || cfg.Burn < 0 || cfg.MaxIter < 0:
-				return cli.Usagef("--sweeps, --burn and --max-iter must not be negative")
 			}
-			if err := isingFinite("beta", cfg.Beta, "eta", cfg.Eta, "field", cfg.H); err != nil {
-				return err
+			if err := cfg.Validate(); err != nil {
+				return cli.Flag(err)
 			}
 			noisyPath := ising.NoisyPath(out)
 			if err := cli.CheckOutFile(out, force, in); err != nil {
@@ -187,17 +143,12 @@ are reported. Without --flip the input is the noisy observation.`,
 					return err
 				}
 			}
-			f, err := os.Open(in)
-			if err != nil {
-				return cli.Input(fmt.Errorf("reading --in: %w", err))
-			}
-			img, err := ising.DecodePNG(f)
-			f.Close()
+			img, err := ising.ReadPNG(in)
 			if err != nil {
 				return cli.Input(fmt.Errorf("reading --in %s: %w", in, err))
 			}
 			bar := &rbmProgress{desc: "denoise " + method}
-			cfg.Method, cfg.Progress = m, bar.onBatch
+			cfg.Progress = bar.onBatch
 			res, err := ising.Denoise(c.Context(), img, cfg, flipSet, flip)
 			bar.done()
 			if err != nil {

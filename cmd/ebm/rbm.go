@@ -3,6 +3,7 @@ package main
 // The rbm commands (package rbm's jobs), and what the rbm, dbn and bm commands share.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,8 @@ const rbmDataHelp = `Data (--data):
 Gaussian units are trained on data standardized per column with the training data's
 mean and standard deviation, which are saved with the model and reused by eval.`
 
-// rbmNoArgs rejects positional arguments with a usage error.
+// rbmNoArgs rejects positional arguments with a usage error (every command but
+// the top-level ones uses it).
 func rbmNoArgs(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return cli.Usagef("%s: unexpected argument %q (see %s --help)", c.CommandPath(), args[0], c.CommandPath())
@@ -54,36 +56,10 @@ func rbmGroup(use, short, long string, subs ...*cobra.Command) *cobra.Command {
 	return c
 }
 
-// rbmPaths returns the file paths of the data sources (idx:PATH, csv:PATH).
-func rbmPaths(sources ...string) []string {
-	var ps []string
-	for _, s := range sources {
-		if _, p, ok := strings.Cut(s, ":"); ok && p != "" {
-			ps = append(ps, p)
-		}
-	}
-	return ps
-}
-
-// rbmReadData reads --data and --test (when not empty) by the protocols of
-// data.LoadUnits: the test file's rows become the test set.
+// rbmReadData reads --data and --test (when not empty) with data.LoadUnitSets.
 func rbmReadData(source, test string, limit int, binary bool, binarize float64) (*data.UnitData, error) {
-	d, err := data.LoadUnits(source, binary, binarize, limit)
-	flag := "--data"
-	if err == nil && test != "" {
-		if d.Test != nil {
-			return nil, cli.Usagef("--test: the digits protocol has its own test split")
-		}
-		var t *data.UnitData
-		if t, err = data.LoadUnits(test, binary, binarize, 0); err == nil {
-			d.Test = t.Train
-		}
-		flag, source = "--test", test
-	}
-	if spec.IsInvalid(err) {
-		return nil, cli.Usagef("%s %s: %v", flag, source, err)
-	}
-	return d, cli.Input(err)
+	d, err := data.LoadUnitSets(source, test, limit, binary, binarize)
+	return d, cli.Input(cli.Flag(err))
 }
 
 // rbmErr names the library's complaints about the user's input by their flags:
@@ -114,11 +90,7 @@ func rbmErr(err error, sizeFlag, dataFlag, testFlag string) error {
 func rbmLoadErr(dir string, err error) error {
 	var ke *rbm.KindError
 	if errors.As(err, &ke) {
-		an := "a"
-		if strings.ContainsRune("rf", rune(ke.Want[0])) {
-			an = "an"
-		}
-		return cli.Usagef("--model %s holds a %q model, not %s %s", dir, ke.Kind, an, ke.Want)
+		return cli.Usagef("--model %s %s", dir, ke.Mismatch())
 	}
 	return cli.Input(err)
 }
@@ -142,7 +114,7 @@ func (p *rbmProgress) onBatch(done, total int) {
 }
 
 func (p *rbmProgress) done() {
-	if p.bar != nil {
+	if p != nil && p.bar != nil {
 		p.bar.Done()
 	}
 }
@@ -204,9 +176,6 @@ func (o *rbmTrainOpts) setup(binary bool, prog *rbmProgress) ([]int, rbm.Config,
 	if err := rbm.CheckSettings(cfg, o.limit, o.samples, o.steps); err != nil {
 		return nil, cfg, nil, cli.Flag(err)
 	}
-	if !(o.binarize >= 0) || o.binarize > 1e308 {
-		return nil, cfg, nil, cli.Usagef("--binarize %v: need a finite number ≥ 0", o.binarize)
-	}
 	if o.out == "" {
 		return nil, cfg, nil, cli.Usagef("--out: an output folder is required")
 	}
@@ -214,28 +183,47 @@ func (o *rbmTrainOpts) setup(binary bool, prog *rbmProgress) ([]int, rbm.Config,
 	if err != nil {
 		return nil, cfg, nil, cli.Flag(err)
 	}
-	if err := cli.CheckOutDir(o.out, o.force, rbmPaths(o.data, o.test)...); err != nil {
+	if err := cli.CheckOutDir(o.out, o.force, data.SourcePaths(o.data, o.test)...); err != nil {
 		return nil, cfg, nil, err
 	}
 	d, err := rbmReadData(o.data, o.test, o.limit, binary, o.binarize)
 	return hs, cfg, d, err
 }
 
-// rbmFinish builds the output folder with save, then prints the report (as
-// JSON, or with summary) and the folder written (with the files it holds).
-func rbmFinish(c *cobra.Command, jsonOut bool, out *cli.OutDir, save func(string) error, rep map[string]any, summary func(io.Writer), files string) error {
-	if err := save(out.Tmp); err != nil {
+// rbmJob is a training run of package rbm (TrainRun, DBNRun, FVBMRun).
+type rbmJob interface {
+	Fit(ctx context.Context) error
+	Save(dir string) error
+	Report() map[string]any
+	WriteSummary(w io.Writer)
+}
+
+// rbmRun fits run and saves it as the output folder out (which may not
+// replace the inputs read), then prints the report (as JSON, or its summary)
+// and the folder written (with the files it holds).
+func rbmRun(c *cobra.Command, run rbmJob, prog *rbmProgress, out string, force, jsonOut bool, files string, inputs ...string) error {
+	od, err := cli.NewOutDir(out, force, inputs...)
+	if err != nil {
 		return err
 	}
-	if err := out.Commit(); err != nil {
+	defer od.Abort()
+	err = run.Fit(c.Context())
+	if prog.done(); err != nil {
 		return err
 	}
-	rep["out"] = out.Final
+	if err := run.Save(od.Tmp); err != nil {
+		return err
+	}
+	if err := od.Commit(); err != nil {
+		return err
+	}
+	rep := run.Report()
+	rep["out"] = od.Final
 	if jsonOut {
 		return cli.WriteJSON(c.OutOrStdout(), rep)
 	}
-	summary(c.OutOrStdout())
-	fmt.Fprintf(c.OutOrStdout(), "wrote %s%s\n", out.Final, files)
+	run.WriteSummary(c.OutOrStdout())
+	fmt.Fprintf(c.OutOrStdout(), "wrote %s%s\n", od.Final, files)
 	return nil
 }
 
@@ -301,16 +289,7 @@ and bulk ESS of the free energy: gibbs_rhat, gibbs_ess_bulk).
 			if err != nil {
 				return rbmErr(err, "--hidden", "--data "+o.data, "--test "+o.test)
 			}
-			out, err := cli.NewOutDir(o.out, o.force, rbmPaths(o.data, o.test)...)
-			if err != nil {
-				return err
-			}
-			defer out.Abort()
-			err = run.Fit(c.Context())
-			if prog.done(); err != nil {
-				return err
-			}
-			return rbmFinish(c, o.jsonOut, out, run.Save, run.Report(), run.WriteSummary, rbmFiles)
+			return rbmRun(c, run, prog, o.out, o.force, o.jsonOut, rbmFiles, data.SourcePaths(o.data, o.test)...)
 		},
 	}
 	o.flags(c, false)

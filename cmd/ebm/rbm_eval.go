@@ -45,19 +45,12 @@ with the defaults (runs=100, betas=14500: the Salakhutdinov-Murray schedule).
   ebm rbm eval --model out/rbm16 --data digits --ais runs=100,betas=14500`,
 		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			job := rbm.EvalJob{Seed: seed}
-			switch {
-			case dir == "":
+			if dir == "" {
 				return cli.Usagef("--model: a model folder is required")
-			case exact && ais != "":
-				return cli.Usagef("--exact and --ais exclude each other")
-			case exact:
-				job.Method = "exact"
-			case ais != "":
-				var err error
-				if job, err = rbm.ParseAIS(ais, seed); err != nil {
-					return cli.Flag(err)
-				}
+			}
+			job, err := rbm.ParseEvalJob(exact, ais, seed)
+			if err != nil {
+				return cli.Flag(err)
 			}
 			r, _, err := rbm.Load(dir)
 			if err != nil {
@@ -67,11 +60,7 @@ with the defaults (runs=100, betas=14500: the Salakhutdinov-Murray schedule).
 			if err != nil {
 				return err
 			}
-			x := d.Train
-			if d.Test != nil {
-				x = d.Test
-			}
-			rep, err := rbm.Evaluate(c.Context(), r, x, job)
+			rep, err := rbm.Evaluate(c.Context(), r, d.EvalRows(), job)
 			var le *rbm.LimitError
 			if errors.As(err, &le) {
 				return cli.Usagef("--exact: %v", err)

@@ -4,17 +4,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
-	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/plot"
 	"github.com/ebm-go/ebm/sample"
-	"github.com/ebm-go/ebm/tensor"
 	"github.com/spf13/cobra"
 )
 
@@ -83,55 +80,12 @@ func parseEnergy(spec string) (energy.GradEnergy, error) {
 	return e, nil
 }
 
-// initialPoints reads the chains' starting points from a CSV file (one row
-// per chain) or draws them as sample.InitialPoints does.
-func initialPoints(spec string, chains, d int, seed uint64) (*tensor.Dense[float64], error) {
-	if !isCSVInit(spec) {
-		x, err := sample.InitialPoints(spec, chains, d, seed)
-		return x, cli.Flag(err)
-	}
-	ds, err := data.LoadCSV(spec, data.CSVOptions{LabelColumn: data.NoLabel})
-	switch {
-	case err != nil:
-		return nil, &cli.UsageError{Err: fmt.Errorf("--init: %w", err)}
-	case ds.X.Cols != d:
-		return nil, cli.Usagef("--init %s: points have %d columns, the energy has dimension %d", spec, ds.X.Cols, d)
-	case ds.X.Rows != chains:
-		return nil, cli.Usagef("--init %s: %d rows for %d chains (give one row per chain)", spec, ds.X.Rows, chains)
-	}
-	return ds.X, nil
-}
-
-// isCSVInit reports whether --init names a file rather than a distribution.
-func isCSVInit(spec string) bool {
-	return spec != "" && !strings.HasPrefix(spec, "uniform") && !strings.HasPrefix(spec, "normal")
-}
-
-func parseClamp(s string) (*sample.Box, error) {
-	if s == "" {
-		return nil, nil
-	}
-	lo, hi, ok := strings.Cut(s, ",")
-	a, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
-	b, err2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
-	if !ok || err1 != nil || err2 != nil || !(a < b) {
-		return nil, cli.Usagef("--clamp: want LO,HI with LO < HI, got %q", s)
-	}
-	return sample.ScalarBox(a, b), nil
-}
-
 func runSample(cmd *cobra.Command, o *sampleOpts) error {
-	switch {
-	case (o.energy == "") == (o.model == ""):
+	if (o.energy == "") == (o.model == "") {
 		return cli.Usagef("sample: give exactly one of --energy or --model (see ebm sample --help)")
-	case o.chains < 1:
-		return cli.Usagef("--chains must be at least 1, got %d", o.chains)
-	case o.steps < 1:
-		return cli.Usagef("--steps must be at least 1, got %d", o.steps)
-	case o.warmup < 0:
-		return cli.Usagef("--warmup must be at least 0, got %d", o.warmup)
-	case o.thin < 1:
-		return cli.Usagef("--thin must be at least 1, got %d", o.thin)
+	}
+	if err := sample.CheckRun(o.chains, o.steps, o.warmup, o.thin); err != nil {
+		return cli.Flag(err)
 	}
 	var e energy.GradEnergy
 	var err error
@@ -150,18 +104,18 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	if err != nil {
 		return cli.Flag(err)
 	}
-	clamp, err := parseClamp(o.clamp)
+	clamp, err := sample.ParseBox(o.clamp)
 	if err != nil {
-		return err
+		return cli.Flag(err)
 	}
-	x0, err := initialPoints(o.init, o.chains, e.Dim(), o.seed)
+	x0, err := sample.InitialPoints(o.init, o.chains, e.Dim(), o.seed)
 	if err != nil {
-		return err
+		return cli.Flag(err)
 	}
 	var out *cli.OutDir
 	if o.out != "" {
 		inputs := []string{o.model}
-		if isCSVInit(o.init) {
+		if sample.IsInitFile(o.init) {
 			inputs = append(inputs, o.init)
 		}
 		if out, err = cli.NewOutDir(o.out, o.force, inputs...); err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"slices"
 	"strings"
@@ -92,21 +91,12 @@ Methods (--method NAME[:k=v,...]):
 func (o *trainOpts) validate() error {
 	switch {
 	case o.out == "":
-		return cli.Usagef("train: --out is required")
-	case o.iters < 1 || o.batch < 1:
-		return cli.Usagef("train: --iters and --batch must be at least 1")
-	case !(o.lr > 0) || math.IsInf(o.lr, 0):
-		return cli.Usagef("train: --lr must be > 0, got %v", o.lr)
-	case !(o.ema >= 0 && o.ema < 1):
-		return cli.Usagef("train: --ema must be in [0, 1), got %v", o.ema)
-	case !(o.clip >= 0) || math.IsInf(o.clip, 0):
-		return cli.Usagef("train: --clip-grad must be a finite number ≥ 0, got %v", o.clip)
-	case o.logEvery < 1 || o.ckptEvery < 0:
-		return cli.Usagef("train: --log-every must be at least 1 and --checkpoint-every at least 0")
+		return cli.Usagef("%s: --out is required", o.cmdName)
 	case o.testN < 2:
-		return cli.Usagef("train: --test must be at least 2, got %d", o.testN)
+		return cli.Usagef("%s: --test must be at least 2, got %d", o.cmdName, o.testN)
 	}
-	return nil
+	return cli.Flag(train.CheckConfig(train.Config{Iters: o.iters, Batch: o.batch, LR: o.lr, EMA: o.ema, ClipNorm: o.clip,
+		LogEvery: o.logEvery, SnapshotEvery: o.ckptEvery}))
 }
 
 // trainSetup is what a run needs, built from the flags by the library: the
@@ -141,24 +131,14 @@ func (o *trainOpts) setup() (*trainSetup, error) {
 	if s.pts, err = data.LoadPoints(o.data, data.PointsOptions{TestN: o.testN, LabelColumn: lc}); err != nil {
 		return nil, cli.Input(err)
 	}
-	if name, _, _ := strings.Cut(o.method, ":"); !slices.Contains(train.EstimatorNames(), strings.TrimSpace(name)) {
-		return nil, cli.Usagef("--method: unknown method %q (valid: %s)", name, strings.Join(train.EstimatorNames(), ", "))
-	}
 	ctx := train.EstimatorContext{Batch: o.batch, Data: s.pts.Sample, Where: "--method"}
 	if s.Estimator, s.settings, err = train.ParseEstimator[float32](o.method, ctx); err != nil {
 		return nil, err
 	}
-	var sigmas []float64
-	if d, ok := s.Estimator.(*train.DenoisingSM[float32]); ok {
-		sigmas = d.Sigmas
-	}
-	if s.Model, err = ms.Build(s.pts.Dim, o.seed, sigmas); err != nil {
+	if s.Model, err = ms.Build(s.pts.Dim, o.seed, train.NoiseScales(s.Estimator)); err != nil {
 		return nil, cli.Flag(err)
 	}
-	s.Data = &train.Dataset{X: s.pts.X, Seed: o.seed}
-	if s.pts.IsToy() {
-		s.Data = &train.Generator{D: s.pts.Dim, Gen: s.pts.Gen, Seed: o.seed}
-	}
+	s.Data = train.PointsSource(s.pts, o.seed)
 	return s, nil
 }
 
