@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/internal/pool"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -67,7 +68,7 @@ type Builder[T tensor.Float] interface {
 // tapeModel is a Model whose Energy and EnergyGrad run the tape.
 type tapeModel[T tensor.Float] struct {
 	Builder[T]
-	tapes bufPool[autodiff.Tape[T]]
+	tapes pool.Pool[autodiff.Tape[T]]
 }
 
 // FromModel returns b as a full Model: Energy and EnergyGrad record b.Build on
@@ -81,7 +82,7 @@ func FromModel[T tensor.Float](b Builder[T]) Model[T] {
 }
 
 func (m *tapeModel[T]) tape() *autodiff.Tape[T] {
-	if t := m.tapes.get(); t != nil {
+	if t := m.tapes.Get(); t != nil {
 		t.Reset()
 		return t
 	}
@@ -90,7 +91,7 @@ func (m *tapeModel[T]) tape() *autodiff.Tape[T] {
 
 func (m *tapeModel[T]) eval(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
 	t := m.tape()
-	defer m.tapes.put(t)
+	defer m.tapes.Put(t)
 	xv := t.Input(x, g != nil)
 	y := m.Build(t, xv)
 	if y.Rows() != x.Rows || y.Cols() != 1 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/internal/pool"
 	"github.com/ebm-go/ebm/nn"
 	"github.com/ebm-go/ebm/tensor"
 )
@@ -29,7 +30,7 @@ type Model[T tensor.Float] interface {
 type MLPEnergy[T tensor.Float] struct {
 	Net *nn.MLP[T]
 
-	bufs bufPool[mlpBufs[T]]
+	bufs pool.Pool[mlpBufs[T]]
 }
 
 // mlpBufs holds the conversion buffers of one Energy or EnergyGrad call.
@@ -83,11 +84,11 @@ func (m *MLPEnergy[T]) eval(x *tensor.Dense[float64], e []float64, g *tensor.Den
 		}
 		return
 	}
-	b := m.bufs.get()
+	b := m.bufs.Get()
 	if b == nil {
 		b = &mlpBufs[T]{}
 	}
-	defer m.bufs.put(b)
+	defer m.bufs.Put(b)
 	b.x = tensor.Convert(b.x, x)
 	if cap(b.e) < n {
 		b.e = make([]T, n)

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/internal/pool"
 	"github.com/ebm-go/ebm/nn"
 	"github.com/ebm-go/ebm/tensor"
 )
@@ -24,14 +25,14 @@ type NoiseCondMLP[T tensor.Float] struct {
 	Sigmas []float64 // the training levels, largest first
 	Sigma  float64   // the level used by Energy and EnergyGrad
 
-	bufs bufPool[ncBufs] // the augmented batch and its gradient
+	bufs pool.Pool[ncBufs] // the augmented batch and its gradient
 	in   *MLPEnergy[T]
 }
 
 type ncBufs struct{ x, ga *tensor.Dense[float64] }
 
 func (m *NoiseCondMLP[T]) getBufs() *ncBufs {
-	if b := m.bufs.get(); b != nil {
+	if b := m.bufs.Get(); b != nil {
 		return b
 	}
 	return &ncBufs{}
@@ -87,7 +88,7 @@ func (m *NoiseCondMLP[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *t
 func (m *NoiseCondMLP[T]) energyAt(sigma float64, x *tensor.Dense[float64], e []float64) {
 	b := m.getBufs()
 	m.in.Energy(b.augment(x, sigma), e)
-	m.bufs.put(b)
+	m.bufs.Put(b)
 }
 
 func (m *NoiseCondMLP[T]) energyGradAt(sigma float64, x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
@@ -96,7 +97,7 @@ func (m *NoiseCondMLP[T]) energyGradAt(sigma float64, x *tensor.Dense[float64], 
 	b.ga = tensor.Reuse(b.ga, xa.Rows, xa.Cols)
 	m.in.EnergyGrad(xa, e, b.ga)
 	tensor.SliceCols(g, b.ga, 0, x.Cols)
-	m.bufs.put(b)
+	m.bufs.Put(b)
 }
 
 // augment writes [x, log σ] into b.x.

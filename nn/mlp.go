@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/internal/pool"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -20,7 +21,7 @@ type MLP[T tensor.Float] struct {
 	Layers []*Linear[T]
 	Act    Activation
 
-	ws bufPool[fusedWS[T]] // one workspace per concurrent ValueGradX
+	ws pool.Pool[fusedWS[T]] // one workspace per concurrent ValueGradX
 }
 
 // MLPOptions configures NewMLP.
@@ -124,7 +125,7 @@ type fusedWS[T tensor.Float] struct {
 // getWorkspace takes a workspace for batch size n from the pool (building one
 // when the pool has none of the right shape); putWorkspace returns it.
 func (m *MLP[T]) getWorkspace(n int) *fusedWS[T] {
-	if w := m.ws.get(); w != nil && w.n == n && w.fits(m) {
+	if w := m.ws.Get(); w != nil && w.n == n && w.fits(m) {
 		return w
 	}
 	L := len(m.Layers)
@@ -145,7 +146,7 @@ func (m *MLP[T]) getWorkspace(n int) *fusedWS[T] {
 	return w
 }
 
-func (m *MLP[T]) putWorkspace(w *fusedWS[T]) { m.ws.put(w) }
+func (m *MLP[T]) putWorkspace(w *fusedWS[T]) { m.ws.Put(w) }
 
 // fits reports whether w's buffers match m's layer widths.
 func (w *fusedWS[T]) fits(m *MLP[T]) bool {
