@@ -57,7 +57,7 @@ command's output with the defaults.`,
 					if err != nil {
 						return err
 					}
-					t, err := trainInto(cmd, o, out)
+					t, err := trainInto(cmd, o, nil, out)
 					out.Abort()
 					os.RemoveAll(tmp)
 					if errors.Is(err, cli.ErrInterrupted) {

@@ -47,7 +47,7 @@ Well under a minute on two cores.`,
 			}
 			defer out.Abort()
 			fmt.Fprintf(os.Stderr, "ebm demo: training an energy on 8gaussians (sliced score matching, %d iterations)\n", iters)
-			t, err := trainInto(cmd, o, out)
+			t, err := trainInto(cmd, o, nil, out)
 			if err != nil {
 				return err
 			}

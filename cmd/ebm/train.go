@@ -152,11 +152,13 @@ type trained struct {
 // trainInto trains as o says and writes the model, metrics and plots into the
 // unfinished output folder out. It returns cli.ErrInterrupted (after writing a
 // checkpoint when o.liveDir and o.ckptEvery allow, and saying so) when ctx is
-// cancelled.
-func trainInto(cmd *cobra.Command, o *trainOpts, out *cli.OutDir) (*trained, error) {
-	s, err := o.setup()
-	if err != nil {
-		return nil, err
+// cancelled. s is the run's setup from o.setup(), or nil to build it here.
+func trainInto(cmd *cobra.Command, o *trainOpts, s *trainSetup, out *cli.OutDir) (*trained, error) {
+	if s == nil {
+		var err error
+		if s, err = o.setup(); err != nil {
+			return nil, err
+		}
 	}
 	bar := cli.NewProgress(o.iters, "training", o.quiet)
 	tr := s.Trainer
@@ -229,7 +231,8 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		inputs = append(inputs, o.resume)
 	}
 	o.settings = resumeSettings(cmd)
-	if _, err := o.setup(); err != nil {
+	s, err := o.setup() // everything is checked before any work
+	if err != nil {
 		return err
 	}
 	if !slices.Contains(data.ToyNames(), o.data) {
@@ -244,7 +247,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	if err != nil {
 		return err
 	}
-	t, err := trainInto(cmd, o, out)
+	t, err := trainInto(cmd, o, s, out)
 	if err == nil {
 		err = out.Commit()
 	}
