@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 
 	"github.com/ebm-go/ebm/model"
 	"github.com/ebm-go/ebm/nn"
@@ -110,11 +108,7 @@ func saveMLP(dir string, net *nn.MLP[float32], meta *model.Meta, kind string, si
 // model.json that declares huge layers gives an error, never an
 // out-of-memory; weights holding NaN or Inf are refused.
 func LoadModel(dir string) (Model[float32], *model.Meta, error) {
-	if _, err := os.Stat(filepath.Join(dir, model.MetaFile)); err != nil {
-		if _, err2 := os.Stat(filepath.Join(dir, "model", model.MetaFile)); err2 == nil {
-			dir = filepath.Join(dir, "model")
-		}
-	}
+	dir = modelDir(dir)
 	meta, ts, err := model.Read(dir)
 	if err != nil {
 		return nil, nil, err

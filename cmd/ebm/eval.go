@@ -34,7 +34,7 @@ mean data energy. Model samples come from --sampler (default ula:step=0.005:
 			if n < 2 || steps < 1 {
 				return cli.Usagef("eval: --n must be ≥ 2 and --steps ≥ 1")
 			}
-			m, _, err := energy.LoadModel(modelDir)
+			m, _, err := energy.LoadGrad(modelDir)
 			if err != nil {
 				return cli.Input(err)
 			}

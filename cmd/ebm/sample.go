@@ -91,7 +91,7 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	var err error
 	name := o.energy
 	if o.model != "" {
-		e, _, err = energy.LoadModel(o.model)
+		e, _, err = energy.LoadGrad(o.model)
 		err = cli.Input(err)
 		name = o.model
 	} else {
