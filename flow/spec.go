@@ -166,3 +166,10 @@ func Build[T tensor.Float](c *Config, d int, seed uint64) (*Flow[T], error) {
 	f.Spec = c.Canonical
 	return f, nil
 }
+
+// NewSampler builds a float32 flow from a spec over d dimensions: a function
+// of the shape of train.SamplerFactory, so that flow-contrastive and
+// adversarial training can take flows as their samplers.
+func NewSampler(s string, d int, seed uint64) (any, error) {
+	return Parse[float32](s, d, seed)
+}
