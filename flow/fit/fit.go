@@ -29,6 +29,7 @@ import (
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/flow"
+	"github.com/ebm-go/ebm/optim"
 	"github.com/ebm-go/ebm/tensor"
 	"github.com/ebm-go/ebm/train"
 )
@@ -42,7 +43,10 @@ type Options struct {
 	Batch    int     // points per iteration (default 256)
 	LR       float64 // Adam learning rate (default 1e-3)
 	ClipNorm float64 // gradient-norm clipping (0: none)
-	Seed     uint64  // seed of the loop's randomness (draws, data order)
+	// Schedule, if not nil, gives the learning rate of every iteration
+	// instead of LR (see optim.ParseSchedule).
+	Schedule optim.Schedule
+	Seed     uint64 // seed of the loop's randomness (draws, data order)
 }
 
 func (o Options) withDefaults() Options {
@@ -99,7 +103,7 @@ func DataLoop[T tensor.Float](f *flow.Flow[T], src train.PointSource, o Options)
 		}
 	}
 	return &train.Loop[T, *tensor.Dense[float64]]{
-		Groups:     []train.Group[T]{{Name: Group, Params: f.Params(), LR: o.LR, ClipNorm: o.ClipNorm}},
+		Groups:     []train.Group[T]{{Name: Group, Params: f.Params(), LR: o.LR, ClipNorm: o.ClipNorm, Schedule: o.Schedule}},
 		Objectives: []train.Grouped{&MLObjective[T]{Flow: f}},
 		Data:       src, Batch: o.Batch, Iters: o.Iters, Seed: o.Seed,
 	}, nil
@@ -194,7 +198,7 @@ func EnergyLoop[T tensor.Float](f *flow.Flow[T], e energy.GradEnergy, o Options)
 	}
 	o = o.withDefaults()
 	return &train.Loop[T, int]{
-		Groups:     []train.Group[T]{{Name: Group, Params: f.Params(), LR: o.LR, ClipNorm: o.ClipNorm}},
+		Groups:     []train.Group[T]{{Name: Group, Params: f.Params(), LR: o.LR, ClipNorm: o.ClipNorm, Schedule: o.Schedule}},
 		Objectives: []train.Grouped{&ReverseKL[T]{Flow: f, Energy: e}},
 		Data:       Draws{}, Batch: o.Batch, Iters: o.Iters, Seed: o.Seed,
 	}, nil
