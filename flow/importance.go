@@ -67,11 +67,10 @@ func checkEnergyDim(d int, e energy.Energy) error {
 	return nil
 }
 
-// logWeights draws n points from f and returns them with log-weights
+// logWeights draws n points from p and returns them with log-weights
 // −E(x) − log q(x).
-func logWeights[T tensor.Float](f *Flow[T], e energy.Energy, n int, rng *rand.Rand) (*tensor.Dense[float64], []float64) {
-	lq := make([]float64, n)
-	x := f.SampleLogProb(n, rng, lq)
+func logWeights[T tensor.Float](p *Proposal[T], e energy.Energy, n int, rng *rand.Rand) (*tensor.Dense[float64], []float64) {
+	x, lq := p.Draw(n, rng)
 	en := make([]float64, n)
 	e.Energy(x, en)
 	for i := range lq {
@@ -89,7 +88,15 @@ func EstimateLogZ[T tensor.Float](f *Flow[T], e energy.Energy, n int, seed uint6
 	if err := checkEnergyDim(f.D, e); err != nil {
 		return ISResult{}, err
 	}
-	_, lw := logWeights(f, e, n, rand.New(rand.NewPCG(seed, 0x15)))
+	return EstimateLogZWith(&Proposal[T]{Flow: f}, e, n, seed)
+}
+
+// EstimateLogZWith is EstimateLogZ with the proposal p (see NewDefensive).
+func EstimateLogZWith[T tensor.Float](p *Proposal[T], e energy.Energy, n int, seed uint64) (ISResult, error) {
+	if err := checkEnergyDim(p.Flow.D, e); err != nil {
+		return ISResult{}, err
+	}
+	_, lw := logWeights(p, e, n, rand.New(rand.NewPCG(seed, 0x15)))
 	return ImportanceLogZ(lw)
 }
 
@@ -100,6 +107,12 @@ func EstimateLogZ[T tensor.Float](f *Flow[T], e energy.Energy, n int, seed uint6
 // ESS says how many distinct points the resample can hold). The draws are
 // exact as n → ∞.
 func Resample[T tensor.Float](f *Flow[T], e energy.Energy, n, m int, seed uint64) (*tensor.Dense[float64], ISResult, error) {
+	return ResampleWith(&Proposal[T]{Flow: f}, e, n, m, seed)
+}
+
+// ResampleWith is Resample with the proposal p (see NewDefensive).
+func ResampleWith[T tensor.Float](p *Proposal[T], e energy.Energy, n, m int, seed uint64) (*tensor.Dense[float64], ISResult, error) {
+	f := p.Flow
 	if err := checkEnergyDim(f.D, e); err != nil {
 		return nil, ISResult{}, err
 	}
@@ -107,7 +120,7 @@ func Resample[T tensor.Float](f *Flow[T], e energy.Energy, n, m int, seed uint64
 		return nil, ISResult{}, fmt.Errorf("flow: resampling needs n ≥ 2 proposals and m ≥ 1 draws, got %d and %d", n, m)
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5e5))
-	x, lw := logWeights(f, e, n, rng)
+	x, lw := logWeights(p, e, n, rng)
 	is, err := ImportanceLogZ(lw)
 	if err != nil {
 		return nil, is, err
@@ -166,6 +179,13 @@ func (r *IMHResult) Coord(j int) [][]float64 {
 // the acceptance and the lower the autocorrelation). Chains start at a draw
 // from q. Randomness comes from seed only.
 func IndependenceMH[T tensor.Float](ctx context.Context, f *Flow[T], e energy.Energy, chains, steps int, seed uint64) (*IMHResult, error) {
+	return IndependenceMHWith(ctx, &Proposal[T]{Flow: f}, e, chains, steps, seed)
+}
+
+// IndependenceMHWith is IndependenceMH with the proposal p (see
+// NewDefensive): w = exp(−E − log q_mix).
+func IndependenceMHWith[T tensor.Float](ctx context.Context, p *Proposal[T], e energy.Energy, chains, steps int, seed uint64) (*IMHResult, error) {
+	f := p.Flow
 	if err := checkEnergyDim(f.D, e); err != nil {
 		return nil, err
 	}
@@ -180,7 +200,7 @@ func IndependenceMH[T tensor.Float](ctx context.Context, f *Flow[T], e energy.En
 	for c := range res.Chains {
 		res.Chains[c] = tensor.New[float64](steps, f.D)
 	}
-	cur, lw := logWeights(f, e, chains, rng)
+	cur, lw := logWeights(p, e, chains, rng)
 	acc := 0
 	for s := 0; s < steps; s++ {
 		if s%64 == 0 {
@@ -189,7 +209,7 @@ func IndependenceMH[T tensor.Float](ctx context.Context, f *Flow[T], e energy.En
 			}
 		}
 		if s > 0 {
-			xp, lwp := logWeights(f, e, chains, rng)
+			xp, lwp := logWeights(p, e, chains, rng)
 			for c := 0; c < chains; c++ {
 				if la := lwp[c] - lw[c]; la >= 0 || math.Log(rng.Float64()) < la {
 					copy(cur.Row(c), xp.Row(c))

@@ -31,7 +31,7 @@ func init() { subcommands = append(subcommands, newFlowCmd) }
 type flowOpts struct {
 	data, flowSpec, energy, model, target, schedule, out, labelCol, method string
 	iters, batch, testN, isDraws, n, chains, steps                         int
-	lr, clip                                                               float64
+	lr, clip, defensive, widen                                             float64
 	seed                                                                   uint64
 	jsonOut, force, quiet                                                  bool
 }
@@ -386,6 +386,8 @@ importance-sampling log Z and ESS (SIR).`,
 	f.IntVar(&o.n, "n", 5000, "samples (exact draws, or SIR draws)")
 	f.IntVar(&o.chains, "chains", 4, "IMH chains (SIR: proposals = chains × steps)")
 	f.IntVar(&o.steps, "steps", 5000, "IMH steps per chain")
+	f.Float64Var(&o.defensive, "defensive", 0, "with a target: mix this weight of a wide Gaussian into the flow proposal (0: the flow alone)")
+	f.Float64Var(&o.widen, "widen", 2, "the defensive Gaussian's standard deviations as a multiple of the flow's")
 	return c
 }
 
@@ -440,6 +442,9 @@ func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
 		if o.method != "imh" && o.method != "sir" {
 			return cli.Usagef("flow sample: --method %q: want imh or sir", o.method)
 		}
+		if !(o.defensive >= 0 && o.defensive < 1) || !(o.widen >= 1) {
+			return cli.Usagef("flow sample: --defensive must be in [0, 1) and --widen at least 1")
+		}
 	}
 	inputs := []string{o.model}
 	if o.target != "" {
@@ -458,7 +463,7 @@ func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
 	case o.method == "sir":
 		r.Method = "sir"
 		var is flow.ISResult
-		x, is, err = flowResample(fe, target, o.chains*o.steps, o.n, o.seed)
+		x, is, err = flowResample(fe, target, o.chains*o.steps, o.n, o.seed, o.defensive, o.widen)
 		if err != nil {
 			return err
 		}
@@ -466,7 +471,7 @@ func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
 	default:
 		r.Method = "imh"
 		var acc float64
-		x, acc, err = flowIMH(cmd.Context(), fe, target, o.chains, o.steps, o.seed)
+		x, acc, err = flowIMH(cmd.Context(), fe, target, o.chains, o.steps, o.seed, o.defensive, o.widen)
 		if err != nil {
 			return err
 		}
@@ -508,24 +513,38 @@ func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
 	return nil
 }
 
-func flowResample(fe energy.GradEnergy, target energy.Energy, n, m int, seed uint64) (*tensor.Dense[float64], flow.ISResult, error) {
+func flowResample(fe energy.GradEnergy, target energy.Energy, n, m int, seed uint64, eps, widen float64) (*tensor.Dense[float64], flow.ISResult, error) {
 	switch f := fe.(type) {
 	case *flow.Flow[float32]:
-		return flow.Resample(f, target, n, m, seed)
+		p, err := flow.NewDefensive(f, eps, widen, seed)
+		if err != nil {
+			return nil, flow.ISResult{}, err
+		}
+		return flow.ResampleWith(p, target, n, m, seed)
 	case *flow.Flow[float64]:
-		return flow.Resample(f, target, n, m, seed)
+		p, err := flow.NewDefensive(f, eps, widen, seed)
+		if err != nil {
+			return nil, flow.ISResult{}, err
+		}
+		return flow.ResampleWith(p, target, n, m, seed)
 	}
 	return nil, flow.ISResult{}, fmt.Errorf("not a flow: %T", fe)
 }
 
-func flowIMH(ctx context.Context, fe energy.GradEnergy, target energy.Energy, chains, steps int, seed uint64) (*tensor.Dense[float64], float64, error) {
+func flowIMH(ctx context.Context, fe energy.GradEnergy, target energy.Energy, chains, steps int, seed uint64, eps, widen float64) (*tensor.Dense[float64], float64, error) {
 	var r *flow.IMHResult
 	var err error
 	switch f := fe.(type) {
 	case *flow.Flow[float32]:
-		r, err = flow.IndependenceMH(ctx, f, target, chains, steps, seed)
+		var p *flow.Proposal[float32]
+		if p, err = flow.NewDefensive(f, eps, widen, seed); err == nil {
+			r, err = flow.IndependenceMHWith(ctx, p, target, chains, steps, seed)
+		}
 	case *flow.Flow[float64]:
-		r, err = flow.IndependenceMH(ctx, f, target, chains, steps, seed)
+		var p *flow.Proposal[float64]
+		if p, err = flow.NewDefensive(f, eps, widen, seed); err == nil {
+			r, err = flow.IndependenceMHWith(ctx, p, target, chains, steps, seed)
+		}
 	default:
 		err = fmt.Errorf("not a flow: %T", fe)
 	}

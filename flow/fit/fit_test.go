@@ -66,11 +66,13 @@ func TestReverseKL(t *testing.T) {
 			is := res.IS
 			// The banana's tails (x₁ falling as −b·x₀²) lie beyond what
 			// coupling nets with piecewise-linear conditioners extrapolate,
-			// so the fitted flow under-covers them: independence MH then
-			// has too few tail proposals to recover the variance in a
-			// short run (see the notes); its log Z estimate is still exact.
+			// so the fitted flow under-covers them, and independence MH
+			// with it proposes too few tail points to recover the variance
+			// of x₁ in a short run (12.9 against 19 over 4×20,000 steps; a
+			// defensive mixture, NewDefensive(f, 0.2, 4, ·), reaches 18.7;
+			// see the notes). Its log Z estimate above is still accurate.
 			if tg.name != "banana" {
-				checkIMH(t, f, tg.e)
+				checkIMH(t, &flow.Proposal[float32]{Flow: f}, tg.e)
 			}
 			t.Logf("%s: IS log Z %.4f ± %.4f (truth %.4f), ESS %.0f/%d, final loss %.4f, %.0f it/s",
 				tg.name, is.LogZ, is.SE, tg.logZ, is.ESS, is.N, res.Train.FinalLoss, res.Train.ItersPerSec)
@@ -85,11 +87,11 @@ func TestReverseKL(t *testing.T) {
 // checkIMH runs independence Metropolis-Hastings with the fitted flow as the
 // proposal and checks each coordinate's mean and variance against the
 // target's within 4 Monte Carlo standard errors (from the split-chain ESS).
-func checkIMH(t *testing.T, f *flow.Flow[float32], e energy.GradEnergy) {
+func checkIMH(t *testing.T, p *flow.Proposal[float32], e energy.GradEnergy) {
 	t.Helper()
 	mo := e.(energy.Moments)
 	mean, cov := mo.Mean(), mo.Cov()
-	r, err := flow.IndependenceMH(context.Background(), f, e, 4, 2500, 3)
+	r, err := flow.IndependenceMHWith(context.Background(), p, e, 4, 2500, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
