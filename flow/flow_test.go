@@ -29,8 +29,8 @@ var smallSpecs = []string{
 	"realnvp:layers=3,hidden=16,actnorm",
 	"nice:layers=4,hidden=16",
 	"maf:layers=3,hidden=16",
-	"planar:layers=8",
-	"radial:layers=8",
+	"planar:layers=6",
+	"radial:layers=6",
 }
 
 func perturbed(t *testing.T, s string, d int, seed uint64) *Flow[float64] {
