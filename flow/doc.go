@@ -57,11 +57,14 @@
 // ("realnvp:layers=8,hidden=64", see SpecHelp); Save and Load write and read
 // them through the model registry (kind "flow").
 //
-// # Fitting
+// # Fitting and using a flow against an energy
 //
-// FitData fits a flow by maximum likelihood (forward KL) with train.Loop;
-// FitEnergy fits it to an energy by reverse KL, minimizing E_q[E(x) + log q(x)],
-// and reports the importance-sampling estimate of log Z with its standard
-// error and effective sample size (ImportanceLogZ). IndependenceMH and
-// Resample turn a fitted flow into exact-in-the-limit samplers of the energy.
+// Package flow/fit fits flows on train.Loop: by maximum likelihood on data
+// (forward KL), and to an energy by reverse KL, minimizing
+// E_q[E(x) + log q(x)]. Here, EstimateLogZ gives the importance-sampling
+// estimate of log Z of an energy with a flow proposal, with its standard
+// error and effective sample size (ImportanceLogZ); IndependenceMH and
+// Resample turn a fitted flow into exact-in-the-limit samplers of the energy;
+// NewDefensive mixes a wide Gaussian into the proposal for targets with
+// heavier tails than the flow.
 package flow
