@@ -66,7 +66,6 @@ func (p *Proposal[T]) Draw(n int, rng *rand.Rand) (*tensor.Dense[float64], []flo
 	if p.Eps == 0 {
 		return x, lq
 	}
-	d := p.Flow.D
 	for i := 0; i < n; i++ {
 		if rng.Float64() < p.Eps {
 			row := x.Row(i)
@@ -76,18 +75,27 @@ func (p *Proposal[T]) Draw(n int, rng *rand.Rand) (*tensor.Dense[float64], []flo
 		}
 	}
 	p.Flow.Energy(x, lq) // −log q of every row, the replaced ones included
+	for i := range lq {
+		lq[i] = -lq[i]
+	}
+	p.mix(x, lq)
+	return x, lq
+}
+
+// mix turns the flow's log q of the rows of x (in lq) into log q_mix.
+func (p *Proposal[T]) mix(x *tensor.Dense[float64], lq []float64) {
 	logNorm := 0.0
-	for j := 0; j < d; j++ {
+	for j := range p.sd {
 		logNorm -= math.Log(p.sd[j]) + 0.5*log2Pi
 	}
 	a, b := math.Log1p(-p.Eps), math.Log(p.Eps)
-	for i := 0; i < n; i++ {
+	for i := range lq {
 		g := logNorm
 		for j, v := range x.Row(i) {
 			u := (v - p.mean[j]) / p.sd[j]
 			g -= 0.5 * u * u
 		}
-		lf := a - lq[i]
+		lf := a + lq[i]
 		lg := b + g
 		m := math.Max(lf, lg)
 		if math.IsInf(m, -1) || math.IsNaN(lf) {
@@ -96,5 +104,4 @@ func (p *Proposal[T]) Draw(n int, rng *rand.Rand) (*tensor.Dense[float64], []flo
 		}
 		lq[i] = m + math.Log(math.Exp(lf-m)+math.Exp(lg-m))
 	}
-	return x, lq
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ebm-go/ebm/diag"
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/flow"
+	"github.com/ebm-go/ebm/sample"
 	"github.com/ebm-go/ebm/tensor"
 	"github.com/ebm-go/ebm/train"
 	"gonum.org/v1/gonum/mat"
@@ -72,7 +73,23 @@ func TestReverseKL(t *testing.T) {
 			// defensive mixture, NewDefensive(f, 0.2, 4, ·), reaches 18.7;
 			// see the notes). Its log Z estimate above is still accurate.
 			if tg.name != "banana" {
-				checkIMH(t, &flow.Proposal[float32]{Flow: f}, tg.e)
+				p := &flow.Proposal[float32]{Flow: f}
+				r, err := flow.IndependenceMHWith(context.Background(), p, tg.e, 4, 2500, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkMoments(t, "IndependenceMH", r.Coord, r.AcceptRate, tg.e)
+				// The same chain as a sample.Kernel under sample.Run.
+				k, err := flow.NewIMHKernel(p, tg.e)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x0 := f.Sample(4, rand.New(rand.NewPCG(5, 5)))
+				res, err := sample.Run(context.Background(), k, x0, sample.Config{Steps: 2500, Seed: 6})
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkMoments(t, "sample.Run", res.Draws, mean(res.AcceptRate), tg.e)
 			}
 			t.Logf("%s: IS log Z %.4f ± %.4f (truth %.4f), ESS %.0f/%d, final loss %.4f, %.0f it/s",
 				tg.name, is.LogZ, is.SE, tg.logZ, is.ESS, is.N, res.Train.FinalLoss, res.Train.ItersPerSec)
@@ -84,36 +101,40 @@ func TestReverseKL(t *testing.T) {
 	}
 }
 
-// checkIMH runs independence Metropolis-Hastings with the fitted flow as the
-// proposal and checks each coordinate's mean and variance against the
-// target's within 4 Monte Carlo standard errors (from the split-chain ESS).
-func checkIMH(t *testing.T, p *flow.Proposal[float32], e energy.GradEnergy) {
+// checkMoments checks each coordinate's mean and variance of the chains
+// (coord(j): chains × draws) against the target's within 4 Monte Carlo
+// standard errors (from the split-chain ESS).
+func checkMoments(t *testing.T, what string, coord func(int) [][]float64, accept float64, e energy.GradEnergy) {
 	t.Helper()
 	mo := e.(energy.Moments)
-	mean, cov := mo.Mean(), mo.Cov()
-	r, err := flow.IndependenceMHWith(context.Background(), p, e, 4, 2500, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for j := range mean {
-		x := r.Coord(j)
+	mu, cov := mo.Mean(), mo.Cov()
+	for j := range mu {
+		x := coord(j)
 		m, se := pooledMean(x), diag.MCSEMean(x)
-		if math.Abs(m-mean[j]) > 4*se {
-			t.Errorf("coordinate %d: mean %.4f ± %.4f, target %.4f", j, m, se, mean[j])
+		if math.Abs(m-mu[j]) > 4*se {
+			t.Errorf("%s: coordinate %d: mean %.4f ± %.4f, target %.4f", what, j, m, se, mu[j])
 		}
 		sq := make([][]float64, len(x))
 		for c := range x {
 			for _, v := range x[c] {
-				sq[c] = append(sq[c], (v-mean[j])*(v-mean[j]))
+				sq[c] = append(sq[c], (v-mu[j])*(v-mu[j]))
 			}
 		}
 		v, vse := pooledMean(sq), diag.MCSEMean(sq)
 		if math.Abs(v-cov.At(j, j)) > 4*vse {
-			t.Errorf("coordinate %d: variance %.4f ± %.4f, target %.4f", j, v, vse, cov.At(j, j))
+			t.Errorf("%s: coordinate %d: variance %.4f ± %.4f, target %.4f", what, j, v, vse, cov.At(j, j))
 		}
-		t.Logf("coordinate %d: mean %.4f ± %.4f (target %.4f), variance %.4f ± %.4f (target %.4f), acceptance %.3f",
-			j, m, se, mean[j], v, vse, cov.At(j, j), r.AcceptRate)
+		t.Logf("%s: coordinate %d: mean %.4f ± %.4f (target %.4f), variance %.4f ± %.4f (target %.4f), acceptance %.3f",
+			what, j, m, se, mu[j], v, vse, cov.At(j, j), accept)
 	}
+}
+
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
 }
 
 func pooledMean(x [][]float64) float64 {
