@@ -372,7 +372,7 @@ sample p ∝ exp(-E) with the flow as proposal:
 Writes samples.csv (one sample per row; IMH: all chains' states, chain by
 chain) and samples.png into --out, and reports the acceptance rate (IMH) or the
 importance-sampling log Z and ESS (SIR).`,
-		Example: `  ebm flow sample --model out/realnvp/model --n 5000 --out out/realnvp-samples
+		Example: `  ebm flow sample --model out/realnvp --n 5000 --out out/realnvp-samples
   ebm flow sample --model out/banana-flow/model --energy banana --method imh --out out/banana-imh`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runFlowSample(cmd, o) },
@@ -391,18 +391,19 @@ importance-sampling log Z and ESS (SIR).`,
 	return c
 }
 
-// loadFlow loads a flow model folder (float32 or float64 weights).
+// loadFlow loads a flow model folder (float32 or float64 weights); dir may
+// also be the output folder of ebm flow train, which holds it in model/.
 func loadFlow(dir string) (energy.GradEnergy, error) {
 	if dir == "" {
 		return nil, cli.Usagef("flow: --model is required")
 	}
-	v, meta, err := model.Load(dir)
+	e, meta, err := energy.LoadGrad(dir)
 	if err != nil {
 		return nil, cli.Input(err)
 	}
-	switch v.(type) {
+	switch e.(type) {
 	case *flow.Flow[float32], *flow.Flow[float64]:
-		return v.(energy.GradEnergy), nil
+		return e, nil
 	}
 	return nil, cli.Input(fmt.Errorf("%s holds a %q model, not a flow", dir, meta.Kind))
 }

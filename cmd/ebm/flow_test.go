@@ -45,7 +45,8 @@ func TestFlowRoundTrip(t *testing.T) {
 	if _, err := run(t, "eval", "--model", m, "--n", "100", "--steps", "20", "--quiet", "--json"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := run(t, "flow", "sample", "--model", m, "--n", "50", "--out", filepath.Join(dir, "s"), "--quiet"); err != nil {
+	// The training folder itself is accepted as --model.
+	if _, err := run(t, "flow", "sample", "--model", out, "--n", "50", "--out", filepath.Join(dir, "s"), "--quiet"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := run(t, "flow", "sample", "--model", m, "--energy", "8gaussians", "--chains", "2", "--steps", "50",
