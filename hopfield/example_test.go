@@ -7,11 +7,11 @@ import (
 	"github.com/ebm-go/ebm/hopfield"
 )
 
-// Store 10 random patterns of 100 units by the Hebbian rule, flip 10% of the
+// Store 5 random patterns of 100 units by the Hebbian rule, flip 10% of the
 // bits of one and recall it by asynchronous energy descent.
 func ExampleStore() {
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := hopfield.RandomPatterns(10, 100, rng)
+	x := hopfield.RandomPatterns(5, 100, rng)
 	net, err := hopfield.Store(hopfield.Hebbian, x)
 	if err != nil {
 		panic(err)
