@@ -333,3 +333,82 @@ func equal(a, b []float64) bool {
 	}
 	return true
 }
+
+// TestRulesByDefinition compares the storage rules with their definitions,
+// computed naively: Hebb's sum of outer products, the projection Xᵀ(XXᵀ)⁻¹X
+// (through its defining property: W + diag(P) maps every pattern to itself),
+// and Storkey's update with hᵢⱼ = Σ_{k≠i,j} Wᵢₖξₖ in a triple loop.
+func TestRulesByDefinition(t *testing.T) {
+	const n, p = 12, 4
+	x := RandomPatterns(p, n, newRand(8))
+	heb, _ := Store(Hebbian, x)
+	sto, _ := Store(Storkey, x)
+	pin, _ := Store(PseudoInverse, x)
+	w := make([][]float64, n)
+	for i := range w {
+		w[i] = make([]float64, n)
+	}
+	for mu := 0; mu < p; mu++ {
+		xi := x.Row(mu)
+		h := func(i, j int) float64 {
+			s := 0.0
+			for k := 0; k < n; k++ {
+				if k != i && k != j {
+					s += w[i][k] * xi[k]
+				}
+			}
+			return s
+		}
+		nw := make([][]float64, n)
+		for i := range nw {
+			nw[i] = make([]float64, n)
+			for j := range nw[i] {
+				if i != j {
+					nw[i][j] = w[i][j] + (xi[i]*xi[j]-xi[i]*h(j, i)-h(i, j)*xi[j])/n
+				}
+			}
+		}
+		w = nw
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			hebb := 0.0
+			if i != j {
+				for mu := 0; mu < p; mu++ {
+					hebb += x.At(mu, i) * x.At(mu, j) / n
+				}
+			}
+			if math.Abs(heb.W.At(i, j)-hebb) > 1e-12 {
+				t.Errorf("Hebbian W[%d,%d] = %g, definition %g", i, j, heb.W.At(i, j), hebb)
+			}
+			if math.Abs(sto.W.At(i, j)-w[i][j]) > 1e-12 {
+				t.Errorf("Storkey W[%d,%d] = %g, definition %g", i, j, sto.W.At(i, j), w[i][j])
+			}
+		}
+	}
+	// Projection: with the diagonal Pᵢᵢ = 1 − (Wξ)ᵢ/ξᵢ restored, W + diag(P)
+	// is symmetric, idempotent on the patterns, and the same diagonal for all.
+	diag := make([]float64, n)
+	for mu := 0; mu < p; mu++ {
+		xi := x.Row(mu)
+		for i := 0; i < n; i++ {
+			f := 0.0
+			for j, v := range pin.W.Row(i) {
+				f += v * xi[j]
+			}
+			d := 1 - f/xi[i]
+			if mu == 0 {
+				diag[i] = d
+			} else if math.Abs(diag[i]-d) > 1e-9 {
+				t.Errorf("pseudo-inverse: pattern %d unit %d needs diagonal %g, pattern 0 %g", mu, i, d, diag[i])
+			}
+		}
+	}
+	tr := 0.0
+	for _, d := range diag {
+		tr += d
+	}
+	if math.Abs(tr-p) > 1e-9 { // the trace of a rank-p projection is p
+		t.Errorf("pseudo-inverse: trace of the projection %g, want %d", tr, p)
+	}
+}
