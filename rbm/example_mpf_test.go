@@ -33,7 +33,7 @@ func ExampleFVBM_MPFObjective() {
 	emf, _ := rbm.CouplingRMSE(mf, truth)
 	fmt.Printf("coupling RMS error: MPF %.2f, naive mean field %.2f\n", e, emf)
 	// Output:
-	// W[0,1]: truth 1.2, MPF 0.8
-	// W[1,2]: truth -0.9, MPF -0.6
-	// coupling RMS error: MPF 0.00, naive mean field 0.00
+	// W[0,1]: truth 1.2, MPF 1.2
+	// W[1,2]: truth -0.9, MPF -0.9
+	// coupling RMS error: MPF 0.03, naive mean field 0.13
 }
