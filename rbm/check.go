@@ -11,15 +11,16 @@ import (
 )
 
 // ParseFVBMMethod returns the FVBM training method named s: "exact"
-// (FVBMExact), "pl" (FVBMPseudo) or "pcd" (FVBMPCD). Any other name is a
+// (FVBMExact), "pl" (FVBMPseudo), "pcd" (FVBMPCD), "mpf" (FVBMMPF) or "cd"
+// (FVBMCD). Any other name is a
 // *spec.Error at "method".
 func ParseFVBMMethod(s string) (FVBMMethod, error) {
-	for _, m := range []FVBMMethod{FVBMExact, FVBMPseudo, FVBMPCD} {
+	for _, m := range []FVBMMethod{FVBMExact, FVBMPseudo, FVBMPCD, FVBMMPF, FVBMCD} {
 		if s == m.String() {
 			return m, nil
 		}
 	}
-	return 0, spec.Errorf(fmt.Sprintf("method %q", s), "unknown method (valid: exact, pl, pcd)")
+	return 0, spec.Errorf(fmt.Sprintf("method %q", s), "unknown method (valid: exact, pl, pcd, mpf, cd)")
 }
 
 // CheckFVBMSettings checks FVBM training settings given in full (no zero

@@ -17,7 +17,7 @@ func TestParseFVBMMethod(t *testing.T) {
 			t.Errorf("%v: %v, %v", m, got, err)
 		}
 	}
-	if _, err := ParseFVBMMethod("cd"); !spec.IsInvalid(err) {
+	if _, err := ParseFVBMMethod("bogus"); !spec.IsInvalid(err) {
 		t.Errorf("cd: %v", err)
 	}
 }

@@ -1,8 +1,9 @@
 // Package rbm holds restricted Boltzmann machines (Bernoulli-Bernoulli and
 // Gaussian-Bernoulli), deep belief nets, two-layer deep Boltzmann machines and
 // fully visible Boltzmann machines: Gibbs sampling, training by CD-k and PCD,
-// exact partition functions and likelihoods by enumeration, annealed importance
-// sampling and its reverse, and pseudo-likelihoods.
+// by minimum probability flow and by pseudo-likelihood, exact partition
+// functions and likelihoods by enumeration, annealed importance sampling and
+// its reverse, pseudo-likelihoods, and naive mean-field inverse Ising.
 //
 // # Conventions
 //
@@ -58,6 +59,18 @@
 // batch, with its divergence rollback (to the start of the epoch, learning
 // rate halved).
 //
+// Two estimators need no sampling and no partition function (Method MPF and
+// PL for Bernoulli RBMs, FVBMMPF and FVBMPseudo for FVBMs). With
+// δⱼ(x) = E(x) − E(flipⱼ x) for the d single-bit flips (E the free energy F
+// for an RBM), minimum probability flow (Sohl-Dickstein, Battaglino and
+// DeWeese 2011) minimizes K = mean over the data of Σⱼ exp(½δⱼ) and
+// pseudo-likelihood minimizes mean Σⱼ softplus(δⱼ) = −Σⱼ log p(xⱼ | x₋ⱼ); both
+// are consistent (their population gradient vanishes at the true parameters)
+// and both gradients are exact (MPFObjective, NegPLObjective, FlipObjective;
+// O(d²) per example for an FVBM, O(V·H) for an RBM). NaiveMeanField is the
+// inverse-Ising baseline 2W = −C⁻¹ (off-diagonal), and CouplingRMSE compares
+// coupling matrices.
+//
 // # Evaluation
 //
 //   - ExactLogZ enumerates the smaller layer (up to MaxEnumerate = 25 units;
@@ -95,7 +108,8 @@
 //     with W symmetric and zero on the diagonal (each pair counted twice, so
 //     p(xᵢ = 1 | x₋ᵢ) = σ(bᵢ + 2Σⱼ Wᵢⱼxⱼ)); exact log Z, moments and samples by
 //     Gray-code enumeration for d ≤ 20; training by the exact gradient, by
-//     pseudo-likelihood or by PCD with single-site Gibbs chains.
+//     pseudo-likelihood, by minimum probability flow, or by PCD or CD-k with
+//     single-site Gibbs chains.
 //
 // # Digits protocol and measured results
 //

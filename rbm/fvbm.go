@@ -316,11 +316,22 @@ const (
 	// FVBMPCD uses persistent chains of single-site Gibbs sampling for the model
 	// term (mini-batches).
 	FVBMPCD
+	// FVBMMPF minimizes the minimum-probability-flow objective with
+	// single-bit-flip connectivity (see MPFObjective; mini-batches);
+	// consistent, no sampling, any d.
+	FVBMMPF
+	// FVBMCD is contrastive divergence CD-k: the model term from K sweeps of
+	// single-site Gibbs sampling started at the batch itself (mini-batches).
+	FVBMCD
 )
 
-// String returns "exact", "pl" or "pcd".
+// String returns "exact", "pl", "pcd", "mpf" or "cd".
 func (m FVBMMethod) String() string {
 	switch m {
+	case FVBMMPF:
+		return "mpf"
+	case FVBMCD:
+		return "cd"
 	case FVBMExact:
 		return "exact"
 	case FVBMPseudo:
@@ -337,7 +348,8 @@ type FVBMConfig struct {
 	// Epochs is the number of passes over the data (each is one full-batch step
 	// for FVBMExact; default 100).
 	Epochs int
-	// BatchSize is the mini-batch size for FVBMPseudo and FVBMPCD (default 100).
+	// BatchSize is the mini-batch size of every method but FVBMExact (default
+	// 100).
 	BatchSize int
 	// LR is the learning rate (default 0.1).
 	LR float64
@@ -347,7 +359,8 @@ type FVBMConfig struct {
 	Momentum float64
 	// Chains is the number of persistent chains for FVBMPCD (default 100).
 	Chains int
-	// K is the number of Gibbs sweeps per update for FVBMPCD (default 1).
+	// K is the number of Gibbs sweeps per update for FVBMPCD and FVBMCD
+	// (default 1).
 	K int
 	// Seed seeds the chains.
 	Seed uint64
@@ -400,7 +413,7 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 		!(cfg.WeightDecay >= 0) || math.IsInf(cfg.WeightDecay, 0) || !(cfg.Momentum >= 0 && cfg.Momentum < 1) {
 		return fmt.Errorf("rbm: invalid FVBM configuration %+v", cfg)
 	}
-	if cfg.Method != FVBMExact && cfg.Method != FVBMPseudo && cfg.Method != FVBMPCD {
+	if cfg.Method < FVBMExact || cfg.Method > FVBMCD {
 		return fmt.Errorf("rbm: unknown FVBM method %d", int(cfg.Method))
 	}
 	if cfg.Method == FVBMExact {
@@ -451,6 +464,7 @@ type fvbmTrainer struct {
 	params []*autodiff.Param[float64]
 	names  []string
 	chains *tensor.Dense[float64] // FVBMPCD
+	neg    *tensor.Dense[float64] // FVBMCD's negative samples
 	rng    *rand.Rand
 	// gW, gB accumulate the ascent statistics; the parameters' gradients are
 	// their negatives, in the parametrization of Params.
@@ -507,13 +521,24 @@ func (t *fvbmTrainer) Grads(idx []int, _ *rand.Rand) (train.Stats, error) {
 		// The examples are in file order (no shuffling), so idx is a run.
 		lo, hi := idx[0], idx[0]+len(idx)
 		b := &tensor.Dense[float64]{Rows: hi - lo, Cols: d, Data: x.Data[lo*d : hi*d]}
-		if cfg.Method == FVBMPCD {
+		switch cfg.Method {
+		case FVBMPCD:
 			t.addMoments(b, 1/float64(b.Rows))
 			if err := m.Gibbs(t.chains, cfg.K, t.rng); err != nil {
 				return train.Stats{}, err
 			}
 			t.addMoments(t.chains, -1/float64(t.chains.Rows))
-		} else {
+		case FVBMCD:
+			t.addMoments(b, 1/float64(b.Rows))
+			t.neg = tensor.Reuse(t.neg, b.Rows, d)
+			t.neg.CopyFrom(b)
+			if err := m.Gibbs(t.neg, cfg.K, t.rng); err != nil {
+				return train.Stats{}, err
+			}
+			t.addMoments(t.neg, -1/float64(b.Rows))
+		case FVBMMPF:
+			m.fvbmFlip(b, mpfLoss, -1, t.gB, t.gW)
+		default:
 			m.plGrad(b, t.gB, t.gW)
 		}
 	}

@@ -15,8 +15,9 @@ import (
 	"github.com/viterin/vek/vek32"
 )
 
-// Method is the gradient estimator used for the model term of the likelihood
-// gradient.
+// Method is the training estimator: the estimate of the model term of the
+// likelihood gradient (PCD, CD), or an objective free of the partition
+// function (MPF, PL).
 type Method int
 
 const (
@@ -27,11 +28,22 @@ const (
 	// CD is contrastive divergence CD-k (Hinton 2002): the negative chains start
 	// at the batch's own hidden samples.
 	CD
+	// MPF minimizes the minimum-probability-flow objective of the free energy
+	// with single-bit-flip connectivity (Sohl-Dickstein et al. 2011; see
+	// FlipObjective): exact gradients, no sampling. Bernoulli units only.
+	MPF
+	// PL maximizes the exact pseudo-log-likelihood Σᵢ log p(vᵢ | v₋ᵢ) of the
+	// free energy (see PseudoLogLik and FlipObjective). Bernoulli units only.
+	PL
 )
 
-// String returns "pcd" or "cd".
+// String returns "pcd", "cd", "mpf" or "pl".
 func (m Method) String() string {
 	switch m {
+	case MPF:
+		return "mpf"
+	case PL:
+		return "pl"
 	case PCD:
 		return "pcd"
 	case CD:
@@ -40,15 +52,19 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
-// ParseMethod parses "cd" or "pcd".
+// ParseMethod parses "cd", "pcd", "mpf" or "pl".
 func ParseMethod(s string) (Method, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "mpf":
+		return MPF, nil
+	case "pl":
+		return PL, nil
 	case "pcd":
 		return PCD, nil
 	case "cd":
 		return CD, nil
 	}
-	return 0, fmt.Errorf("rbm: unknown training method %q (want cd or pcd)", s)
+	return 0, fmt.Errorf("rbm: unknown training method %q (want cd, pcd, mpf or pl)", s)
 }
 
 // Config is a training configuration. Zero values of Method, K, Epochs,
@@ -145,7 +161,7 @@ func (c Config) withDefaults() Config {
 // Validate reports configuration errors (negative or nonsensical values).
 func (c Config) Validate() error {
 	switch {
-	case c.Method != PCD && c.Method != CD:
+	case c.Method < PCD || c.Method > PL:
 		return fmt.Errorf("rbm: unknown method %d", int(c.Method))
 	case c.K < 0:
 		return fmt.Errorf("rbm: k = %d Gibbs steps; need k ≥ 1", c.K)
@@ -239,6 +255,9 @@ func (r *RBM) Fit(ctx context.Context, x *tensor.Dense[float32], cfg Config, onE
 			return res, err
 		}
 		x = Binarize(x, cfg.Threshold)
+	}
+	if cfg.Method == MPF || cfg.Method == PL {
+		return r.fitFlip(ctx, x, cfg, onEpoch)
 	}
 	if err := checkData(x, r.NumVisible(), r.Visible == Bernoulli, cfg.Fractional, "training data"); err != nil {
 		return res, err

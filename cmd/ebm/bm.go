@@ -45,8 +45,9 @@ func newBMTrainCmd() *cobra.Command {
 		Short: "Train a fully visible Boltzmann machine",
 		Long: `Train an FVBM on binary data (--data digits: the 1500 training rows, 64 units; or
 csv:PATH with 0/1 columns, --binarize T to threshold) by --method exact (full-batch
-exact gradient, d ≤ 20; the log-likelihood is concave), pl (pseudo-likelihood) or
-pcd (persistent single-site Gibbs chains). Writes --out as a model folder (kind
+exact gradient, d ≤ 20; the log-likelihood is concave), pl (pseudo-likelihood), mpf
+(minimum probability flow with single-bit flips), pcd (persistent single-site Gibbs
+chains) or cd (CD-k: k Gibbs sweeps from the batch). Writes --out as a model folder (kind
 "fvbm"; tensors W [d,d], b [d]) and metrics.jsonl.`,
 		Example: `  ebm bm train --data csv:spins.csv --method exact --epochs 500 --lr 0.5 --out out/bm --json`,
 		Args:    rbmNoArgs,
@@ -66,7 +67,7 @@ pcd (persistent single-site Gibbs chains). Writes --out as a model folder (kind
 				return err
 			}
 			if cfg.Method == rbm.FVBMExact && x.Cols > rbm.MaxFVBMEnumerate {
-				return cli.Usagef("--method exact: %d units, above the limit of %d for enumeration (use pl or pcd)", x.Cols, rbm.MaxFVBMEnumerate)
+				return cli.Usagef("--method exact: %d units, above the limit of %d for enumeration (use pl, mpf, pcd or cd)", x.Cols, rbm.MaxFVBMEnumerate)
 			}
 			run, err := rbm.NewFVBMRun(cfg, source, x)
 			if err != nil {
@@ -77,11 +78,11 @@ pcd (persistent single-site Gibbs chains). Writes --out as a model folder (kind
 	}
 	f := c.Flags()
 	f.StringVar(&source, "data", "digits", "digits | csv:PATH (binary)")
-	f.StringVar(&method, "method", "pl", "exact | pl | pcd")
+	f.StringVar(&method, "method", "pl", "exact | pl | mpf | pcd | cd")
 	f.IntVar(&cfg.Epochs, "epochs", 100, "passes over the data (full-batch steps for exact)")
-	f.IntVar(&cfg.BatchSize, "batch", 100, "mini-batch size (pl, pcd)")
+	f.IntVar(&cfg.BatchSize, "batch", 100, "mini-batch size (pl, mpf, pcd, cd)")
 	f.IntVar(&cfg.Chains, "chains", 100, "persistent chains (pcd)")
-	f.IntVar(&cfg.K, "k", 1, "Gibbs sweeps per update (pcd)")
+	f.IntVar(&cfg.K, "k", 1, "Gibbs sweeps per update (pcd, cd)")
 	f.Float64Var(&cfg.LR, "lr", 0.1, "learning rate")
 	f.Float64Var(&cfg.WeightDecay, "weight-decay", 0, "L2 weight decay on W")
 	f.Float64Var(&binarize, "binarize", 0, "threshold CSV data (values ≥ T → 1)")

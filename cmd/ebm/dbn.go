@@ -4,6 +4,7 @@ package main
 
 import (
 	"github.com/ebm-go/ebm/data"
+	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/spf13/cobra"
 )
@@ -37,6 +38,9 @@ its smaller layer has at most 20 units, loglik_test_layer0 and logz_layer0.
 		Example: `  ebm dbn train --data digits --hidden 32,16 --epochs 20 --lr 0.05 --schedule linear --out out/dbn --json`,
 		Args:    rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if m, err := rbm.ParseMethod(o.method); err == nil && (m == rbm.MPF || m == rbm.PL) {
+				return cli.Usagef("--method %s: a DBN trains its upper layers on probabilities; use cd or pcd", m)
+			}
 			prog := &rbmProgress{desc: "dbn train", quiet: o.quiet || o.jsonOut}
 			hs, cfg, d, err := o.setup(true, prog)
 			if err != nil {

@@ -141,7 +141,11 @@ func (o *rbmTrainOpts) flags(c *cobra.Command, dbn bool) {
 		f.BoolVar(&o.learnVar, "learn-var", false, "learn the variances of Gaussian visible units")
 		f.Float64Var(&o.varLR, "var-lr", 0, "learning rate of the log-variances (default lr/10)")
 	}
-	f.StringVar(&o.method, "method", "pcd", "cd | pcd")
+	if dbn {
+		f.StringVar(&o.method, "method", "pcd", "cd | pcd")
+	} else {
+		f.StringVar(&o.method, "method", "pcd", "cd | pcd | mpf (minimum probability flow) | pl (pseudo-likelihood); mpf and pl need Bernoulli units")
+	}
 	f.IntVar(&o.k, "k", 1, "Gibbs sweeps per update (CD-k / PCD-k)")
 	f.IntVar(&o.epochs, "epochs", 10, "passes over the training data")
 	f.Float64Var(&o.lr, "lr", 0.1, "learning rate (the gradient is the batch mean)")
@@ -168,7 +172,10 @@ func (o *rbmTrainOpts) setup(binary bool, prog *rbmProgress) ([]int, rbm.Config,
 	var cfg rbm.Config
 	m, err := rbm.ParseMethod(o.method)
 	if err != nil {
-		return nil, cfg, nil, cli.Usagef("--method %q: unknown method (valid: cd, pcd)", o.method)
+		return nil, cfg, nil, cli.Usagef("--method %q: unknown method (valid: cd, pcd, mpf, pl)", o.method)
+	}
+	if (m == rbm.MPF || m == rbm.PL) && !binary {
+		return nil, cfg, nil, cli.Usagef("--method %s: needs binary data and Bernoulli visible units", m)
 	}
 	cfg = rbm.Config{Method: m, K: o.k, Epochs: o.epochs, BatchSize: o.batch, LR: o.lr, Momentum: o.momentum,
 		WeightDecay: o.decay, Shuffle: o.shuffle, Seed: o.seed, Chains: o.chains, LearnVar: o.learnVar, VarLR: o.varLR,
