@@ -31,39 +31,51 @@ func smallRBM(t testing.TB) *rbm.RBM {
 	return r
 }
 
-// exactMarginals enumerates v ∈ {0,1}^V for observation row i and returns
-// p(vₖ = 1 | y) and the posterior mode.
-func exactMarginals(p *BinaryPosterior, i int) (marg []float64, mode []float64) {
-	nv := p.W.Rows
+// exactMarginals enumerates v ∈ {0,1}^V for the observation y (flip rate
+// rate, clamped units fixed at y) from the RBM's own free energy and the flip
+// likelihood ρ^[vₖ≠yₖ](1−ρ)^[vₖ=yₖ], and returns p(vₖ = 1 | y) and the
+// posterior mode.
+func exactMarginals(t testing.TB, r *rbm.RBM, y []float64, rate float64, clamp []bool) (marg []float64, mode []float64) {
+	nv := r.NumVisible()
 	n := 1 << nv
-	x := tensor.New[float64](n, nv)
+	x := tensor.New[float32](n, nv)
 	for s := 0; s < n; s++ {
 		for k := 0; k < nv; k++ {
-			x.Row(s)[k] = float64((s >> k) & 1)
+			x.Row(s)[k] = float32((s >> k) & 1)
 		}
 	}
-	// Evaluate with the bias of observation i by building a one-row posterior.
-	one := &BinaryPosterior{W: p.W, C: p.C, Bias: tensor.FromSlice(1, nv, p.Bias.Row(i)), Y: tensor.FromSlice(1, nv, p.Y.Row(i)), Clamp: p.Clamp, Lambda: p.Lambda}
-	F := one.FreeEnergy(x)
+	F, err := r.FreeEnergy(x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	marg = make([]float64, nv)
 	tot, best := 0.0, math.Inf(1)
 	for s := 0; s < n; s++ {
-		ok := true
-		for k := 0; k < nv && p.Clamp != nil; k++ {
-			if p.Clamp[k] && x.Row(s)[k] != p.Y.Row(i)[k] {
+		nll, ok := F[s], true
+		for k := 0; k < nv; k++ {
+			v := float64(x.Row(s)[k])
+			if clamp != nil && clamp[k] && v != y[k] {
 				ok = false
+			}
+			if v != y[k] {
+				nll -= math.Log(rate)
+			} else {
+				nll -= math.Log(1 - rate)
 			}
 		}
 		if !ok {
 			continue
 		}
-		w := math.Exp(-F[s])
+		w := math.Exp(-nll)
 		tot += w
 		for k := 0; k < nv; k++ {
-			marg[k] += w * x.Row(s)[k]
+			marg[k] += w * float64(x.Row(s)[k])
 		}
-		if F[s] < best {
-			best, mode = F[s], append([]float64(nil), x.Row(s)...)
+		if nll < best {
+			best, mode = nll, make([]float64, nv)
+			for k := range mode {
+				mode[k] = float64(x.Row(s)[k])
+			}
 		}
 	}
 	for k := range marg {
@@ -101,7 +113,7 @@ func TestRBMPosteriorMarginals(t *testing.T) {
 			ests = append(ests, e)
 		}
 		for i := 0; i < y.Rows; i++ {
-			want, _ := exactMarginals(p, i)
+			want, _ := exactMarginals(t, r, y.Row(i), tc.rate, tc.clamp)
 			for k := range want {
 				var sum, sq float64
 				for _, e := range ests {
@@ -156,7 +168,7 @@ func TestRBMICMAndAnneal(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < y.Rows; i++ {
-		_, mode := exactMarginals(p, i)
+		_, mode := exactMarginals(t, r, y.Row(i), 0.25, nil)
 		for k := range mode {
 			if xa.Row(i)[k] != mode[k] {
 				t.Errorf("anneal result %d = %v, exact mode %v", i, xa.Row(i), mode)
