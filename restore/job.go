@@ -108,9 +108,9 @@ type Job struct {
 	Mask []bool
 	// Sampler, Chains, Warmup and Steps configure posterior sampling (see
 	// SampleConfig) and RBM Gibbs sampling (Burn = Warmup, Sweeps = Steps).
-	Sampler              string
+	Sampler               string
 	Chains, Warmup, Steps int
-	Seed                 uint64
+	Seed                  uint64
 	// Lo < Hi confines estimates to [Lo, Hi] (pixels in [0, 1]): projected
 	// MAP, sampler clamp box, clipped Tweedie estimates.
 	Lo, Hi float64

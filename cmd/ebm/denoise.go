@@ -26,10 +26,10 @@ func init() { subcommands = append(subcommands, newDenoiseCmd, newInpaintCmd) }
 
 type restoreOpts struct {
 	modelDir, dataFile, image, idx, noise, method, mask, sampler, out, box string
-	limit, chains, warmup, steps                                          int
-	seed                                                                  uint64
-	clean, jsonOut, force, quiet                                          bool
-	inpaint                                                               bool
+	limit, chains, warmup, steps                                           int
+	seed                                                                   uint64
+	clean, jsonOut, force, quiet                                           bool
+	inpaint                                                                bool
 }
 
 func (o *restoreOpts) flags(c *cobra.Command) {
