@@ -281,6 +281,9 @@ func (j *Job) Run(ctx context.Context) (*Output, error) {
 				}
 			}
 		}
+		if j.binary() {
+			y = binarize(y)
+		}
 	}
 	out := &Output{Noisy: y}
 	rep := &Report{Method: j.Method, Noise: j.Noise.String(), N: y.Rows, Dim: y.Cols}
