@@ -1,6 +1,7 @@
 package energy
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -136,4 +137,22 @@ func TestParseSumModels(t *testing.T) {
 			t.Errorf("ParseSum(%q) = %v, want a *spec.Error containing %q", tc.in, err, tc.want)
 		}
 	}
+}
+
+// Compose a product of experts from the command-line grammar: a Gaussian
+// tempered to T = 2 times a quadratic pull towards (1, 1).
+func ExampleParseSum() {
+	c, err := ParseSum("--energy", "gauss@2 + quad:center=1,scale=0.5")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e := make([]float64, 1)
+	c.Energy.Energy(tensor.FromSlice(1, 2, []float64{1, 1}), e)
+	fmt.Println(c.Energy.Dim(), len(c.Terms), e[0])
+	_, err = ParseSum("--energy", "gauss:dim=3 + 8gaussians")
+	fmt.Println(err)
+	// Output:
+	// 2 2 0.5
+	// --energy term 2 (8gaussians): dimension 2, but term 1 (gauss:dim=3) has dimension 3
 }
