@@ -189,7 +189,7 @@ func run(dir, out string, sigma, rate float64, iters int, hidden string, batch i
 			return err
 		}
 		tr := &train.Trainer{Model: m, Estimator: &train.DenoisingSM[float32]{Sigma: sigma},
-			Data:   &imageSource{x: trainX, n: nTrain, seed: seed},
+			Data: &imageSource{x: trainX, n: nTrain, seed: seed},
 			Config: train.Config{Iters: iters, Batch: batch, LR: lr, EMA: ema, Seed: seed, LogEvery: 500,
 				Metrics: func(mt train.Metrics) { fmt.Fprintf(os.Stderr, "dsm iter %d loss %.4f\n", mt.Iter, mt.Loss) }}}
 		t0 := time.Now()
