@@ -35,7 +35,7 @@ type restoreOpts struct {
 func (o *restoreOpts) flags(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&o.modelDir, "model", "", "a trained model folder (required)")
-	f.StringVar(&o.dataFile, "data", "", "vectors: a CSV file, one point per row")
+	f.StringVar(&o.dataFile, "data", "", "vectors: a CSV file (one point per row) or a NumPy .npy array (n×d, float32 or float64)")
 	f.StringVar(&o.image, "image", "", "one image: a PNG (grey levels in [0, 1])")
 	f.StringVar(&o.idx, "idx", "", "images: an MNIST-style IDX file (pixels/255)")
 	f.IntVar(&o.limit, "limit", 0, "keep the first N rows or images (0: all)")
@@ -133,6 +133,11 @@ func (o *restoreOpts) readInput() (x *tensor.Dense[float64], h, w int, input str
 		return nil, 0, 0, "", cli.Usagef("--limit %d: want ≥ 0", o.limit)
 	}
 	switch {
+	case strings.HasSuffix(o.dataFile, ".npy"):
+		if x, err = data.LoadNPY(o.dataFile); err != nil {
+			return nil, 0, 0, "", cli.Input(err)
+		}
+		h, w, input = 1, x.Cols, o.dataFile
 	case o.dataFile != "":
 		ds, err := data.LoadCSV(o.dataFile, data.CSVOptions{LabelColumn: data.NoLabel})
 		if err != nil {
