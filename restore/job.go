@@ -12,8 +12,7 @@ import (
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/model"
 	"github.com/ebm-go/ebm/rbm"
-	"github.com/ebm-go/ebm/sample"
-	"github.com/ebm-go/ebm/spec"
+		"github.com/ebm-go/ebm/spec"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -112,7 +111,8 @@ type Job struct {
 	Chains, Warmup, Steps int
 	Seed                  uint64
 	// Lo < Hi confines estimates to [Lo, Hi] (pixels in [0, 1]): projected
-	// MAP, sampler clamp box, clipped Tweedie estimates.
+	// MAP, clipped Tweedie estimates and posterior means (the chains
+	// themselves are not confined).
 	Lo, Hi float64
 	// LevelTol is AtNoiseLevel's tolerance (0: DefaultLevelTolerance).
 	LevelTol float64
@@ -287,11 +287,10 @@ func (j *Job) Run(ctx context.Context) (*Output, error) {
 	}
 	out := &Output{Noisy: y}
 	rep := &Report{Method: j.Method, Noise: j.Noise.String(), N: y.Rows, Dim: y.Cols}
-	var box *sample.Box
-	if j.Lo < j.Hi {
-		box = sample.ScalarBox(j.Lo, j.Hi)
-	}
-	scfg := SampleConfig{Sampler: j.Sampler, Chains: j.Chains, Warmup: j.Warmup, Steps: j.Steps, Seed: j.Seed, Clamp: box, Progress: j.Progress}
+	// The box is not the samplers' support: mass on its faces (black pixels)
+	// would make Metropolis-adjusted kernels reject almost every move. Means
+	// are clipped into it afterwards instead.
+	scfg := SampleConfig{Sampler: j.Sampler, Chains: j.Chains, Warmup: j.Warmup, Steps: j.Steps, Seed: j.Seed, Progress: j.Progress}
 	mcfg := MinimizeConfig{Lo: j.Lo, Hi: j.Hi, Progress: j.Progress}
 	var err error
 	switch m := j.Model.(type) {
@@ -350,6 +349,9 @@ func (j *Job) Run(ctx context.Context) (*Output, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if j.Lo < j.Hi && out.SD != nil && !j.binary() {
+		clampAll(out.Restored.Data, j.Lo, j.Hi)
 	}
 	if j.Mask != nil {
 		n := 0

@@ -88,6 +88,14 @@ func SampleBatch(ctx context.Context, e energy.GradEnergy, start *tensor.Dense[f
 	for k := 0; k < cfg.Chains; k++ {
 		copy(x0.Data[k*m*d:(k+1)*m*d], start.Data)
 	}
+	if b := cfg.Clamp; b != nil {
+		// Chains start inside the box (a noisy observation may lie outside).
+		for i, v := range x0.Data {
+			j := i % d
+			lo, hi := boxBound(b.Lo, j, math.Inf(-1)), boxBound(b.Hi, j, math.Inf(1))
+			x0.Data[i] = math.Max(lo, math.Min(hi, v))
+		}
+	}
 	sc := sample.Config{Warmup: cfg.Warmup, Steps: cfg.Steps, Thin: cfg.Thin, Seed: cfg.Seed, Clamp: cfg.Clamp, Progress: cfg.Progress}
 	ss.Configure(&sc)
 	res, err := sample.Run(ctx, ss.Kernel, x0, sc)
@@ -95,6 +103,18 @@ func SampleBatch(ctx context.Context, e energy.GradEnergy, start *tensor.Dense[f
 		return nil, err
 	}
 	return summarize(res, m), nil
+}
+
+// boxBound returns bound j of a box side given as one value for every
+// coordinate or one per coordinate (def when absent).
+func boxBound(side []float64, j int, def float64) float64 {
+	switch {
+	case len(side) == 1:
+		return side[0]
+	case j < len(side):
+		return side[j]
+	}
+	return def
 }
 
 // summarize returns the per-observation mean and sd of the draws of res,
