@@ -12,7 +12,7 @@ import (
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/model"
 	"github.com/ebm-go/ebm/rbm"
-		"github.com/ebm-go/ebm/spec"
+	"github.com/ebm-go/ebm/spec"
 	"github.com/ebm-go/ebm/tensor"
 )
 
