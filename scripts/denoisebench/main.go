@@ -311,7 +311,7 @@ func run(dir, out string, sigma, rate float64, iters int, hidden string, batch i
 		var isICM, isGibbs *tensor.Dense[float64]
 		for _, method := range []ising.Method{ising.ICM, ising.Posterior} {
 			bestB, bestE := 0.0, math.Inf(1)
-			for _, beta := range []float64{0.25, 0.5, 0.75, 1, 1.5} {
+			for _, beta := range []float64{0.25, 0.5, 0.75, 1, 1.5, 2, 3} {
 				x, err := restore.IsingRestore(ctx, tensor.FromSlice(min(50, yv.Rows), H*W, yv.Data[:min(50, yv.Rows)*H*W]), H, W, rate, beta, method, seed)
 				if err != nil {
 					return err
