@@ -35,14 +35,15 @@ and report moments and diagnostics: acceptance, rank-normalized split R-hat,
 bulk and tail ESS, and the kernel Stein discrepancy of the draws.
 
 Energies (--energy NAME[:k=v,...]):
-` + energyHelp() + "\n\nSamplers (--sampler NAME[:k=v,...]):\n" + sample.SamplerHelp(),
+` + energyHelp() + "\n\n" + energy.SumGrammar + "\n\nSamplers (--sampler NAME[:k=v,...]):\n" + sample.SamplerHelp(),
 		Example: `  ebm sample --energy gauss:dim=2,rho=0.8 --sampler mala --chains 8 --steps 4000 --warmup 1000 --seed 1 --json
-  ebm sample --energy ncsn-gmm --sampler annealed --chains 2000 --out out/annealed`,
+  ebm sample --energy ncsn-gmm --sampler annealed --chains 2000 --out out/annealed
+  ebm sample --energy 'model:runs/a + model:runs/b*0.5 + quad:center=0,scale=2' --out out/product`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSample(cmd, o) },
 	}
 	f := c.Flags()
-	f.StringVar(&o.energy, "energy", "", "energy NAME[:k=v,...] (see above)")
+	f.StringVar(&o.energy, "energy", "", "energy: a built-in NAME[:k=v,...], a saved model:DIR, or a weighted sum of them (see above)")
 	f.StringVar(&o.model, "model", "", "a trained model folder (from ebm train) instead of --energy")
 	f.StringVar(&o.sampler, "sampler", "mala", "sampler NAME[:k=v,...] (see above)")
 	f.IntVar(&o.chains, "chains", 8, "number of chains")
@@ -67,17 +68,15 @@ func energyHelp() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// parseEnergy builds an energy from a spec; every failure is a usage error.
-func parseEnergy(spec string) (energy.GradEnergy, error) {
-	sp, err := cli.ParseSpec("energy", spec)
+// parseEnergy builds an energy from a sum of terms (energy.ParseSum: built-ins,
+// saved models, quad and box terms with weights and temperatures); every
+// failure is a usage error.
+func parseEnergy(s string) (*energy.Composed, error) {
+	c, err := energy.ParseSum("--energy", s)
 	if err != nil {
-		return nil, err
+		return nil, cli.Input(err)
 	}
-	e, err := energy.FromSpec(sp.Name, sp.Args)
-	if err != nil {
-		return nil, &cli.UsageError{Err: fmt.Errorf("--energy: %w", err)}
-	}
-	return e, nil
+	return c, nil
 }
 
 func runSample(cmd *cobra.Command, o *sampleOpts) error {
@@ -90,12 +89,18 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	var e energy.GradEnergy
 	var err error
 	name := o.energy
+	inputs := []string{o.model}
+	var boxLo, boxHi []float64
 	if o.model != "" {
 		e, _, err = energy.LoadGrad(o.model)
 		err = cli.Input(err)
 		name = o.model
 	} else {
-		e, err = parseEnergy(o.energy)
+		var c *energy.Composed
+		if c, err = parseEnergy(o.energy); err == nil {
+			e, boxLo, boxHi = c.Energy, c.ClampLo, c.ClampHi
+			inputs = append(inputs, c.Models...)
+		}
 	}
 	if err != nil {
 		return err
@@ -108,13 +113,18 @@ func runSample(cmd *cobra.Command, o *sampleOpts) error {
 	if err != nil {
 		return cli.Flag(err)
 	}
+	if boxLo != nil {
+		if clamp != nil {
+			return cli.Usagef("sample: give the clamp box either in --energy (box:...,mode=clamp) or with --clamp, not both")
+		}
+		clamp = &sample.Box{Lo: boxLo, Hi: boxHi}
+	}
 	x0, err := sample.InitialPoints(o.init, o.chains, e.Dim(), o.seed)
 	if err != nil {
 		return cli.Flag(err)
 	}
 	var out *cli.OutDir
 	if o.out != "" {
-		inputs := []string{o.model}
 		if sample.IsInitFile(o.init) {
 			inputs = append(inputs, o.init)
 		}
