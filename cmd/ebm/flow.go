@@ -293,8 +293,11 @@ func targetEnergy(energyFlag, modelFlag, what string) (energy.GradEnergy, string
 		e, _, err := energy.LoadGrad(modelFlag)
 		return e, modelFlag, cli.Input(err)
 	}
-	e, err := parseEnergy(energyFlag)
-	return e, energyFlag, err
+	c, err := parseEnergy(energyFlag)
+	if err != nil {
+		return nil, "", err
+	}
+	return c.Energy, energyFlag, nil
 }
 
 func runFlowFit(cmd *cobra.Command, o *flowOpts) error {
