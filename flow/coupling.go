@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/ebm-go/ebm/autodiff"
@@ -273,10 +274,10 @@ func (c *ActNorm[T]) InitFrom(x *tensor.Dense[T]) error {
 		v := m2/float64(x.Rows) - m*m
 		sd := 1e-6
 		if v > 1e-12 {
-			sd = sqrt(v)
+			sd = math.Sqrt(v)
 		}
 		c.B.Value.Data[j] = T(m)
-		c.S.Value.Data[j] = T(log(sd))
+		c.S.Value.Data[j] = T(math.Log(sd))
 	}
 	c.Inited = true
 	return nil

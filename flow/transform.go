@@ -91,6 +91,3 @@ func finiteParams[T tensor.Float](ps []*autodiff.Param[T]) string {
 func errNonFinite(kind, name string) error {
 	return fmt.Errorf("%s layer: parameter %s holds NaN or Inf", kind, name)
 }
-
-func sqrt(x float64) float64 { return math.Sqrt(x) }
-func log(x float64) float64  { return math.Log(x) }

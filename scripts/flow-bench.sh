@@ -16,7 +16,15 @@ iters=${3:-2000}
 cd "$(dirname "$0")/.."
 go build -o /tmp/ebm-flow-bench ./cmd/ebm
 py=/usr/bin/python3
-get() { python3 -c "import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print('%.1f %.4f' % (d['iters_per_sec'], d.get('nll_grid', d.get('grid_nll'))))"; }
+# The peer prints one JSON line (after any warnings); ebm prints one indented JSON object.
+get() { python3 -c "
+import json, sys
+s = sys.stdin.read().strip()
+try:
+    d = json.loads(s)
+except ValueError:
+    d = json.loads(s.splitlines()[-1])
+print('%.1f %.4f' % (d['iters_per_sec'], d.get('nll_grid', d.get('grid_nll'))))"; }
 printf '| run | it/s | grid NLL |\n|---|---|---|\n'
 for r in $(seq "$reps"); do
   printf '| peer (seed 0) | %s |\n' "$($py "$peers/flow_torch_realnvp.py" --iters "$iters" | get | sed 's/ / | /')"
