@@ -55,6 +55,9 @@ var knownHomes = map[string]string{
 	"dbm":                          "github.com/ebm-go/ebm/rbm",
 	"fvbm":                         "github.com/ebm-go/ebm/rbm",
 	"crf":                          "github.com/ebm-go/ebm/crf",
+	"flow":                         "github.com/ebm-go/ebm/flow",
+	"hopfield":                     "github.com/ebm-go/ebm/hopfield",
+	"quad-mlp-energy":              "github.com/ebm-go/ebm/energy",
 }
 
 // UnknownKindError reports a folder whose kind has no registered loader.

@@ -71,13 +71,13 @@ func (o *flowOpts) common(c *cobra.Command, out bool) {
 	}
 }
 
-func (o *flowOpts) training(c *cobra.Command, iters int, lr float64) {
+func (o *flowOpts) training(c *cobra.Command, iters int, lr float64, schedule string) {
 	f := c.Flags()
 	f.StringVar(&o.flowSpec, "flow", "realnvp:layers=8,hidden=64", "flow KIND[:k=v,...] (see ebm flow --help)")
 	f.IntVar(&o.iters, "iters", iters, "parameter updates")
 	f.IntVar(&o.batch, "batch", 256, "points (or draws) per update")
 	f.Float64Var(&o.lr, "lr", lr, "Adam learning rate")
-	f.StringVar(&o.schedule, "schedule", "constant", "learning-rate schedule (as in ebm train)")
+	f.StringVar(&o.schedule, "schedule", schedule, "learning-rate schedule (as in ebm train)")
 	f.Float64Var(&o.clip, "clip-grad", 0, "clip the global gradient norm (0: off)")
 }
 
@@ -99,7 +99,7 @@ Data (--data): a toy name (` + strings.Join(data.ToyNames(), ", ") + `) or a CSV
 		RunE:    func(cmd *cobra.Command, args []string) error { return runFlowTrain(cmd, o) },
 	}
 	o.common(c, true)
-	o.training(c, 2000, 1e-3)
+	o.training(c, 2000, 2e-3, "cosine")
 	f := c.Flags()
 	f.StringVar(&o.data, "data", "8gaussians", "toy data name or CSV file")
 	f.IntVar(&o.testN, "test", 10000, "held-out points for toy data")
@@ -276,7 +276,7 @@ Energies (--energy NAME[:k=v,...], or --model DIR for a saved model):
 		RunE:    func(cmd *cobra.Command, args []string) error { return runFlowFit(cmd, o) },
 	}
 	o.common(c, true)
-	o.training(c, 3000, 3e-3)
+	o.training(c, 3000, 3e-3, "constant")
 	f := c.Flags()
 	f.StringVar(&o.energy, "energy", "", "energy NAME[:k=v,...] (see above)")
 	f.StringVar(&o.model, "model", "", "a saved model folder as the energy, instead of --energy")
