@@ -342,3 +342,36 @@ func TestTrainDigitsCycle(t *testing.T) {
 		}
 	}
 }
+
+// TestRunawayEnergyRolledBack: with a generative weight, mean energies beyond
+// Config.EnergyBound count as a divergence; the loop rolls back (events in
+// the metrics), and a run that keeps diverging ends with a
+// *train.DivergenceError instead of a model. An untrained 10-class network
+// has E(x) ≈ −log 10 ≈ −2.3, so a bound of 1 is exceeded at once.
+func TestRunawayEnergyRolledBack(t *testing.T) {
+	xtr, ytr, _, _ := digits(t)
+	cfg := DefaultConfig()
+	cfg.Hidden, cfg.Iters, cfg.Buffer = []int{16}, 20, 100
+	cfg.Sampler.Steps = 2
+	cfg.Box = sample.ScalarBox(0, 1)
+	cfg.EnergyBound = 1
+	events := 0
+	cfg.Metrics = func(m train.Metrics) {
+		if m.Event != "" {
+			events++
+		}
+	}
+	_, err := Train(context.Background(), xtr, ytr, 10, cfg)
+	var de *train.DivergenceError
+	if !errors.As(err, &de) {
+		t.Fatalf("want a DivergenceError, got %v", err)
+	}
+	if events != 5 {
+		t.Errorf("%d rollback events, want 5 (the loop's default retries)", events)
+	}
+	// The same run with the default bound trains.
+	cfg.EnergyBound, events = 0, 0
+	if res, err := Train(context.Background(), xtr, ytr, 10, cfg); err != nil || res.Loop.Retries != 0 || events != 0 {
+		t.Errorf("default bound: %v, %d events", err, events)
+	}
+}
