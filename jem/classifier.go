@@ -28,14 +28,15 @@ import (
 // concurrent use; a Classifier must not be copied after first use.
 type Classifier[T tensor.Float] struct {
 	Net *nn.MLP[T]
-	// Shift and Scale standardize inputs (both nil, or both of length Dim()).
+	// Shift and Scale standardize inputs (both nil, or both of length
+	// Dim()); set by New, read-only afterwards.
 	Shift, Scale []float64
 	// ClassNames, if not nil, names the K classes.
 	ClassNames []string
 	// Image, if not zero, is the (height, width) of an input read as an image.
 	Image [2]int
 
-	shiftT, invScaleT *tensor.Dense[T] // Shift and 1/Scale on the tape, built on first use
+	shiftT, invScaleT *tensor.Dense[T] // Shift and 1/Scale as T rows for the tape
 	bufs              pool.Pool[clsBufs[T]]
 }
 
@@ -68,7 +69,15 @@ func New[T tensor.Float](net *nn.MLP[T], shift, scale []float64) (*Classifier[T]
 			}
 		}
 	}
-	return &Classifier[T]{Net: net, Shift: shift, Scale: scale}, nil
+	c := &Classifier[T]{Net: net, Shift: shift, Scale: scale}
+	if shift != nil {
+		d := net.In()
+		c.shiftT, c.invScaleT = tensor.New[T](1, d), tensor.New[T](1, d)
+		for j := range d {
+			c.shiftT.Data[j], c.invScaleT.Data[j] = T(shift[j]), T(1/scale[j])
+		}
+	}
+	return c, nil
 }
 
 // Dim returns the input width d.
@@ -92,14 +101,7 @@ func (c *Classifier[T]) standardize(dst []T, x []float64) {
 // Logits records the logits f(x) (n×K) of the raw input node x (n×d) on its
 // tape, standardizing it first.
 func (c *Classifier[T]) Logits(t *autodiff.Tape[T], x *autodiff.Var[T]) *autodiff.Var[T] {
-	if c.Shift != nil {
-		if c.shiftT == nil {
-			d := c.Dim()
-			c.shiftT, c.invScaleT = tensor.New[T](1, d), tensor.New[T](1, d)
-			for j := range d {
-				c.shiftT.Data[j], c.invScaleT.Data[j] = T(c.Shift[j]), T(1/c.Scale[j])
-			}
-		}
+	if c.shiftT != nil {
 		x = autodiff.Mul(autodiff.Sub(x, t.Const(c.shiftT)), t.Const(c.invScaleT))
 	}
 	return c.Net.Forward(t, x)

@@ -62,8 +62,7 @@ func (c *Classifier[T]) Save(dir string, meta *model.Meta) error {
 	return model.Save(dir, &m, ts)
 }
 
-// Load reads a classifier saved by Save (dir may also be a training output
-// folder holding the model in model/). It checks the kind, the architecture
+// Load reads a classifier saved by Save. It checks the kind, the architecture
 // and every tensor's dtype and shape before allocating, and refuses weights
 // holding NaN or Inf.
 func Load(dir string) (*Classifier[float32], *model.Meta, error) {

@@ -22,8 +22,8 @@ for ds in ("mnist", "fashion"):
     print(f"\n### {ds}\n")
     print("| model | seeds | test accuracy | NLL | ECE | s/epoch | sampling share | rollbacks |")
     print("|---|---|---|---|---|---|---|---|")
-    for w, name in (("1", "JEM (ebm)"), ("0", "baseline (ebm, weight 0)")):
-        rs = [load(p) for p in sorted(glob.glob(f"{out}/{ds}-w{w}-s*.json"))]
+    for w, name in (("jem", "JEM (ebm)"), ("base", "baseline (ebm, weight 0)")):
+        rs = [load(p) for p in sorted(glob.glob(f"{out}/{ds}-{w}-s*.json"))]
         rs = [r for r in rs if "test_eval" in r]
         if not rs:
             continue
@@ -38,8 +38,8 @@ for ds in ("mnist", "fashion"):
     print(f"\nOOD AUROC ({ds} test set = in-distribution; higher score = out of distribution)\n")
     print("| model | OOD set | seeds | E(x) = −log p(x) | −max softmax | ‖∇ₓ log p(x)‖ |")
     print("|---|---|---|---|---|---|")
-    for w, name in (("1", "JEM"), ("0", "baseline")):
-        rs = [load(p) for p in sorted(glob.glob(f"{out}/ood-{ds}-w{w}-s*.json"))]
+    for w, name in (("jem", "JEM"), ("base", "baseline")):
+        rs = [load(p) for p in sorted(glob.glob(f"{out}/ood-{ds}-{w}-s*.json"))]
         names = []
         for r in rs:
             for o in r.get("ood", []):
