@@ -8,6 +8,11 @@
 // so one network classifies (p(y | x)), scores inputs (log p(x) = −E(x) − log Z)
 // and generates (Langevin dynamics on E(x) or, class-conditionally, on E(x, y)).
 //
+// exp(−E(x)) need not be normalizable on all of R^d: far from the data the
+// logits of an MLP grow linearly, so E(x) can fall without bound. Sampling
+// therefore runs inside a box (the data's range: [0, 1] for images), as JEM
+// does; a sampler run on the unconstrained energy drifts away.
+//
 // # Training
 //
 // Hybrid is the objective, on labelled batches (x⁺, y⁺):
