@@ -71,5 +71,8 @@ for ds in mnist fashion; do
     --per-class 10 --out "$OUT/samples-$ds.png" --force --json > "$OUT/samples-$ds.json"
   $NICE "$EBM" jem sample --model "$OUT/$ds-jem-s$s1" --data idx:$D --init class-gaussian --baseline "$OUT/$ds-base-s$s1" \
     --per-class 10 --sampler sgld:step=1e-9,noise=0,steps=1 --out "$OUT/starts-$ds.png" --force --json > "$OUT/starts-$ds.json"
+  # The same from uniform noise (no data-shaped start).
+  $NICE "$EBM" jem sample --model "$OUT/$ds-jem-s$s1" --data idx:$D --init uniform --baseline "$OUT/$ds-base-s$s1" \
+    --per-class 10 --out "$OUT/uniform-$ds.png" --force --json > "$OUT/uniform-$ds.json"
 done
 /usr/bin/python3 "$HERE/jem_summary.py" "$OUT" | tee "$OUT/summary.md"

@@ -54,6 +54,11 @@ for ds in ("mnist", "fashion"):
         r = load(p)
         print(f"\nclass-conditional samples ({r['per_class']} per class): assigned to their class by the baseline "
               f"{r.get('baseline_agreement', float('nan')):.3f}, by the JEM itself {r['self_agreement']:.3f}")
+    p = f"{out}/uniform-{ds}.json"
+    if os.path.exists(p):
+        r = load(p)
+        print(f"samples from uniform noise (100 steps): baseline {r.get('baseline_agreement', float('nan')):.3f}, "
+              f"JEM {r['self_agreement']:.3f}")
     p = f"{out}/starts-{ds}.json"
     if os.path.exists(p):
         r = load(p)
