@@ -94,7 +94,8 @@ type Result struct {
 // train.Loop in float32: divergences (a non-finite loss, gradient or
 // parameter, a sampler's non-finite energy, or a mean energy beyond the
 // loop's bound) roll back to the last snapshot with the learning rate halved
-// and the replay buffer re-initialized.
+// and the replay buffer re-initialized. A cancelled ctx stops the run and
+// returns ctx.Err().
 func Train(ctx context.Context, x *tensor.Dense[float64], y []int, k int, cfg Config) (*Result, error) {
 	def := DefaultConfig()
 	if cfg.Hidden == nil {
@@ -169,6 +170,10 @@ func Train(ctx context.Context, x *tensor.Dense[float64], y []int, k int, cfg Co
 	res, err := loop.Run(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if res.Interrupted {
+		// A cancelled run is not a trained model.
+		return nil, ctx.Err()
 	}
 	return &Result{Model: c, Loop: res}, nil
 }

@@ -375,3 +375,15 @@ func TestRunawayEnergyRolledBack(t *testing.T) {
 		t.Errorf("default bound: %v, %d events", err, events)
 	}
 }
+
+// TestTrainCancelled: a cancelled context gives its error, not a model.
+func TestTrainCancelled(t *testing.T) {
+	xtr, ytr, _, _ := digits(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cfg := DefaultConfig()
+	cfg.Hidden, cfg.Iters = []int{8}, 10
+	if res, err := Train(ctx, xtr, ytr, 10, cfg); !errors.Is(err, context.Canceled) || res != nil {
+		t.Errorf("cancelled run: %v, %v", res, err)
+	}
+}
