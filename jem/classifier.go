@@ -272,8 +272,49 @@ func (ce *condEnergy[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *te
 	ce.c.CondEnergyGrad(x, ce.y, e, g)
 }
 
-// Compile-time checks: a Classifier is an energy.Model.
+// NumClasses returns K (energy.ClassConditional).
+func (c *Classifier[T]) NumClasses() int { return c.Classes() }
+
+// ClassEnergy returns x ↦ E(x, k) = −f(x)[k] for batches of any size: the
+// energy of p(x | y = k) (energy.ClassConditional), so that a sum such as
+// "model:DIR,class=3 + quad:..." conditions on a label. The energy keeps a
+// label buffer: use one per goroutine.
+func (c *Classifier[T]) ClassEnergy(k int) (energy.GradEnergy, error) {
+	if k < 0 || k >= c.Classes() {
+		return nil, fmt.Errorf("jem: class %d out of range: the model has classes 0 to %d", k, c.Classes()-1)
+	}
+	return &classEnergy[T]{c: c, k: k}, nil
+}
+
+type classEnergy[T tensor.Float] struct {
+	c *Classifier[T]
+	k int
+	y []int
+}
+
+func (ce *classEnergy[T]) labels(n int) []int {
+	if cap(ce.y) < n {
+		ce.y = make([]int, n)
+	}
+	y := ce.y[:n]
+	for i := range y {
+		y[i] = ce.k
+	}
+	return y
+}
+
+func (ce *classEnergy[T]) Dim() int { return ce.c.Dim() }
+func (ce *classEnergy[T]) Energy(x *tensor.Dense[float64], e []float64) {
+	ce.c.CondEnergyGrad(x, ce.labels(x.Rows), e, nil)
+}
+func (ce *classEnergy[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64]) {
+	ce.c.CondEnergyGrad(x, ce.labels(x.Rows), e, g)
+}
+
+// Compile-time checks: a Classifier is an energy.Model and a class-conditional
+// family.
 var (
+	_ energy.ClassConditional = (*Classifier[float32])(nil)
 	_ energy.Model[float32] = (*Classifier[float32])(nil)
 	_ energy.Model[float64] = (*Classifier[float64])(nil)
 )

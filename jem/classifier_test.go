@@ -155,3 +155,39 @@ func TestEnergyGradNoAlloc(t *testing.T) {
 		t.Errorf("EnergyGrad allocates %v times per call", a)
 	}
 }
+
+// TestClassEnergy checks that ClassEnergy(k) is E(x, k) = −f(x)[k] with its
+// gradient, on batches of different sizes, and that it refuses classes out
+// of range.
+func TestClassEnergy(t *testing.T) {
+	c, x := newTestClassifier(t, true)
+	if c.NumClasses() != 4 {
+		t.Fatalf("NumClasses %d", c.NumClasses())
+	}
+	logits := c.Logits64(x, nil)
+	for k := 0; k < 4; k++ {
+		ce, err := c.ClassEnergy(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{x.Rows, 2} {
+			xs := tensor.New[float64](n, x.Cols)
+			copy(xs.Data, x.Data[:n*x.Cols])
+			e := make([]float64, n)
+			ce.Energy(xs, e)
+			for i := 0; i < n; i++ {
+				if d := math.Abs(e[i] + logits.At(i, k)); d > 1e-12 {
+					t.Fatalf("class %d row %d: E %v, −f %v", k, i, e[i], -logits.At(i, k))
+				}
+			}
+		}
+		if rel, err := energy.CheckGrad(ce, x, 1e-5); err != nil || rel > 1e-6 {
+			t.Fatalf("class %d: gradient check %v %v", k, rel, err)
+		}
+	}
+	for _, k := range []int{-1, 4} {
+		if _, err := c.ClassEnergy(k); err == nil {
+			t.Fatalf("class %d accepted", k)
+		}
+	}
+}

@@ -57,6 +57,7 @@ var knownHomes = map[string]string{
 	"crf":                          "github.com/ebm-go/ebm/crf",
 	"flow":                         "github.com/ebm-go/ebm/flow",
 	"hopfield":                     "github.com/ebm-go/ebm/hopfield",
+	"jem":                          "github.com/ebm-go/ebm/jem",
 	"quad-mlp-energy":              "github.com/ebm-go/ebm/energy",
 }
 
