@@ -315,8 +315,8 @@ func (ce *classEnergy[T]) EnergyGrad(x *tensor.Dense[float64], e []float64, g *t
 // family.
 var (
 	_ energy.ClassConditional = (*Classifier[float32])(nil)
-	_ energy.Model[float32] = (*Classifier[float32])(nil)
-	_ energy.Model[float64] = (*Classifier[float64])(nil)
+	_ energy.Model[float32]   = (*Classifier[float32])(nil)
+	_ energy.Model[float64]   = (*Classifier[float64])(nil)
 )
 
 func nan() float64 { return math.NaN() }
