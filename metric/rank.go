@@ -1,0 +1,118 @@
+package metric
+
+import (
+	"math"
+	"slices"
+)
+
+// rankPoint is one threshold of a ranking: flagging every score ≥ T as
+// positive gives TP true and FP false positives.
+type rankPoint struct {
+	T      float64
+	TP, FP int
+}
+
+// thresholds returns the operating points of the ranking of scoresPos and
+// scoresNeg from the highest score down, one per distinct score value (ties
+// enter together), or nil when a score is NaN.
+func thresholds(scoresPos, scoresNeg []float64) []rankPoint {
+	type item struct {
+		v   float64
+		pos bool
+	}
+	all := make([]item, 0, len(scoresPos)+len(scoresNeg))
+	for _, v := range scoresPos {
+		if math.IsNaN(v) {
+			return nil
+		}
+		all = append(all, item{v, true})
+	}
+	for _, v := range scoresNeg {
+		if math.IsNaN(v) {
+			return nil
+		}
+		all = append(all, item{v, false})
+	}
+	slices.SortFunc(all, func(a, b item) int {
+		switch {
+		case a.v > b.v:
+			return -1
+		case a.v < b.v:
+			return 1
+		}
+		return 0
+	})
+	var pts []rankPoint
+	tp, fp := 0, 0
+	for i := 0; i < len(all); {
+		j := i
+		for j < len(all) && all[j].v == all[i].v {
+			if all[j].pos {
+				tp++
+			} else {
+				fp++
+			}
+			j++
+		}
+		pts = append(pts, rankPoint{T: all[i].v, TP: tp, FP: fp})
+		i = j
+	}
+	return pts
+}
+
+// AveragePrecision returns the area under the precision–recall curve of the
+// ranking by score (higher score = more positive), as the step-wise sum
+//
+//	AP = Σₖ (Rₖ − Rₖ₋₁) Pₖ,
+//
+// over the thresholds k at each distinct score from the highest down (tied
+// scores enter together), where Pₖ and Rₖ are the precision and recall of
+// flagging every score ≥ the k-th value, and R₀ = 0. This is scikit-learn's
+// average_precision_score (no interpolation). A random ranking scores about
+// the fraction of positives; 1 is perfect.
+//
+// NaN when there are no positives or a score is NaN.
+func AveragePrecision(scoresPos, scoresNeg []float64) float64 {
+	np := len(scoresPos)
+	if np == 0 {
+		return math.NaN()
+	}
+	pts := thresholds(scoresPos, scoresNeg)
+	if pts == nil {
+		return math.NaN()
+	}
+	ap, prevR := 0.0, 0.0
+	for _, p := range pts {
+		r := float64(p.TP) / float64(np)
+		prec := float64(p.TP) / float64(p.TP+p.FP)
+		ap += (r - prevR) * prec
+		prevR = r
+	}
+	return ap
+}
+
+// BestF1 returns the highest F1 score, F1 = 2PR/(P + R), over the thresholds
+// of the ranking by score (flag every score ≥ threshold as positive; see
+// [AveragePrecision]), and the threshold that reaches it (the highest one on
+// ties). F1 is 0 when no threshold flags a positive.
+//
+// NaN and a NaN threshold when there are no positives or a score is NaN.
+func BestF1(scoresPos, scoresNeg []float64) (f1, threshold float64) {
+	np := len(scoresPos)
+	if np == 0 {
+		return math.NaN(), math.NaN()
+	}
+	pts := thresholds(scoresPos, scoresNeg)
+	if pts == nil {
+		return math.NaN(), math.NaN()
+	}
+	best, bestT := -1.0, math.NaN()
+	for _, p := range pts {
+		// F1 = 2TP / (2TP + FP + FN), with FN = np − TP.
+		f := 2 * float64(p.TP) / float64(2*p.TP+p.FP+(np-p.TP))
+		if f > best {
+			best, bestT = f, p.T
+		}
+	}
+	return best, bestT
+}
