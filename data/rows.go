@@ -70,6 +70,9 @@ type RowOptions struct {
 	// read as a number per row into Batch.Labels; empty for none. CSV and
 	// Parquet only.
 	Label string
+	// BinaryLabels requires every label to be 0 or 1: anything else is a
+	// *ParseError naming the file and the line (CSV) or row (Parquet).
+	BinaryLabels bool
 }
 
 // RowFormat returns the row format that the name of path implies: ".csv",
@@ -228,6 +231,7 @@ type csvRows struct {
 	ncol    int
 	feat    []int
 	label   int
+	binary  bool
 	first   []string // the first data row, read by the constructor, or nil
 	line1   int      // its line
 	rows    int64
@@ -272,7 +276,7 @@ func newCSVRows(r io.Reader, name string, opt RowOptions) (*csvRows, error) {
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
-	c := &csvRows{name: name, cr: cr, label: -1}
+	c := &csvRows{name: name, cr: cr, label: -1, binary: opt.BinaryLabels}
 	rec, line, err := c.read()
 	if err == io.EOF {
 		return nil, &ParseError{File: name, Msg: "empty file: no data rows"}
@@ -368,6 +372,9 @@ func (c *csvRows) parseRow(rec []string, line int) error {
 		v, msg := parseNumber(rec[c.label])
 		if msg != "" {
 			return &ParseError{File: c.name, Line: line, Column: c.label + 1, Msg: "label: " + msg}
+		}
+		if c.binary && v != 0 && v != 1 {
+			return &ParseError{File: c.name, Line: line, Column: c.label + 1, Msg: fmt.Sprintf("label %s is not 0 or 1", quoteField(rec[c.label]))}
 		}
 		c.buf.labels = append(c.buf.labels, v)
 	}

@@ -26,6 +26,7 @@ type parquetRows struct {
 	names  []string // all top-level column names
 	feat   []int    // selected feature columns (indices into names)
 	label  int
+	binary bool
 	rec    arrow.RecordBatch // current record, or nil
 	off    int               // next row of rec
 	rows   int64
@@ -97,7 +98,7 @@ func openParquetRows(path string, opt RowOptions) (r *parquetRows, err error) {
 	if sc.NumFields() != pf.MetaData().Schema.NumColumns() {
 		return nil, &ParseError{File: path, Msg: "nested Parquet schema: only flat tables of numeric columns are read"}
 	}
-	r = &parquetRows{name: path, pf: pf, label: -1}
+	r = &parquetRows{name: path, pf: pf, label: -1, binary: opt.BinaryLabels}
 	for _, f := range sc.Fields() {
 		r.names = append(r.names, f.Name)
 	}
@@ -185,6 +186,9 @@ func (r *parquetRows) Next(n int) (*Batch, error) {
 				if c < d {
 					r.buf.vals = append(r.buf.vals, v)
 				} else {
+					if r.binary && v != 0 && v != 1 {
+						return nil, &ParseError{File: r.name, Msg: fmt.Sprintf("row %d, column %q: label %v is not 0 or 1", row, name, v)}
+					}
 					r.buf.labels = append(r.buf.labels, v)
 				}
 			}
