@@ -19,7 +19,7 @@ func init() { subcommands = append(subcommands, newScoreCmd) }
 // scoreOpts are the flags of ebm score.
 type scoreOpts struct {
 	model, data, labels, out, columns, header, format string
-	grad, force, jsonOut, quiet                      bool
+	grad, force, jsonOut, quiet                       bool
 	batch                                             int
 }
 
