@@ -128,3 +128,18 @@ func TestScoreBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestServeUsage(t *testing.T) {
+	dir := t.TempDir()
+	_, err := run(t, "serve")
+	wantUsage(t, err, "at least one --model")
+	_, err = run(t, "serve", "--model", "nodir")
+	wantUsage(t, err, "want NAME=DIR")
+	_, err = run(t, "serve", "--model", "a="+filepath.Join(dir, "missing"))
+	wantUsage(t, err, "serve: model a:")
+	m := scoreFixture(t, dir)
+	_, err = run(t, "serve", "--model", "a="+m, "--model", "a="+m)
+	wantUsage(t, err, `name "a" given twice`)
+	_, err = run(t, "serve", "--model", "a="+m, "--addr", "256.0.0.1:1")
+	wantUsage(t, err, "--addr")
+}
