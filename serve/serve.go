@@ -134,6 +134,8 @@ type Server struct {
 	rows     *prometheus.CounterVec
 	inFlight prometheus.Gauge
 	active   atomic.Int64 // requests in the score handler
+	began    atomic.Int64 // scoring requests that entered the handler
+	answered atomic.Int64 // scoring requests answered (any status)
 }
 
 // New loads every model (name → folder) cfg.Workers times with load (nil
@@ -233,8 +235,10 @@ func (s *Server) handleScore(w http.ResponseWriter, r *http.Request) {
 	}
 	s.inFlight.Inc()
 	s.active.Add(1)
+	s.began.Add(1)
 	code := http.StatusOK
 	defer func() {
+		s.answered.Add(1)
 		s.active.Add(-1)
 		s.inFlight.Dec()
 		s.requests.WithLabelValues(label, strconv.Itoa(code)).Inc()
@@ -354,7 +358,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		err = e
 	}
 	if s.cfg.Log != nil {
-		s.cfg.Log.Printf("stopped")
+		s.cfg.Log.Printf("stopped: %d scoring requests received, %d answered", s.began.Load(), s.answered.Load())
 	}
 	return err
 }
