@@ -197,15 +197,14 @@ type batchBuf struct {
 	labels []float64
 }
 
-// reset prepares a batch of capacity n rows of d columns.
-func (bb *batchBuf) reset(n, d int, labels bool, first int64) {
+// reset prepares an empty batch with room for n rows of d columns.
+func (bb *batchBuf) reset(n, d int, first int64) {
 	if cap(bb.vals) < n*d {
-		bb.vals = make([]float64, n*d)
+		bb.vals = make([]float64, 0, n*d)
 	}
 	bb.vals = bb.vals[:0]
 	bb.labels = bb.labels[:0]
 	bb.b.First = first
-	_ = labels
 }
 
 // finish wraps the filled buffers as the batch.
@@ -388,7 +387,7 @@ func (c *csvRows) Next(n int) (*Batch, error) {
 	if c.done {
 		return nil, io.EOF
 	}
-	c.buf.reset(n, len(c.feat), c.label >= 0, c.rows)
+	c.buf.reset(n, len(c.feat), c.rows)
 	got := 0
 	if c.first != nil {
 		if err := c.parseRow(c.first, c.line1); err != nil {

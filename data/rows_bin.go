@@ -44,7 +44,7 @@ func (b *binRows) Next(n int) (*Batch, error) {
 		return nil, fmt.Errorf("data: Next(%d): need at least one row", n)
 	}
 	if b.next >= b.rows {
-		if b.gz != nil || b.next == b.rows {
+		if b.next == b.rows {
 			// Trailing bytes mean the header lied about the shape.
 			var one [1]byte
 			if k, _ := io.ReadFull(b.src, one[:]); k > 0 {
@@ -68,7 +68,7 @@ func (b *binRows) Next(n int) (*Batch, error) {
 		}
 		return nil, &ParseError{File: b.name, Msg: err.Error(), Err: err}
 	}
-	b.buf.reset(k, b.cols, false, b.next)
+	b.buf.reset(k, b.cols, b.next)
 	b.buf.vals = b.buf.vals[:k*b.cols]
 	b.conv(raw, b.buf.vals)
 	if b.check {

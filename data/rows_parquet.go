@@ -147,7 +147,7 @@ func (r *parquetRows) Next(n int) (*Batch, error) {
 		return nil, fmt.Errorf("data: Next(%d): need at least one row", n)
 	}
 	d := len(r.feat)
-	r.buf.reset(n, d, r.label >= 0, r.rows)
+	r.buf.reset(n, d, r.rows)
 	got := 0
 	for got < n {
 		if r.rec == nil || r.off >= int(r.rec.NumRows()) {
