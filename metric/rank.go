@@ -116,3 +116,76 @@ func BestF1(scoresPos, scoresNeg []float64) (f1, threshold float64) {
 	}
 	return best, bestT
 }
+
+// Ranking holds the figures of merit of a ranking by score (higher = more
+// positive); see [AUROC], [AveragePrecision] and [BestF1].
+type Ranking struct {
+	AUROC, AP, BestF1, BestF1Threshold float64
+}
+
+// RankInPlace returns AUROC, average precision and the best F1 with its
+// threshold, equal to [AUROC], [AveragePrecision] and [BestF1] on the same
+// scores, from one descending sort of each list in place (it reorders
+// scoresPos and scoresNeg) and one merged walk: no memory beyond the inputs,
+// for rankings of many millions of scores. All fields are NaN when either
+// list is empty or a score is NaN.
+func RankInPlace(scoresPos, scoresNeg []float64) Ranking {
+	nan := Ranking{math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+	np, nn := len(scoresPos), len(scoresNeg)
+	if np == 0 || nn == 0 || slices.ContainsFunc(scoresPos, math.IsNaN) || slices.ContainsFunc(scoresNeg, math.IsNaN) {
+		return nan
+	}
+	desc := func(a, b float64) int {
+		switch {
+		case a > b:
+			return -1
+		case a < b:
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(scoresPos, desc)
+	slices.SortFunc(scoresNeg, desc)
+	var (
+		i, j    int     // next positive, next negative
+		ap      float64 // Σ (Rₖ − Rₖ₋₁) Pₖ
+		pairs   float64 // Σ over positives of (negatives below + ½ tied)
+		best    = -1.0
+		bestT   = math.NaN()
+		tp, fp  int
+		prevTP  int
+		npf, nf = float64(np), float64(nn)
+	)
+	for i < np || j < nn {
+		// The next distinct score, from the top.
+		var t float64
+		switch {
+		case i == np:
+			t = scoresNeg[j]
+		case j == nn:
+			t = scoresPos[i]
+		default:
+			t = max(scoresPos[i], scoresNeg[j])
+		}
+		tp0, fp0 := tp, fp
+		for i < np && scoresPos[i] == t {
+			i++
+			tp++
+		}
+		for j < nn && scoresNeg[j] == t {
+			j++
+			fp++
+		}
+		dp, dn := tp-tp0, fp-fp0
+		// Positives at t beat the negatives below t and tie with those at t.
+		pairs += float64(dp) * (nf - float64(fp) + 0.5*float64(dn))
+		if dp > 0 {
+			ap += float64(tp-prevTP) / npf * float64(tp) / float64(tp+fp)
+			prevTP = tp
+		}
+		if f := 2 * float64(tp) / float64(2*tp+fp+(np-tp)); f > best {
+			best, bestT = f, t
+		}
+	}
+	return Ranking{AUROC: pairs / (npf * nf), AP: ap, BestF1: best, BestF1Threshold: bestT}
+}

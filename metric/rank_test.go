@@ -96,3 +96,29 @@ func TestBestF1Exact(t *testing.T) {
 		t.Fatal("BestF1 without positives is not NaN")
 	}
 }
+
+// TestRankInPlace: the one-sort figures equal AUROC, AveragePrecision and
+// BestF1 on random scores with many ties.
+func TestRankInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for trial := range 200 {
+		np, nn := 1+rng.IntN(30), 1+rng.IntN(30)
+		pos, neg := make([]float64, np), make([]float64, nn)
+		levels := 1 + rng.IntN(10)
+		for i := range pos {
+			pos[i] = float64(rng.IntN(levels)) + 0.5*float64(trial%2)
+		}
+		for i := range neg {
+			neg[i] = float64(rng.IntN(levels))
+		}
+		wantAUC, wantAP := AUROC(pos, neg), AveragePrecision(pos, neg)
+		wantF1, wantT := BestF1(pos, neg)
+		r := RankInPlace(pos, neg)
+		if math.Abs(r.AUROC-wantAUC) > 1e-12 || math.Abs(r.AP-wantAP) > 1e-12 || math.Abs(r.BestF1-wantF1) > 1e-12 || r.BestF1Threshold != wantT {
+			t.Fatalf("trial %d: %+v, want %v %v %v %v", trial, r, wantAUC, wantAP, wantF1, wantT)
+		}
+	}
+	if r := RankInPlace(nil, []float64{1}); !math.IsNaN(r.AUROC) {
+		t.Fatal("no positives: not NaN")
+	}
+}

@@ -136,11 +136,12 @@ func TestStreamLabels(t *testing.T) {
 	if err := out.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Rows != n || *rep.Positives != int64(len(pos)) || *rep.AUROC != metric.AUROC(pos, neg) || *rep.AP != metric.AveragePrecision(pos, neg) {
+	close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12 }
+	if rep.Rows != n || *rep.Positives != int64(len(pos)) || !close(*rep.AUROC, metric.AUROC(pos, neg)) || !close(*rep.AP, metric.AveragePrecision(pos, neg)) {
 		t.Fatalf("report %+v", rep)
 	}
 	f1, th := metric.BestF1(pos, neg)
-	if *rep.BestF1 != f1 || *rep.BestF1Threshold != th {
+	if !close(*rep.BestF1, f1) || *rep.BestF1Threshold != th {
 		t.Fatalf("best F1 %v at %v, want %v at %v", *rep.BestF1, *rep.BestF1Threshold, f1, th)
 	}
 	if *rep.AUROC < 0.7 {
