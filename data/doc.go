@@ -30,6 +30,15 @@
 // the IDX format of MNIST and Fashion-MNIST and check the declared sizes against
 // the data exactly.
 //
+// # Streaming rows
+//
+// [OpenRows] streams the rows of a CSV, NumPy .npy, IDX or Parquet file in
+// batches ([RowReader]), so memory stays bounded however long the input;
+// every value is checked (finite, the right width) and errors name the file
+// and the line or row. [CreateRows] writes rows of named columns as CSV, JSON
+// lines, Parquet or .npy through a temporary file renamed into place on
+// Commit ([RowWriter]), so an output appears whole or not at all.
+//
 // # Embedded data
 //
 // [Digits], [DigitsBinary], [Iris], [Wine] and [BreastCancer] return small UCI

@@ -31,7 +31,8 @@ func (e *KindError) Error() string {
 
 // LoadEnergy reads any saved model through the model registry (model.Load)
 // and returns it as an Energy: every kind whose loaded value implements
-// Energy (neural energies, flows, free energies of Boltzmann machines, ...).
+// Energy (neural energies, flows, free energies of Boltzmann machines, ...),
+// or that provides one (see [Provider]).
 // dir may also be a training output folder that holds the model in model/.
 // The families' packages must be linked in (imported) for their kinds to be
 // known.
@@ -41,7 +42,7 @@ func LoadEnergy(dir string) (Energy, *model.Meta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	e, ok := m.(Energy)
+	e, ok := asEnergy(m)
 	if !ok {
 		return nil, nil, &KindError{Dir: dir, Kind: meta.Kind, Need: "an energy over points"}
 	}
@@ -56,7 +57,8 @@ func LoadGrad(dir string) (GradEnergy, *model.Meta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	e, ok := m.(GradEnergy)
+	ee, _ := asEnergy(m)
+	e, ok := ee.(GradEnergy)
 	if !ok {
 		return nil, nil, &KindError{Dir: dir, Kind: meta.Kind, Need: "an energy with a gradient in x"}
 	}

@@ -507,8 +507,13 @@ func (f FreeEnergyModel) Energy(x *tensor.Dense[float64], e []float64) {
 	if x.Cols != f.R.NumVisible() || len(e) != x.Rows {
 		panic(fmt.Sprintf("rbm: FreeEnergyModel.Energy of %s into %d values for %d visible units", x.Shape(), len(e), f.R.NumVisible()))
 	}
+	f.energy32(tensor.Convert[float32](nil, x), e)
+}
+
+// energy32 writes F(xₙ) into e[n] for a float32 batch of the right shape.
+func (f FreeEnergyModel) energy32(x *tensor.Dense[float32], e []float64) {
 	if err := f.R.Validate(); err != nil {
 		panic(err)
 	}
-	copy(e, f.R.params64().freeEnergy64(tensor.Convert[float32](nil, x), nil))
+	copy(e, f.R.params64().freeEnergy64(x, nil))
 }
