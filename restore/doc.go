@@ -37,6 +37,14 @@
 // sampler ([RBMPosterior] with a mask). [RectMask] and [ReadMaskPNG] make image
 // masks.
 //
+// # Jobs and baselines
+//
+// [Job] is what ebm denoise and ebm inpaint run: a loaded model, the noise
+// ([ParseNoise]), a method (tweedie, map, posterior, gibbs, icm, anneal) and
+// optionally a mask and the clean data, checked before any work (Check) and
+// reported with MSE, PSNR and bit error. [GaussianBlur] and [PCA] projection
+// are the simple baselines of the MNIST benchmark (scripts/denoise-bench.sh).
+//
 // # Batches of observations
 //
 // Observations are the rows of an m×d matrix. The batch energies here
