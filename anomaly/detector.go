@@ -1,13 +1,11 @@
 package anomaly
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/energy"
@@ -35,12 +33,14 @@ type Options struct {
 	// Shrinkage of the covariance towards a multiple of the identity
 	// (0: Ledoit–Wolf's estimate; a value in (0, 1] fixes it).
 	Shrinkage float64
-	// Trim is the fraction of rows with the highest Gaussian energy left out
-	// of a second fit of the covariance and of the networks' training (a
-	// one-step reweighting, as in reweighted MCD), so that anomalies among
-	// the training rows do not inflate the covariance (default 0.1; −1: no
-	// trimming).
-	Trim float64
+	// Trim and Reweight make the Gaussian robust to anomalies among the
+	// training rows (see robustWhitener): its C-steps refit on the
+	// (1 − Trim)·n most central rows (default Trim 0.3; −1: no robust fit),
+	// then every row whose rescaled Mahalanobis distance is within the χ²
+	// quantile Reweight (default 0.975; −1: none) is taken back. The
+	// networks train on the rows of the final fit.
+	Trim     float64
+	Reweight float64
 	// Members is the number of networks in the ensemble (default 3; −1: none,
 	// a Gaussian alone).
 	Members int
@@ -65,7 +65,7 @@ type Options struct {
 // DefaultOptions returns the recipe chosen by measurement (BENCHMARKS.md,
 // scripts/anomaly-bench.sh).
 func DefaultOptions() Options {
-	return Options{Quantile: 0.99, Trim: 0.1, Members: 3, Hidden: []int{64, 64}, Bound: 2, Sigma: 0.5,
+	return Options{Quantile: 0.99, Trim: 0.3, Reweight: 0.975, Members: 3, Hidden: []int{64, 64}, Bound: 2, Sigma: 0.5,
 		Iters: 300, Batch: 128, LR: 2e-3}
 }
 
@@ -79,6 +79,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Trim < 0 {
 		o.Trim = 0
+	}
+	if o.Reweight == 0 {
+		o.Reweight = d.Reweight
+	}
+	if o.Reweight < 0 {
+		o.Reweight = 0
 	}
 	if o.Members == 0 {
 		o.Members = d.Members
@@ -118,6 +124,8 @@ func (o Options) check() error {
 		return bad("holdout", o.HoldOut, "a fraction in (0, 0.5), or 0")
 	case o.Trim < 0 || o.Trim >= 0.5 || math.IsNaN(o.Trim):
 		return bad("trim", o.Trim, "a fraction in [0, 0.5)")
+	case o.Reweight < 0 || o.Reweight >= 1 || math.IsNaN(o.Reweight):
+		return bad("reweight", o.Reweight, "a quantile in (0, 1), or 0")
 	case !(o.Quantile > 0 && o.Quantile < 1):
 		return bad("quantile", o.Quantile, "a value in (0, 1)")
 	case o.Shrinkage < 0 || o.Shrinkage > 1 || math.IsNaN(o.Shrinkage):
@@ -210,32 +218,14 @@ func Fit(ctx context.Context, x *tensor.Dense[float64], opt Options) (*Detector,
 	if o.Shrinkage > 0 {
 		shrink = o.Shrinkage
 	}
-	wh, err := fitWhitener(z, n, d, shrink)
+	wh, kept, err := robustWhitener(z, n, d, shrink, o.Trim, o.Reweight)
 	if err != nil {
 		return nil, err
 	}
 	det := &Detector{Scaler: sc, Rules: rules, mean: wh.Mean, w: denseOf(wh.W), bound: o.Bound,
 		shrink: wh.Shrinkage, opts: o}
-	u := det.whiten(fitRows)
-	if keep := int(math.Round((1 - o.Trim) * float64(n))); keep < n && keep >= 2 {
-		// Reweighting: refit on the rows of lowest Gaussian energy.
-		d2 := make([]float64, n)
-		idx := make([]int, n)
-		for i := range d2 {
-			d2[i], idx[i] = tensor.SumSquares(u.Row(i)), i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
-		kept := make([]float64, 0, keep*d)
-		for _, i := range idx[:keep] {
-			kept = append(kept, z[i*d:(i+1)*d]...)
-		}
-		wh, err = fitWhitener(kept, keep, d, shrink)
-		if err != nil {
-			return nil, err
-		}
-		det.mean, det.w, det.shrink = wh.Mean, denseOf(wh.W), wh.Shrinkage
-		u = det.whiten(tensor.GatherRows(nil, fitRows, idx[:keep]))
-	}
+	// The networks learn the rows the robust fit kept.
+	u := det.whiten(tensor.GatherRows(nil, fitRows, kept))
 	for k := 0; k < o.Members; k++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -1,10 +1,14 @@
 package anomaly
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // whitener maps standardized rows z to u = (z − Mean)·W, where W = L⁻ᵀ for
@@ -120,4 +124,98 @@ func ledoitWolf(S *mat.Dense, x2 *mat.Dense, n, d int, mu float64) float64 {
 		return 0
 	}
 	return beta / delta
+}
+
+// mahal2 returns ‖(z_i − Mean)·W‖² for every row of z.
+func (w *whitener) mahal2(z []float64, n, d int) []float64 {
+	out := make([]float64, n)
+	v := make([]float64, d)
+	for i := 0; i < n; i++ {
+		row := z[i*d : (i+1)*d]
+		for j := range v {
+			v[j] = row[j] - w.Mean[j]
+		}
+		s := 0.0
+		for k := 0; k < d; k++ {
+			a := 0.0
+			for j := 0; j < d; j++ {
+				a += v[j] * w.W.At(j, k)
+			}
+			s += a * a
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// robustWhitener fits the Gaussian of the rows z so that anomalies among
+// them do not inflate it, in the manner of the reweighted minimum covariance
+// determinant estimator (Rousseeuw & Van Driessen 1999), with the shrunk
+// covariance in place of the empirical one:
+//
+//  1. C-steps: starting from all rows, refit on the h = (1 − trim)·n rows of
+//     smallest Mahalanobis distance d², until the set stops changing (at most
+//     cSteps times);
+//  2. reweighting: with d² rescaled so that its median matches the χ²_d
+//     median (the trimmed fit is too narrow), refit on every row whose
+//     rescaled d² is at most the χ²_d quantile reweight (skipped if reweight
+//     is 0).
+//
+// It returns the fit and the indices of the rows of the final fit.
+func robustWhitener(z []float64, n, d int, shrink, trim float64, reweight float64) (*whitener, []int, error) {
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	wh, err := fitWhitener(z, n, d, shrink)
+	if err != nil || trim == 0 {
+		return wh, all, err
+	}
+	rows := func(idx []int) []float64 {
+		out := make([]float64, 0, len(idx)*d)
+		for _, i := range idx {
+			out = append(out, z[i*d:(i+1)*d]...)
+		}
+		return out
+	}
+	h := int(math.Round((1 - trim) * float64(n)))
+	if h < 2 {
+		return wh, all, nil
+	}
+	var prev []int
+	const cSteps = 10
+	for s := 0; s < cSteps; s++ {
+		d2 := wh.mahal2(z, n, d)
+		idx := slices.Clone(all)
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
+		set := idx[:h]
+		slices.Sort(set)
+		if slices.Equal(set, prev) {
+			break
+		}
+		prev = set
+		if wh, err = fitWhitener(rows(set), h, d, shrink); err != nil {
+			return nil, nil, err
+		}
+	}
+	kept := prev
+	if reweight > 0 {
+		d2 := wh.mahal2(z, n, d)
+		chi := distuv.ChiSquared{K: float64(d)}
+		c := Quantile(d2, 0.5) / chi.Quantile(0.5)
+		lim := chi.Quantile(reweight)
+		var keep []int
+		for i, v := range d2 {
+			if c > 0 && v/c <= lim {
+				keep = append(keep, i)
+			}
+		}
+		if len(keep) >= 2 {
+			if wh, err = fitWhitener(rows(keep), len(keep), d, shrink); err != nil {
+				return nil, nil, err
+			}
+			kept = keep
+		}
+	}
+	return wh, kept, nil
 }
