@@ -128,20 +128,20 @@ func ledoitWolf(S *mat.Dense, x2 *mat.Dense, n, d int, mu float64) float64 {
 
 // mahal2 returns ‖(z_i − Mean)·W‖² for every row of z.
 func (w *whitener) mahal2(z []float64, n, d int) []float64 {
-	out := make([]float64, n)
-	v := make([]float64, d)
+	v := mat.NewDense(n, d, nil)
 	for i := 0; i < n; i++ {
-		row := z[i*d : (i+1)*d]
-		for j := range v {
-			v[j] = row[j] - w.Mean[j]
+		for j := 0; j < d; j++ {
+			v.Set(i, j, z[i*d+j]-w.Mean[j])
 		}
+	}
+	var u mat.Dense
+	u.Mul(v, w.W)
+	out := make([]float64, n)
+	for i := range out {
+		r := u.RawRowView(i)
 		s := 0.0
-		for k := 0; k < d; k++ {
-			a := 0.0
-			for j := 0; j < d; j++ {
-				a += v[j] * w.W.At(j, k)
-			}
-			s += a * a
+		for _, x := range r {
+			s += x * x
 		}
 		out[i] = s
 	}
@@ -155,11 +155,13 @@ func (w *whitener) mahal2(z []float64, n, d int) []float64 {
 //
 //  1. C-steps: starting from all rows, refit on the h = (1 − trim)·n rows of
 //     smallest Mahalanobis distance d², until the set stops changing (at most
-//     cSteps times);
+//     5 times);
 //  2. reweighting: with d² rescaled so that its median matches the χ²_d
-//     median (the trimmed fit is too narrow), refit on every row whose
-//     rescaled d² is at most the χ²_d quantile reweight (skipped if reweight
-//     is 0).
+//     median (a trimmed fit is too narrow), refit on every row whose
+//     rescaled d² is at most the χ²_d quantile reweight, until the set of
+//     rows stops changing (at most 5 times; skipped if reweight is 0).
+//
+// Either step may be left out (trim 0 or reweight 0).
 //
 // It returns the fit and the indices of the rows of the final fit.
 func robustWhitener(z []float64, n, d int, shrink, trim float64, reweight float64) (*whitener, []int, error) {
@@ -168,8 +170,8 @@ func robustWhitener(z []float64, n, d int, shrink, trim float64, reweight float6
 		all[i] = i
 	}
 	wh, err := fitWhitener(z, n, d, shrink)
-	if err != nil || trim == 0 {
-		return wh, all, err
+	if err != nil {
+		return nil, nil, err
 	}
 	rows := func(idx []int) []float64 {
 		out := make([]float64, 0, len(idx)*d)
@@ -178,39 +180,42 @@ func robustWhitener(z []float64, n, d int, shrink, trim float64, reweight float6
 		}
 		return out
 	}
-	h := int(math.Round((1 - trim) * float64(n)))
-	if h < 2 {
-		return wh, all, nil
-	}
-	var prev []int
-	const cSteps = 10
-	for s := 0; s < cSteps; s++ {
-		d2 := wh.mahal2(z, n, d)
-		idx := slices.Clone(all)
-		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
-		set := idx[:h]
-		slices.Sort(set)
-		if slices.Equal(set, prev) {
-			break
-		}
-		prev = set
-		if wh, err = fitWhitener(rows(set), h, d, shrink); err != nil {
-			return nil, nil, err
-		}
-	}
-	kept := prev
-	if reweight > 0 {
-		d2 := wh.mahal2(z, n, d)
-		chi := distuv.ChiSquared{K: float64(d)}
-		c := Quantile(d2, 0.5) / chi.Quantile(0.5)
-		lim := chi.Quantile(reweight)
-		var keep []int
-		for i, v := range d2 {
-			if c > 0 && v/c <= lim {
-				keep = append(keep, i)
+	kept := all
+	const steps = 5
+	if h := int(math.Round((1 - trim) * float64(n))); trim > 0 && h >= 2 {
+		var prev []int
+		for s := 0; s < steps; s++ {
+			d2 := wh.mahal2(z, n, d)
+			idx := slices.Clone(all)
+			slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
+			set := idx[:h]
+			slices.Sort(set)
+			if slices.Equal(set, prev) {
+				break
+			}
+			prev = set
+			if wh, err = fitWhitener(rows(set), h, d, shrink); err != nil {
+				return nil, nil, err
 			}
 		}
-		if len(keep) >= 2 {
+		kept = prev
+	}
+	if reweight > 0 {
+		chi := distuv.ChiSquared{K: float64(d)}
+		lim := chi.Quantile(reweight)
+		med := chi.Quantile(0.5)
+		for s := 0; s < steps; s++ {
+			d2 := wh.mahal2(z, n, d)
+			c := Quantile(d2, 0.5) / med
+			var keep []int
+			for i, v := range d2 {
+				if c > 0 && v/c <= lim {
+					keep = append(keep, i)
+				}
+			}
+			if len(keep) < 2 || slices.Equal(keep, kept) {
+				break
+			}
 			if wh, err = fitWhitener(rows(keep), len(keep), d, shrink); err != nil {
 				return nil, nil, err
 			}
