@@ -218,7 +218,11 @@ func Fit(ctx context.Context, x *tensor.Dense[float64], opt Options) (*Detector,
 	if o.Shrinkage > 0 {
 		shrink = o.Shrinkage
 	}
-	wh, kept, err := robustWhitener(z, n, d, shrink, o.Trim, o.Reweight)
+	starts := 10
+	if d > 100 {
+		starts = 2 // each fit costs O(n·d² + d³)
+	}
+	wh, kept, err := robustWhitener(z, n, d, shrink, o.Trim, o.Reweight, starts, rand.New(rand.NewPCG(o.Seed, 0x3cd)))
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"gonum.org/v1/gonum/mat"
@@ -18,6 +19,7 @@ type whitener struct {
 	Mean      []float64
 	W         *mat.Dense // d×d
 	Shrinkage float64    // the Ledoit–Wolf coefficient used
+	LogDet    float64    // log det Σ
 }
 
 // minVar floors the shrunk covariance's diagonal (in standardized units), so
@@ -93,12 +95,16 @@ func fitWhitener(z []float64, n, d int, shrink float64) (*whitener, error) {
 	}
 	var L mat.TriDense
 	ch.LTo(&L)
+	logDet := 0.0
+	for i := 0; i < d; i++ {
+		logDet += 2 * math.Log(L.At(i, i))
+	}
 	var Linv mat.TriDense
 	if err := Linv.InverseTri(&L); err != nil {
 		return nil, fmt.Errorf("anomaly: inverting the covariance factor: %w", err)
 	}
 	W := mat.DenseCopyOf(Linv.T())
-	return &whitener{Mean: mean, W: W, Shrinkage: shrink}, nil
+	return &whitener{Mean: mean, W: W, Shrinkage: shrink, LogDet: logDet}, nil
 }
 
 // ledoitWolf returns the Ledoit–Wolf shrinkage coefficient of the centred rows
@@ -153,9 +159,11 @@ func (w *whitener) mahal2(z []float64, n, d int) []float64 {
 // determinant estimator (Rousseeuw & Van Driessen 1999), with the shrunk
 // covariance in place of the empirical one:
 //
-//  1. C-steps: starting from all rows, refit on the h = (1 − trim)·n rows of
-//     smallest Mahalanobis distance d², until the set stops changing (at most
-//     5 times);
+//  1. C-steps: refit on the h = (1 − trim)·n rows of smallest Mahalanobis
+//     distance d² until the set stops changing (at most 5 times), from the
+//     fit to all rows and from starts fits to random subsets of h rows
+//     (drawn from rng); the result of least log det Σ is kept, as MCD
+//     keeps the subset of least covariance determinant;
 //  2. reweighting: with d² rescaled so that its median matches the χ²_d
 //     median (a trimmed fit is too narrow), refit on every row whose
 //     rescaled d² is at most the χ²_d quantile reweight, until the set of
@@ -164,7 +172,7 @@ func (w *whitener) mahal2(z []float64, n, d int) []float64 {
 // Either step may be left out (trim 0 or reweight 0).
 //
 // It returns the fit and the indices of the rows of the final fit.
-func robustWhitener(z []float64, n, d int, shrink, trim float64, reweight float64) (*whitener, []int, error) {
+func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, starts int, rng *rand.Rand) (*whitener, []int, error) {
 	all := make([]int, n)
 	for i := range all {
 		all[i] = i
@@ -183,22 +191,46 @@ func robustWhitener(z []float64, n, d int, shrink, trim float64, reweight float6
 	kept := all
 	const steps = 5
 	if h := int(math.Round((1 - trim) * float64(n))); trim > 0 && h >= 2 {
-		var prev []int
-		for s := 0; s < steps; s++ {
-			d2 := wh.mahal2(z, n, d)
-			idx := slices.Clone(all)
-			slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
-			set := idx[:h]
-			slices.Sort(set)
-			if slices.Equal(set, prev) {
-				break
+		// C-steps from each start; the fit of least log det Σ wins.
+		cstep := func(w *whitener) (*whitener, []int, error) {
+			var prev []int
+			for s := 0; s < steps; s++ {
+				d2 := w.mahal2(z, n, d)
+				idx := slices.Clone(all)
+				slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
+				set := idx[:h]
+				slices.Sort(set)
+				if slices.Equal(set, prev) {
+					break
+				}
+				prev = set
+				var err error
+				if w, err = fitWhitener(rows(set), h, d, shrink); err != nil {
+					return nil, nil, err
+				}
 			}
-			prev = set
-			if wh, err = fitWhitener(rows(set), h, d, shrink); err != nil {
+			return w, prev, nil
+		}
+		best, bestSet, err := cstep(wh)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k := 0; k < starts; k++ {
+			set := rng.Perm(n)[:h]
+			slices.Sort(set)
+			w0, err := fitWhitener(rows(set), h, d, shrink)
+			if err != nil {
 				return nil, nil, err
 			}
+			w, set, err := cstep(w0)
+			if err != nil {
+				return nil, nil, err
+			}
+			if w.LogDet < best.LogDet {
+				best, bestSet = w, set
+			}
 		}
-		kept = prev
+		wh, kept = best, bestSet
 	}
 	if reweight > 0 {
 		chi := distuv.ChiSquared{K: float64(d)}
