@@ -65,7 +65,7 @@ type Options struct {
 // DefaultOptions returns the recipe chosen by measurement (BENCHMARKS.md,
 // scripts/anomaly-bench.sh).
 func DefaultOptions() Options {
-	return Options{Quantile: 0.99, Trim: 0.3, Reweight: 0.975, Members: 3, Hidden: []int{64, 64}, Bound: 2, Sigma: 0.5,
+	return Options{Quantile: 0.99, Trim: 0.3, Reweight: 0.975, Members: 3, Hidden: []int{64, 64}, Bound: 8, Sigma: 0.2,
 		Iters: 300, Batch: 128, LR: 2e-3}
 }
 
@@ -269,12 +269,13 @@ func denseOf(m *mat.Dense) *tensor.Dense[float64] {
 type member struct {
 	net   *nn.MLP[float32]
 	bound float64
+	base  float64 // weight of ½‖u‖²: 1/(1 + σ²) in training
 }
 
 func (m *member) Dim() int                           { return m.net.In() }
 func (m *member) Params() []*autodiff.Param[float32] { return m.net.Params() }
 func (m *member) Build(t *autodiff.Tape[float32], u *autodiff.Var[float32]) *autodiff.Var[float32] {
-	base := autodiff.Scale(autodiff.SumCols(autodiff.Square(u)), 0.5)
+	base := autodiff.Scale(autodiff.SumCols(autodiff.Square(u)), 0.5*m.base)
 	f := m.net.Forward(t, u)
 	corr := autodiff.Scale(autodiff.Tanh(autodiff.Scale(f, 1/m.bound)), m.bound)
 	return autodiff.Add(base, corr)
@@ -293,7 +294,7 @@ func trainMember(ctx context.Context, u *tensor.Dense[float64], o Options, seed 
 	last := net.Layers[len(net.Layers)-1]
 	last.W.Value.Zero()
 	last.B.Value.Zero()
-	m := energy.FromModel[float32](&member{net: net, bound: o.Bound})
+	m := energy.FromModel[float32](&member{net: net, bound: o.Bound, base: 1 / (1 + o.Sigma*o.Sigma)})
 	tr := &train.Trainer{
 		Model:     m,
 		Estimator: &train.DenoisingSM[float32]{Sigma: o.Sigma},
