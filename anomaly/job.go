@@ -97,13 +97,13 @@ type Scores struct {
 	Threshold float64
 }
 
-// ScoreFile reads the CSV file path and scores its rows with det. With
-// labelCol ≥ 0 or data.LastColumn, that column holds labels that must be 0
-// (normal) or 1 (anomaly) and the AUROC is computed; with norms, the score
-// norm ‖∇ₓE‖ of every row too. Wrong width and non-binary labels are
+// ScoreFile reads the CSV file path and scores its rows with det, leaving
+// out the column labelCol (as data.CSVOptions.LabelColumn). With labels, that
+// column holds labels that must be 0 (normal) or 1 (anomaly) and the AUROC is
+// computed; with norms, the score norm ‖∇ₓE‖ of every row too. Wrong width and non-binary labels are
 // *data.ParseError values naming the file and line; NaN, Inf and empty files
 // are refused by the CSV reader the same way.
-func ScoreFile(det *Detector, path string, labelCol int, norms bool) (*Scores, error) {
+func ScoreFile(det *Detector, path string, labelCol int, labels, norms bool) (*Scores, error) {
 	ds, err := data.LoadCSV(path, data.CSVOptions{LabelColumn: labelCol})
 	if err != nil {
 		return nil, err
@@ -115,6 +115,9 @@ func ScoreFile(det *Detector, path string, labelCol int, norms bool) (*Scores, e
 	if ds.X.Cols != det.Dim() {
 		return nil, &data.ParseError{File: path, Line: recordLine(path, hdr),
 			Msg: fmt.Sprintf("%d feature columns, the detector was fitted on %d", ds.X.Cols, det.Dim())}
+	}
+	if !labels {
+		ds.Labels = nil
 	}
 	for i, l := range ds.Labels {
 		if l != 0 && l != 1 {

@@ -105,7 +105,7 @@ training rows' scores with --contamination, else the --quantile of the scores of
 }
 
 func newAnomalyScoreCmd() *cobra.Command {
-	var modelDir, dataFile, labels, out, format string
+	var modelDir, dataFile, labels, labelCol, out, format string
 	var force, norms bool
 	c := &cobra.Command{
 		Use:   "score --model DIR --data FILE",
@@ -113,7 +113,8 @@ func newAnomalyScoreCmd() *cobra.Command {
 		Long: `Score every row of a CSV file with a detector from "ebm anomaly fit": one line
 per row with its anomaly score (higher = more anomalous) and flag (1 if the
 score is above the detector's threshold), as CSV or JSON lines, on stdout or
-into --out (written whole or not at all). With --labels COL, that column holds
+into --out (written whole or not at all). --label-column COL leaves a column
+out; with --labels COL instead, that column holds
 0 (normal) or 1 (anomaly), is left out of the features, and the AUROC of the
 scores is printed on stderr.`,
 		Args: cobra.NoArgs,
@@ -124,7 +125,10 @@ scores is printed on stderr.`,
 			if format != "csv" && format != "jsonl" {
 				return cli.Usagef("anomaly score: --format %q: want csv or jsonl", format)
 			}
-			lc, err := data.ParseLabelColumn(labels)
+			if labels != "" && labelCol != "" {
+				return cli.Usagef("anomaly score: give --labels or --label-column, not both")
+			}
+			lc, err := data.ParseLabelColumn(labels + labelCol)
 			if err != nil {
 				return err
 			}
@@ -137,7 +141,7 @@ scores is printed on stderr.`,
 			if err != nil {
 				return cli.Input(err)
 			}
-			s, err := anomaly.ScoreFile(det, dataFile, lc, norms)
+			s, err := anomaly.ScoreFile(det, dataFile, lc, labels != "", norms)
 			if err != nil {
 				return cli.Input(err)
 			}
@@ -174,6 +178,7 @@ scores is printed on stderr.`,
 	f.StringVar(&modelDir, "model", "", "detector folder written by ebm anomaly fit")
 	f.StringVar(&dataFile, "data", "", "CSV file of rows to score")
 	f.StringVar(&labels, "labels", "", `label column, 1 = anomaly, 0 = normal ("last" or a 0-based index); reports AUROC`)
+	f.StringVar(&labelCol, "label-column", "", `column to leave out, not a label ("last" or a 0-based index)`)
 	f.StringVar(&out, "out", "", "output file (default: stdout)")
 	f.StringVar(&format, "format", "csv", "output format: csv or jsonl")
 	f.BoolVar(&force, "force", false, "replace an existing output file")
