@@ -430,3 +430,36 @@ func TestFitErrors(t *testing.T) {
 		t.Errorf("held-out threshold %v", det.Threshold())
 	}
 }
+
+// TestDegenerate: identical rows, two rows, and more columns than rows fit
+// without error and give finite scores; a row that departs from the training
+// rows scores above them.
+func TestDegenerate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	wide := tensor.New[float64](20, 50)
+	for i := range wide.Data {
+		wide.Data[i] = rng.NormFloat64()
+	}
+	same := tensor.New[float64](30, 3)
+	for i := range same.Data {
+		same.Data[i] = 4
+	}
+	two := tensor.FromSlice(2, 2, []float64{0, 0, 1, 1})
+	for name, x := range map[string]*tensor.Dense[float64]{"wide": wide, "identical": same, "two rows": two} {
+		det, err := Fit(context.Background(), x, Options{Iters: 20, Members: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		s := det.AnomalyScore(x, nil)
+		far := x.Clone()
+		for i := range far.Data {
+			far.Data[i] += 100
+		}
+		f := det.AnomalyScore(far, nil)
+		for i := range s {
+			if math.IsNaN(s[i]) || math.IsInf(s[i], 0) || !(f[i] > s[i]) {
+				t.Errorf("%s: row %d: score %v, shifted by 100: %v", name, i, s[i], f[i])
+			}
+		}
+	}
+}
