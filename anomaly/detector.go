@@ -48,10 +48,10 @@ type Options struct {
 	// SiLU activations).
 	Hidden []int
 	// Bound is B, the largest |correction| a network may add, in nats
-	// (default 2).
+	// (default 8).
 	Bound float64
 	// Sigma is the denoising score matching noise level in whitened units
-	// (default 0.5).
+	// (default 0.2).
 	Sigma float64
 	// Iters, Batch and LR are each network's training iterations, batch size
 	// and Adam learning rate (defaults 300, 128, 2e-3).
@@ -158,7 +158,8 @@ func (o Options) check() error {
 // where c and s are the robust centre and scale of the columns (Scaler), m
 // and W = L⁻ᵀ whiten with the Ledoit–Wolf covariance Σ = LLᵀ of the
 // standardized rows, and fₖ are M small networks trained by denoising score
-// matching on the whitened rows with the Gaussian term included. E is the
+// matching on the whitened rows, each as the correction of the σ-smoothed
+// Gaussian ½‖u‖²/(1 + σ²). E is the
 // anomaly score (higher = more anomalous; p(x) ∝ exp(−E)).
 //
 // Because |B·tanh(·)| < B, E differs from the Gaussian energy ½‖u‖² by less
