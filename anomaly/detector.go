@@ -159,8 +159,8 @@ func (o Options) check() error {
 // and W = L⁻ᵀ whiten with the Ledoit–Wolf covariance Σ = LLᵀ of the
 // standardized rows, and fₖ are M small networks trained by denoising score
 // matching on the whitened rows, each as the correction of the σ-smoothed
-// Gaussian ½‖u‖²/(1 + σ²). E is the
-// anomaly score (higher = more anomalous; p(x) ∝ exp(−E)).
+// Gaussian ½‖u‖²/(1 + σ²). E is the anomaly score (higher = more
+// anomalous; p(x) ∝ exp(−E)).
 //
 // Because |B·tanh(·)| < B, E differs from the Gaussian energy ½‖u‖² by less
 // than B anywhere: a point far from the data scores at least its Gaussian
