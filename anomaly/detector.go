@@ -41,6 +41,10 @@ type Options struct {
 	// networks train on the rows of the final fit.
 	Trim     float64
 	Reweight float64
+	// Starts is the number of random starts of the C-steps, drawn from the
+	// seed, beside the two deterministic ones (default 0: the robust fit
+	// does not depend on the seed).
+	Starts int
 	// Members is the number of networks in the ensemble (default 3; −1: none,
 	// a Gaussian alone).
 	Members int
@@ -122,6 +126,8 @@ func (o Options) check() error {
 		return bad("contamination", o.Contamination, "a fraction in (0, 0.5], or 0")
 	case o.HoldOut < 0 || o.HoldOut >= 0.5 || math.IsNaN(o.HoldOut):
 		return bad("holdout", o.HoldOut, "a fraction in (0, 0.5), or 0")
+	case o.Starts < 0 || o.Starts > 1000:
+		return bad("starts", o.Starts, "0..1000")
 	case o.Trim < 0 || o.Trim >= 0.5 || math.IsNaN(o.Trim):
 		return bad("trim", o.Trim, "a fraction in [0, 0.5)")
 	case o.Reweight < 0 || o.Reweight >= 1 || math.IsNaN(o.Reweight):
@@ -219,10 +225,9 @@ func Fit(ctx context.Context, x *tensor.Dense[float64], opt Options) (*Detector,
 	if o.Shrinkage > 0 {
 		shrink = o.Shrinkage
 	}
-	starts := 10
-	if d > 100 {
-		starts = 2 // each fit costs O(n·d² + d³)
-	}
+	// Random starts of the C-steps beside the deterministic ones (none by
+	// default: see robustWhitener).
+	starts := o.Starts
 	wh, kept, err := robustWhitener(z, n, d, shrink, o.Trim, o.Reweight, starts, rand.New(rand.NewPCG(o.Seed, 0x3cd)))
 	if err != nil {
 		return nil, err

@@ -160,10 +160,12 @@ func (w *whitener) mahal2(z []float64, n, d int) []float64 {
 // covariance in place of the empirical one:
 //
 //  1. C-steps: refit on the h = (1 − trim)·n rows of smallest Mahalanobis
-//     distance d² until the set stops changing (at most 5 times), from the
-//     fit to all rows and from starts fits to random subsets of h rows
-//     (drawn from rng); the result of least log det Σ is kept, as MCD
-//     keeps the subset of least covariance determinant;
+//     distance d² until the set stops changing (at most 5 times), from two
+//     deterministic starts, the fit to all rows and the fit to the h rows
+//     nearest the coordinatewise median (z is robustly standardized), as in
+//     DetMCD (Hubert, Rousseeuw & Verdonck 2012), and from starts fits to
+//     random subsets of h rows drawn from rng; the result of least log det Σ
+//     is kept, as MCD keeps the subset of least covariance determinant;
 //  2. reweighting: with d² rescaled so that its median matches the χ²_d
 //     median (a trimmed fit is too narrow), refit on every row whose
 //     rescaled d² is at most the χ²_d quantile reweight, until the set of
@@ -215,8 +217,23 @@ func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, start
 		if err != nil {
 			return nil, nil, err
 		}
-		for k := 0; k < starts; k++ {
-			set := rng.Perm(n)[:h]
+		// Deterministic start (as in DetMCD): the h rows nearest the robust
+		// centre, the coordinatewise median, in the standardized units.
+		near := slices.Clone(all)
+		r2 := make([]float64, n)
+		for i := range r2 {
+			for _, v := range z[i*d : (i+1)*d] {
+				r2[i] += v * v
+			}
+		}
+		slices.SortStableFunc(near, func(a, b int) int { return cmp.Compare(r2[a], r2[b]) })
+		for k := -1; k < starts; k++ {
+			var set []int
+			if k < 0 {
+				set = slices.Clone(near[:h])
+			} else {
+				set = rng.Perm(n)[:h]
+			}
 			slices.Sort(set)
 			w0, err := fitWhitener(rows(set), h, d, shrink)
 			if err != nil {
