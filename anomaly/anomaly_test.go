@@ -463,3 +463,31 @@ func TestDegenerate(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworksHelpOffEllipse: where the data are not elliptical, the
+// networks matter. On 8gaussians (eight modes on a circle) a Gaussian cannot
+// tell the empty centre from the modes; AUROC of fresh data points against
+// points uniform on [−4, 4]² (outliers positive) with the default detector
+// must beat the Gaussian alone by 0.1 (measured: 0.59 alone, 0.83 default,
+// seeds 0-2; the AUROC's standard error with 1000 + 1000 points is ≈ 0.01).
+func TestNetworksHelpOffEllipse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 1))
+	x := data.EightGaussians(1000, rng)
+	in := data.EightGaussians(1000, rng)
+	out := tensor.New[float64](1000, 2)
+	for i := range out.Data {
+		out.Data[i] = -4 + 8*rng.Float64()
+	}
+	var auc [2]float64
+	for k, members := range []int{-1, 0} {
+		det, err := Fit(context.Background(), x, Options{Members: members, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		auc[k] = metric.AUROC(det.AnomalyScore(out, nil), det.AnomalyScore(in, nil))
+	}
+	t.Logf("AUROC: Gaussian alone %.3f, default %.3f", auc[0], auc[1])
+	if !(auc[1] > auc[0]+0.1) {
+		t.Errorf("AUROC %.3f with networks, %.3f without: the networks do not help", auc[1], auc[0])
+	}
+}
