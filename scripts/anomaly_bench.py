@@ -188,7 +188,7 @@ def main():
             cells = []
             for m in methods:
                 v = np.array(table[(s, mode, m)])
-                cells.append(f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0:.3f}")
+                cells.append(f"{v.mean():.3f} ± {v.std(ddof=1):.3f}" if len(v) > 1 else f"{v.mean():.3f} (1 seed)")
             print(f"| {s} | {mode} | " + " | ".join(cells) + " |")
     means = {m: np.mean([np.mean(v) for (s, mo, mm), v in table.items() if mm == m]) for m in methods}
     print("| **suite mean** | both | " + " | ".join(f"**{means[m]:.3f}**" for m in methods) + " |")
