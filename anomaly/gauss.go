@@ -1,0 +1,275 @@
+package anomaly
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// whitener maps standardized rows z to u = (z − Mean)·W, where W = L⁻ᵀ for
+// the Cholesky factor L of the Ledoit–Wolf shrunk covariance Σ = LLᵀ, so that
+// ½‖u‖² = ½(z − Mean)ᵀΣ⁻¹(z − Mean), the energy of the Gaussian N(Mean, Σ).
+type whitener struct {
+	Mean      []float64
+	W         *mat.Dense // d×d
+	Shrinkage float64    // the Ledoit–Wolf coefficient used
+	LogDet    float64    // log det Σ
+}
+
+// minVar floors the shrunk covariance's diagonal (in standardized units), so
+// that a column that is constant in the training data still has a finite
+// precision: a new row that differs there scores high, not infinite.
+const minVar = 1e-3
+
+// fitWhitener fits the Gaussian of the n×d rows z (row-major). shrink < 0
+// selects the Ledoit–Wolf coefficient (the formula of Ledoit & Wolf 2004, as
+// scikit-learn's ledoit_wolf computes it), otherwise Σ = (1 − shrink)·S +
+// shrink·(tr S/d)·I for the empirical covariance S.
+func fitWhitener(z []float64, n, d int, shrink float64) (*whitener, error) {
+	if n < 2 {
+		return nil, errors.New("anomaly: need at least 2 rows to fit a covariance")
+	}
+	mean := make([]float64, d)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			mean[j] += z[i*d+j]
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	xc := mat.NewDense(n, d, nil)
+	x2 := mat.NewDense(n, d, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			v := z[i*d+j] - mean[j]
+			xc.Set(i, j, v)
+			x2.Set(i, j, v*v)
+		}
+	}
+	var S mat.Dense
+	S.Mul(xc.T(), xc)
+	S.Scale(1/float64(n), &S)
+	tr := 0.0
+	for j := 0; j < d; j++ {
+		tr += S.At(j, j)
+	}
+	mu := tr / float64(d)
+	if shrink < 0 {
+		shrink = ledoitWolf(&S, x2, n, d, mu)
+	}
+	if shrink > 1 {
+		shrink = 1
+	}
+	if !(mu > 0) {
+		mu = 1
+	}
+	sym := mat.NewSymDense(d, nil)
+	for i := 0; i < d; i++ {
+		for j := i; j < d; j++ {
+			v := (1 - shrink) * S.At(i, j)
+			if i == j {
+				v += shrink * mu
+				if v < minVar {
+					v = minVar
+				}
+			}
+			sym.SetSym(i, j, v)
+		}
+	}
+	var ch mat.Cholesky
+	if ok := ch.Factorize(sym); !ok {
+		// Add a ridge and retry: the floor above makes this rare.
+		for i := 0; i < d; i++ {
+			sym.SetSym(i, i, sym.At(i, i)+1e-6*mu+minVar)
+		}
+		if ok := ch.Factorize(sym); !ok {
+			return nil, fmt.Errorf("anomaly: the %d×%d covariance is not positive definite", d, d)
+		}
+	}
+	var L mat.TriDense
+	ch.LTo(&L)
+	logDet := 0.0
+	for i := 0; i < d; i++ {
+		logDet += 2 * math.Log(L.At(i, i))
+	}
+	var Linv mat.TriDense
+	if err := Linv.InverseTri(&L); err != nil {
+		return nil, fmt.Errorf("anomaly: inverting the covariance factor: %w", err)
+	}
+	W := mat.DenseCopyOf(Linv.T())
+	return &whitener{Mean: mean, W: W, Shrinkage: shrink, LogDet: logDet}, nil
+}
+
+// ledoitWolf returns the Ledoit–Wolf shrinkage coefficient of the centred rows
+// (x2 holds their squares) with empirical covariance S and mean variance mu.
+func ledoitWolf(S *mat.Dense, x2 *mat.Dense, n, d int, mu float64) float64 {
+	var b mat.Dense
+	b.Mul(x2.T(), x2)
+	beta0 := mat.Sum(&b)
+	delta0 := 0.0
+	for i := 0; i < d; i++ {
+		for j := 0; j < d; j++ {
+			v := S.At(i, j)
+			delta0 += v * v
+		}
+	}
+	nf, df := float64(n), float64(d)
+	beta := (beta0/nf - delta0) / (df * nf)
+	delta := (delta0 - 2*mu*mu*df + df*mu*mu) / df
+	if beta > delta {
+		beta = delta
+	}
+	if beta <= 0 || delta <= 0 {
+		return 0
+	}
+	return beta / delta
+}
+
+// mahal2 returns ‖(z_i − Mean)·W‖² for every row of z.
+func (w *whitener) mahal2(z []float64, n, d int) []float64 {
+	v := mat.NewDense(n, d, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			v.Set(i, j, z[i*d+j]-w.Mean[j])
+		}
+	}
+	var u mat.Dense
+	u.Mul(v, w.W)
+	out := make([]float64, n)
+	for i := range out {
+		r := u.RawRowView(i)
+		s := 0.0
+		for _, x := range r {
+			s += x * x
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// robustWhitener fits the Gaussian of the rows z so that anomalies among
+// them do not inflate it, in the manner of the reweighted minimum covariance
+// determinant estimator (Rousseeuw & Van Driessen 1999), with the shrunk
+// covariance in place of the empirical one:
+//
+//  1. C-steps: refit on the h = (1 − trim)·n rows of smallest Mahalanobis
+//     distance d² until the set stops changing (at most 5 times), from two
+//     deterministic starts, the fit to all rows and the fit to the h rows
+//     nearest the coordinatewise median (z is robustly standardized), as in
+//     DetMCD (Hubert, Rousseeuw & Verdonck 2012), and from starts fits to
+//     random subsets of h rows drawn from rng; the result of least log det Σ
+//     is kept, as MCD keeps the subset of least covariance determinant;
+//  2. reweighting: with d² rescaled so that its median matches the χ²_d
+//     median (a trimmed fit is too narrow), refit on every row whose
+//     rescaled d² is at most the χ²_d quantile reweight, until the set of
+//     rows stops changing (at most 5 times; skipped if reweight is 0).
+//
+// Either step may be left out (trim 0 or reweight 0).
+//
+// It returns the fit and the indices of the rows of the final fit.
+func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, starts int, rng *rand.Rand) (*whitener, []int, error) {
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	wh, err := fitWhitener(z, n, d, shrink)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := func(idx []int) []float64 {
+		out := make([]float64, 0, len(idx)*d)
+		for _, i := range idx {
+			out = append(out, z[i*d:(i+1)*d]...)
+		}
+		return out
+	}
+	kept := all
+	const steps = 5
+	if h := int(math.Round((1 - trim) * float64(n))); trim > 0 && h >= 2 {
+		// C-steps from each start; the fit of least log det Σ wins.
+		cstep := func(w *whitener) (*whitener, []int, error) {
+			var prev []int
+			for s := 0; s < steps; s++ {
+				d2 := w.mahal2(z, n, d)
+				idx := slices.Clone(all)
+				slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
+				set := idx[:h]
+				slices.Sort(set)
+				if slices.Equal(set, prev) {
+					break
+				}
+				prev = set
+				var err error
+				if w, err = fitWhitener(rows(set), h, d, shrink); err != nil {
+					return nil, nil, err
+				}
+			}
+			return w, prev, nil
+		}
+		best, bestSet, err := cstep(wh)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Deterministic start (as in DetMCD): the h rows nearest the robust
+		// centre, the coordinatewise median, in the standardized units.
+		near := slices.Clone(all)
+		r2 := make([]float64, n)
+		for i := range r2 {
+			for _, v := range z[i*d : (i+1)*d] {
+				r2[i] += v * v
+			}
+		}
+		slices.SortStableFunc(near, func(a, b int) int { return cmp.Compare(r2[a], r2[b]) })
+		for k := -1; k < starts; k++ {
+			var set []int
+			if k < 0 {
+				set = slices.Clone(near[:h])
+			} else {
+				set = rng.Perm(n)[:h]
+			}
+			slices.Sort(set)
+			w0, err := fitWhitener(rows(set), h, d, shrink)
+			if err != nil {
+				return nil, nil, err
+			}
+			w, set, err := cstep(w0)
+			if err != nil {
+				return nil, nil, err
+			}
+			if w.LogDet < best.LogDet {
+				best, bestSet = w, set
+			}
+		}
+		wh, kept = best, bestSet
+	}
+	if reweight > 0 {
+		chi := distuv.ChiSquared{K: float64(d)}
+		lim := chi.Quantile(reweight)
+		med := chi.Quantile(0.5)
+		for s := 0; s < steps; s++ {
+			d2 := wh.mahal2(z, n, d)
+			c := Quantile(d2, 0.5) / med
+			var keep []int
+			for i, v := range d2 {
+				if c > 0 && v/c <= lim {
+					keep = append(keep, i)
+				}
+			}
+			if len(keep) < 2 || slices.Equal(keep, kept) {
+				break
+			}
+			if wh, err = fitWhitener(rows(keep), len(keep), d, shrink); err != nil {
+				return nil, nil, err
+			}
+			kept = keep
+		}
+	}
+	return wh, kept, nil
+}
