@@ -56,6 +56,7 @@ var knownHomes = map[string]string{
 	"fvbm":                         "github.com/ebm-go/ebm/rbm",
 	"crf":                          "github.com/ebm-go/ebm/crf",
 	"flow":                         "github.com/ebm-go/ebm/flow",
+	"anomaly":                      "github.com/ebm-go/ebm/anomaly",
 	"hopfield":                     "github.com/ebm-go/ebm/hopfield",
 	"jem":                          "github.com/ebm-go/ebm/jem",
 	"quad-mlp-energy":              "github.com/ebm-go/ebm/energy",
