@@ -1,0 +1,129 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/energy"
+	"github.com/ebm-go/ebm/tensor"
+)
+
+// Adversarial is adversarial training of an energy against a sampler network
+// q (Kumar et al. 2019, Grathwohl et al. 2021): the minimax problem
+//
+//	max over E, min over q of  E_q[E(x)] − E_data[E(x)] − H(q)
+//
+// whose inner optimum for a fixed E is q ∝ exp(−E), so the energy's
+// gradient E_data[∇θE] − E_q[∇θE] is the maximum-likelihood gradient with
+// negatives from q instead of MCMC. Every iteration the energy takes one step
+// on
+//
+//	mean E(x⁺) − mean E(x⁻) + α·mean(E(x⁺)² + E(x⁻)²)
+//
+// with x⁻ drawn from q (held fixed; optionally moved by Refine's short MCMC
+// run, off by default), then the sampler one step on
+//
+//	mean E(x) − H(q),  x ~ q reparameterized,
+//
+// with −H(q) from the sampler: mean log q(x) for a flow (FlowEntropy; exact
+// and unbiased), or an estimated gradient for the noisy sampler of package
+// gen (consistent, see gen.Noisy).
+type Adversarial[T tensor.Float] struct {
+	Sampler EntropySampler[T]
+	// Alpha weighs the E² regularizer of the energy's loss (0: none).
+	Alpha float64
+	// Refine, if it has Steps > 0, moves the sampler's draws by that many
+	// MCMC steps on the energy before the energy's step (the sampler's own
+	// step uses its unrefined draws).
+	Refine NegSampler
+	// SamplerLR is the sampler's learning rate as a multiple of the energy's
+	// (0: 1).
+	SamplerLR float64
+	refine    FromData
+}
+
+// NewAdversarial returns adversarial training against q with the defaults of
+// ParseEstimator("adv").
+func NewAdversarial[T tensor.Float](q EntropySampler[T]) *Adversarial[T] {
+	d := estimatorDefs["adv"]
+	return &Adversarial[T]{Sampler: q, Alpha: d.float("alpha"), SamplerLR: d.float("sampler_lr")}
+}
+
+// Name returns "adv".
+func (a *Adversarial[T]) Name() string { return "adv" }
+
+// SamplerParams returns the sampler's parameters.
+func (a *Adversarial[T]) SamplerParams() []*autodiff.Param[T] { return a.Sampler.Params() }
+
+// SamplerLRFactor returns SamplerLR (0: 1).
+func (a *Adversarial[T]) SamplerLRFactor() float64 { return a.SamplerLR }
+
+// Bind checks the sampler's dimension.
+func (a *Adversarial[T]) Bind(d int) error {
+	if a.Sampler == nil {
+		return errors.New("no sampler")
+	}
+	if a.Sampler.Dim() != d {
+		return fmt.Errorf("the sampler has dimension %d, the data %d", a.Sampler.Dim(), d)
+	}
+	return nil
+}
+
+func (a *Adversarial[T]) check(x *tensor.Dense[float64]) error {
+	if a.Sampler == nil {
+		return errors.New("adv: no sampler")
+	}
+	if a.Sampler.Dim() != x.Cols {
+		return fmt.Errorf("adv: the sampler has dimension %d, the data %d", a.Sampler.Dim(), x.Cols)
+	}
+	return nil
+}
+
+// Loss draws negatives from the sampler (refined if Refine is set) and
+// records the energy's loss.
+func (a *Adversarial[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	if err := a.check(x); err != nil {
+		return nil, Stats{}, err
+	}
+	xq, negH, exact, err := a.Sampler.DrawNegEntropy(t, x.Rows, rng)
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("adv: %w", err)
+	}
+	neg := tensor.Convert(tensor.New[float64](xq.Rows(), xq.Cols()), xq.Value)
+	var extra map[string]float64
+	if a.Refine.Steps > 0 {
+		a.refine.Sampler = a.Refine
+		if neg, extra, err = a.refine.Draw(m, neg, rng); err != nil {
+			return nil, Stats{}, err
+		}
+	}
+	loss, st := mlLoss(t, m, x, neg, a.Alpha)
+	st.Extra = extra
+	if exact {
+		if st.Extra == nil {
+			st.Extra = map[string]float64{}
+		}
+		st.Extra["entropy"] = -negH.Item()
+	}
+	return loss, st, nil
+}
+
+// SamplerLoss records mean E(x) − H(q) over reparameterized draws x ~ q.
+func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	if err := a.check(x); err != nil {
+		return nil, Stats{}, err
+	}
+	xq, negH, exact, err := a.Sampler.DrawNegEntropy(t, x.Rows, rng)
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("adv: %w", err)
+	}
+	e := m.Build(t, xq)
+	st := Stats{EPos: -1, ENeg: meanOf(e)}
+	st.EPos = st.ENeg // the sampler sees no data; both report its draws
+	if exact {
+		st.Extra = map[string]float64{"entropy": -negH.Item()}
+	}
+	return autodiff.Add(autodiff.Mean(e), negH), st, nil
+}
