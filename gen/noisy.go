@@ -100,11 +100,17 @@ func (q *Noisy[T]) Params() []*autodiff.Param[T] {
 	return ps
 }
 
-// Sample returns n draws as float64 rows (no tape kept).
-func (q *Noisy[T]) Sample(n int, rng *rand.Rand) *tensor.Dense[float64] {
-	t := autodiff.NewTape[T]()
-	x, _, _ := q.draw(t, n, rng)
-	return tensor.Convert(tensor.New[float64](n, q.Dim()), x.Value)
+// DrawPoints returns n draws as float64 rows (no tape kept).
+func (q *Noisy[T]) DrawPoints(n int, rng *rand.Rand) (*tensor.Dense[float64], error) {
+	if n < 1 {
+		return nil, fmt.Errorf("gen: cannot draw %d points", n)
+	}
+	if q.scratch == nil {
+		q.scratch = autodiff.NewTape[T]()
+	}
+	q.scratch.Reset()
+	x, _, _ := q.draw(q.scratch, n, rng)
+	return tensor.Convert(tensor.New[float64](n, q.Dim()), x.Value), nil
 }
 
 // draw records x = g(z) + σε on t and returns it with z and ε.

@@ -87,11 +87,10 @@ func (a *Adversarial[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 	if err := a.check(x); err != nil {
 		return nil, Stats{}, err
 	}
-	xq, negH, exact, err := a.Sampler.DrawNegEntropy(t, x.Rows, rng)
+	neg, err := a.Sampler.DrawPoints(x.Rows, rng)
 	if err != nil {
 		return nil, Stats{}, fmt.Errorf("adv: %w", err)
 	}
-	neg := tensor.Convert(tensor.New[float64](xq.Rows(), xq.Cols()), xq.Value)
 	var extra map[string]float64
 	if a.Refine.Steps > 0 {
 		a.refine.Sampler = a.Refine
@@ -101,12 +100,6 @@ func (a *Adversarial[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 	}
 	loss, st := mlLoss(t, m, x, neg, a.Alpha)
 	st.Extra = extra
-	if exact {
-		if st.Extra == nil {
-			st.Extra = map[string]float64{}
-		}
-		st.Extra["entropy"] = -negH.Item()
-	}
 	return loss, st, nil
 }
 
@@ -120,8 +113,8 @@ func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *
 		return nil, Stats{}, fmt.Errorf("adv: %w", err)
 	}
 	e := m.Build(t, xq)
-	st := Stats{EPos: -1, ENeg: meanOf(e)}
-	st.EPos = st.ENeg // the sampler sees no data; both report its draws
+	// The sampler sees no data: both mean energies are those of its draws.
+	st := Stats{EPos: meanOf(e), ENeg: meanOf(e)}
 	if exact {
 		st.Extra = map[string]float64{"entropy": -negH.Item()}
 	}

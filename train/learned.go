@@ -36,6 +36,9 @@ type EntropySampler[T tensor.Float] interface {
 	// is an estimate of −H(q) only when exact is true (otherwise it is a
 	// surrogate whose value carries no meaning).
 	DrawNegEntropy(t *autodiff.Tape[T], n int, rng *rand.Rand) (x, negH *autodiff.Var[T], exact bool, err error)
+	// DrawPoints returns n draws as float64 rows, with no tape and no
+	// entropy estimate (the negatives of the energy's step).
+	DrawPoints(n int, rng *rand.Rand) (*tensor.Dense[float64], error)
 }
 
 // FlowEntropy adapts a LearnedSampler to an EntropySampler: −H(q) is
@@ -50,6 +53,15 @@ func (f FlowEntropy[T]) DrawNegEntropy(t *autodiff.Tape[T], n int, rng *rand.Ran
 		return nil, nil, false, err
 	}
 	return x, autodiff.Mean(lq), true, nil
+}
+
+// DrawPoints draws n points on a scratch tape.
+func (f FlowEntropy[T]) DrawPoints(n int, rng *rand.Rand) (*tensor.Dense[float64], error) {
+	x, _, err := f.Draw(autodiff.NewTape[T](), n, rng)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Convert(tensor.New[float64](x.Rows(), x.Cols()), x.Value), nil
 }
 
 // SamplerFactory builds a sampler network for data of dimension d from a
