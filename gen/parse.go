@@ -77,3 +77,18 @@ func Parse(s string, d int, seed uint64) (any, error) {
 	}
 	return nil, spec.Errorf(where, "unknown sampler %q (valid: noisy, affine)", sp.Name)
 }
+
+// Kinds are the sampler names Parse knows.
+var Kinds = []string{"noisy", "affine"}
+
+// IsKind reports whether spec s names one of Kinds.
+func IsKind(s string) bool {
+	name, _, _ := strings.Cut(s, ":")
+	name = strings.TrimSpace(name)
+	for _, k := range Kinds {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}

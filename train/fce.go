@@ -41,6 +41,8 @@ type FCE[T tensor.Float] struct {
 	// FlowLR is the flow's learning rate as a multiple of the energy's
 	// (0: 1).
 	FlowLR float64
+	// Ratio is ν, the number of flow draws per data point (≤ 0: 1).
+	Ratio float64
 
 	// acc is the accuracy of this iteration's batch, set by Loss before
 	// SamplerLoss runs in the same iteration.
@@ -51,7 +53,7 @@ type FCE[T tensor.Float] struct {
 func NewFCE[T tensor.Float](q LearnedSampler[T]) *FCE[T] {
 	d := estimatorDefs["fce"]
 	return &FCE[T]{Flow: q, LogZ: autodiff.NewParam("fce.logz", tensor.New[T](1, 1)),
-		AccLo: d.float("acc_lo"), AccHi: d.float("acc_hi"), FlowLR: d.float("flow_lr")}
+		AccLo: d.float("acc_lo"), AccHi: d.float("acc_hi"), FlowLR: d.float("flow_lr"), Ratio: d.float("ratio")}
 }
 
 // Name returns "fce".
@@ -91,8 +93,14 @@ func (e *FCE[T]) value(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[f
 		return nil, Stats{}, 0, fmt.Errorf("fce: the flow has dimension %d, the data %d", e.Flow.Dim(), x.Cols)
 	}
 	n := x.Rows
+	nu := e.Ratio
+	if nu <= 0 {
+		nu = 1
+	}
+	ny := max(1, int(math.Round(nu*float64(n))))
+	logNu := math.Log(float64(ny) / float64(n))
 	xv := t.Input(x, false)
-	y, lqy, err := e.Flow.Draw(t, n, rng)
+	y, lqy, err := e.Flow.Draw(t, ny, rng)
 	if err != nil {
 		return nil, Stats{}, 0, fmt.Errorf("fce: %w", err)
 	}
@@ -106,9 +114,10 @@ func (e *FCE[T]) value(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[f
 	c := t.Param(e.LogZ)
 	ex := m.Build(t, xv)
 	ey := m.Build(t, y)
-	// G = −E − c − log q
-	gx := autodiff.Neg(autodiff.Add(autodiff.Add(ex, c), lqx))
-	gy := autodiff.Neg(autodiff.Add(autodiff.Add(ey, c), lqy))
+	// G = −E − c − log νq
+	cnu := autodiff.AddScalar(c, logNu)
+	gx := autodiff.Neg(autodiff.Add(autodiff.Add(ex, cnu), lqx))
+	gy := autodiff.Neg(autodiff.Add(autodiff.Add(ey, cnu), lqy))
 	loss := autodiff.Add(autodiff.Sum(autodiff.Softplus(autodiff.Neg(gx))), autodiff.Sum(autodiff.Softplus(gy)))
 	loss = autodiff.Scale(loss, 1/float64(n))
 	right := 0
@@ -122,7 +131,7 @@ func (e *FCE[T]) value(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[f
 			right++
 		}
 	}
-	acc := float64(right) / float64(2*n)
+	acc := float64(right) / float64(n+ny)
 	st := Stats{EPos: meanOf(ex), ENeg: meanOf(ey), Extra: map[string]float64{"logz": e.LogZValue(), "acc": acc,
 		"logq_data": meanOf(lqx)}}
 	return loss, st, acc, nil

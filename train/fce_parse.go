@@ -19,6 +19,7 @@ var (
 	fceDef = &estimatorDef{name: "fce", summary: "flow-contrastive estimation: NCE against a flow trained adversarially; log Z is learned",
 		settings: append(append([]settingDef(nil), flowSettings...),
 			settingDef{key: "flow_lr", def: 1.0, open: true, help: "flow learning rate / energy learning rate"},
+			settingDef{key: "ratio", def: 1.0, open: true, help: "flow draws per data point"},
 			settingDef{key: "acc_lo", def: 0.5, max: 1, hasMax: true, help: "below this classifier accuracy the flow skips its step"},
 			settingDef{key: "acc_hi", def: 0.9, max: 1, hasMax: true, help: "above it the energy skips its step"})}
 	advDef = &estimatorDef{name: "adv", summary: "adversarial training: max over E, min over a sampler q of E_q[E] - E_data[E] - H(q); no MCMC",
@@ -42,13 +43,13 @@ func init() {
 	estimatorDefs["adv"] = advDef
 }
 
-// FlowSpec returns the spec string of the flow that the fce and adv settings
+// flowSpec returns the spec string of the flow that the fce and adv settings
 // v describe, as handed to a SamplerFactory.
 func flowSpec(v map[string]any) string {
 	return fmt.Sprintf("%s:layers=%d,hidden=%d", v["flow"], v["layers"], v["hidden"])
 }
 
-// NoisySpec returns the spec string of the noisy sampler of adv settings v.
+// noisySpec returns the spec string of the noisy sampler of adv settings v.
 func noisySpec(v map[string]any) string {
 	return fmt.Sprintf("noisy:hidden=%s,latent=%d,sigma=%v,learn_sigma=%v,is=%d",
 		v["gen_hidden"], v["latent"], v["sigma"], v["learn_sigma"], v["is"])
@@ -99,7 +100,7 @@ func parseFCE[T tensor.Float](v map[string]any, ctx EstimatorContext, here strin
 		return nil, fmt.Errorf("train: %s: %s is not a sampler with a density (%T)", here, fs, q)
 	}
 	e := NewFCE[T](ls)
-	e.AccLo, e.AccHi, e.FlowLR = lo, hi, v["flow_lr"].(float64)
+	e.AccLo, e.AccHi, e.FlowLR, e.Ratio = lo, hi, v["flow_lr"].(float64), v["ratio"].(float64)
 	return e, nil
 }
 

@@ -149,3 +149,15 @@ func (tr *TrainerOf[T]) twoPlayerSetup() error {
 	}
 	return nil
 }
+
+// LearnedLogZ returns the estimate of log Z that an estimator learns beside
+// the energy (NCE's and FCE's c), and whether it has one.
+func LearnedLogZ[T tensor.Float](e Estimator[T]) (float64, bool) {
+	switch e := e.(type) {
+	case *NCE[T]:
+		return e.LogZValue(), true
+	case *FCE[T]:
+		return e.LogZValue(), true
+	}
+	return 0, false
+}

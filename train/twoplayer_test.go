@@ -163,7 +163,7 @@ func TestTwoPlayerDivergenceRollsBack(t *testing.T) {
 // flow never steps.
 func TestFCESkipsByAccuracy(t *testing.T) {
 	for _, c := range []struct {
-		lo, hi           float64
+		lo, hi          float64
 		energy, sampler bool // whether each should move
 	}{{0, 0, false, true}, {1, 1, true, false}} {
 		fl := affine(t)
