@@ -49,7 +49,7 @@ type FCE[T tensor.Float] struct {
 	acc float64
 }
 
-// NewFCE returns FCE with flow q and the default accuracy band [0.5, 0.9].
+// NewFCE returns FCE with flow q and the defaults of ParseEstimator("fce").
 func NewFCE[T tensor.Float](q LearnedSampler[T]) *FCE[T] {
 	d := estimatorDefs["fce"]
 	return &FCE[T]{Flow: q, LogZ: autodiff.NewParam("fce.logz", tensor.New[T](1, 1)),

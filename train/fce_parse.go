@@ -18,7 +18,7 @@ var (
 	}
 	fceDef = &estimatorDef{name: "fce", summary: "flow-contrastive estimation: NCE against a flow trained adversarially; log Z is learned",
 		settings: append(append([]settingDef(nil), flowSettings...),
-			settingDef{key: "flow_lr", def: 1.0, open: true, help: "flow learning rate / energy learning rate"},
+			settingDef{key: "flow_lr", def: 5.0, open: true, help: "flow learning rate / energy learning rate"},
 			settingDef{key: "ratio", def: 1.0, open: true, help: "flow draws per data point"},
 			settingDef{key: "acc_lo", def: 0.5, max: 1, hasMax: true, help: "below this classifier accuracy the flow skips its step"},
 			settingDef{key: "acc_hi", def: 0.9, max: 1, hasMax: true, help: "above it the energy skips its step"})}
@@ -26,7 +26,7 @@ var (
 		settings: append(append([]settingDef{
 			{key: "sampler", def: "flow", enum: []string{"flow", "noisy"}, help: "q: a flow (exact entropy) or x = g(z) + sigma*eps (entropy gradient estimated)"},
 			{key: "alpha", def: 0.1, help: "weight of the E^2 regularizer"},
-			{key: "sampler_lr", def: 1.0, open: true, help: "sampler learning rate / energy learning rate"},
+			{key: "sampler_lr", def: 3.0, open: true, help: "sampler learning rate / energy learning rate"},
 		}, flowSettings...),
 			settingDef{key: "gen_hidden", def: "128x128", help: "noisy: hidden layers of g"},
 			settingDef{key: "latent", def: 4, min: 1, help: "noisy: dimension of z"},
