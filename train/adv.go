@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/ebm-go/ebm/autodiff"
@@ -41,14 +42,21 @@ type Adversarial[T tensor.Float] struct {
 	// SamplerLR is the sampler's learning rate as a multiple of the energy's
 	// (0: 1).
 	SamplerLR float64
-	refine    FromData
+	// Box, if positive, confines the sampler to (−Box, Box)^d: its draws x
+	// are mapped to y = Box·tanh(x/Box), and the entropy of y is that of x
+	// plus E[Σⱼ log(1 − tanh²(xⱼ/Box))] (the change of variables, exact and
+	// recorded on the tape). Without it an energy that is flat far from the
+	// data (a SiLU network's often is) lets exp(−E) put unbounded mass far
+	// away and the sampler's entropy term drives its draws there.
+	Box    float64
+	refine FromData
 }
 
 // NewAdversarial returns adversarial training against q with the defaults of
 // ParseEstimator("adv").
 func NewAdversarial[T tensor.Float](q EntropySampler[T]) *Adversarial[T] {
 	d := estimatorDefs["adv"]
-	return &Adversarial[T]{Sampler: q, Alpha: d.float("alpha"), SamplerLR: d.float("sampler_lr")}
+	return &Adversarial[T]{Sampler: q, Alpha: d.float("alpha"), SamplerLR: d.float("sampler_lr"), Box: d.float("box")}
 }
 
 // Name returns "adv".
@@ -91,6 +99,11 @@ func (a *Adversarial[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 	if err != nil {
 		return nil, Stats{}, fmt.Errorf("adv: %w", err)
 	}
+	if b := a.Box; b > 0 {
+		for i, v := range neg.Data {
+			neg.Data[i] = b * math.Tanh(v/b)
+		}
+	}
 	var extra map[string]float64
 	if a.Refine.Steps > 0 {
 		a.refine.Sampler = a.Refine
@@ -112,6 +125,13 @@ func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *
 	if err != nil {
 		return nil, Stats{}, fmt.Errorf("adv: %w", err)
 	}
+	if b := a.Box; b > 0 {
+		// y = b·tanh(u), u = x/b; log|dy/dx| = log sech²(u)
+		// = 2 log 2 − 2|u| − 2 softplus(−2|u|), stable for any u.
+		u := autodiff.Scale(xq, 1/b)
+		negH = autodiff.Sub(negH, autodiff.Scale(autodiff.Sum(logSech2(u)), 1/float64(xq.Rows())))
+		xq = autodiff.Scale(autodiff.Tanh(u), b)
+	}
 	e := m.Build(t, xq)
 	// The sampler sees no data: both mean energies are those of its draws.
 	st := Stats{EPos: meanOf(e), ENeg: meanOf(e)}
@@ -119,4 +139,12 @@ func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *
 		st.Extra = map[string]float64{"entropy": -negH.Item()}
 	}
 	return autodiff.Add(autodiff.Mean(e), negH), st, nil
+}
+
+// logSech2 records log sech²(u) = log(1 − tanh²(u)) elementwise as
+// 2 log 2 − 2|u| − 2 softplus(−2|u|), which stays finite where 1 − tanh²(u)
+// rounds to 0.
+func logSech2[T tensor.Float](u *autodiff.Var[T]) *autodiff.Var[T] {
+	au := autodiff.Abs(u)
+	return autodiff.AddScalar(autodiff.Scale(autodiff.Add(au, autodiff.Softplus(autodiff.Scale(au, -2))), -2), 2*math.Ln2)
 }

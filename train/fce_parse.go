@@ -27,12 +27,13 @@ var (
 			{key: "sampler", def: "flow", enum: []string{"flow", "noisy"}, help: "q: a flow (exact entropy) or x = g(z) + sigma*eps (entropy gradient estimated)"},
 			{key: "alpha", def: 0.1, help: "weight of the E^2 regularizer"},
 			{key: "sampler_lr", def: 3.0, open: true, help: "sampler learning rate / energy learning rate"},
+			{key: "box", def: DefaultBox, help: "confine the sampler to (-box, box)^d by box*tanh(x/box), entropy corrected; 0: off"},
 		}, flowSettings...),
 			settingDef{key: "gen_hidden", def: "128x128", help: "noisy: hidden layers of g"},
-			settingDef{key: "latent", def: 4, min: 1, help: "noisy: dimension of z"},
+			settingDef{key: "latent", def: 2, min: 1, help: "noisy: dimension of z"},
 			settingDef{key: "sigma", def: 0.1, open: true, help: "noisy: initial (or fixed) sigma"},
 			settingDef{key: "learn_sigma", def: true, help: "noisy: learn sigma"},
-			settingDef{key: "is", def: 20, min: 1, help: "noisy: importance samples of the entropy-gradient estimate"},
+			settingDef{key: "is", def: 50, min: 1, help: "noisy: importance samples of the entropy-gradient estimate"},
 			settingDef{key: "refine", def: 0, help: "MCMC steps (ula) moving the draws before the energy's step; 0: off"},
 			settingDef{key: "refine_step", def: 0.005, open: true, help: "step size of the refinement"})}
 )
@@ -125,7 +126,7 @@ func parseAdv[T tensor.Float](v map[string]any, ctx EstimatorContext, here strin
 		return nil, fmt.Errorf("train: %s: %s is not a sampler network (%T)", here, s, q)
 	}
 	a := NewAdversarial[T](es)
-	a.Alpha, a.SamplerLR = v["alpha"].(float64), v["sampler_lr"].(float64)
+	a.Alpha, a.SamplerLR, a.Box = v["alpha"].(float64), v["sampler_lr"].(float64), v["box"].(float64)
 	if k := v["refine"].(int); k > 0 {
 		a.Refine = NegSampler{Kind: "ula", Steps: k, Step: v["refine_step"].(float64), Clamp: sample.ScalarBox(-DefaultBox, DefaultBox)}
 	}
