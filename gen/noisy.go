@@ -42,7 +42,7 @@ type Noisy[T tensor.Float] struct {
 	LogSigma *autodiff.Param[T] // 1×1
 	// LearnSigma makes log σ a parameter (in Params).
 	LearnSigma bool
-	// K is the number of importance samples per draw (0: 20).
+	// K is the number of importance samples per draw (0: 50).
 	K int
 
 	scratch *autodiff.Tape[T]
@@ -155,7 +155,7 @@ func (q *Noisy[T]) Score(x, z *tensor.Dense[T], rng *rand.Rand) (*tensor.Dense[T
 	}
 	k := q.K
 	if k <= 0 {
-		k = 20
+		k = 50
 	}
 	sig2 := q.Sigma() * q.Sigma()
 	if q.scratch == nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // SpecHelp describes the specs Parse accepts.
-const SpecHelp = `noisy[:hidden=128x128,latent=4,sigma=0.1,learn_sigma=true,is=20,act=silu]
+const SpecHelp = `noisy[:hidden=128x128,latent=2,sigma=0.1,learn_sigma=true,is=50,act=silu]
     x = g(z) + sigma*eps, g an MLP (hidden "" or 0: affine), is importance samples
     of the entropy-gradient estimate
 affine     the Gaussian x = mu + Lz (exact density), initialized to N(0, I)`
@@ -35,7 +35,7 @@ func Parse(s string, d int, seed uint64) (any, error) {
 				c.Hidden = append(c.Hidden, v)
 			}
 		}
-		if c.Latent, err = sp.Int("latent", 4); err != nil {
+		if c.Latent, err = sp.Int("latent", 2); err != nil {
 			return nil, err
 		}
 		if err := sp.AtLeast("latent", c.Latent, 1); err != nil {
@@ -50,7 +50,7 @@ func Parse(s string, d int, seed uint64) (any, error) {
 		if c.LearnSigma, err = sp.Bool("learn_sigma", true); err != nil {
 			return nil, err
 		}
-		if c.K, err = sp.Int("is", 20); err != nil {
+		if c.K, err = sp.Int("is", 50); err != nil {
 			return nil, err
 		}
 		if err := sp.AtLeast("is", c.K, 1); err != nil {
