@@ -33,6 +33,12 @@
 //     noise-conditional energy.
 //   - KDESM: regression on the score of a Gaussian kernel density estimate.
 //   - NCE: noise-contrastive estimation with a learned log Z.
+//   - FCE: flow-contrastive estimation, NCE whose noise is a flow trained
+//     against the energy (a second parameter group, see TwoPlayer).
+//   - Adversarial: max over the energy, min over a sampler network q of
+//     E_q[E] − E_data[E] − H(q), with q a flow (LearnedSampler, exact
+//     entropy) or a sampler with an estimated entropy gradient
+//     (EntropySampler, such as gen.Noisy); no MCMC.
 //
 // The maximum-likelihood estimators all minimize
 // mean E(x⁺) − mean E(x⁻) (+ α·mean(E(x⁺)² + E(x⁻)²)), whose parameter gradient
@@ -49,7 +55,8 @@ import (
 
 // Estimator is a training objective.
 type Estimator[T tensor.Float] interface {
-	// Name identifies the estimator (cd, pcd, replay, sm, ssm, dsm, kde, nce).
+	// Name identifies the estimator (cd, pcd, replay, sm, ssm, dsm, kde, nce,
+	// fce, adv).
 	Name() string
 	// Loss records the loss for the data batch x (n×d) on t and returns it as a
 	// 1×1 node. It may run samplers on m and update the estimator's state.

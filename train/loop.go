@@ -53,6 +53,9 @@ type Grouped interface {
 // Objective is a loss on a tape. Per iteration the loop zeroes the gradients
 // of the objective's groups, records Loss, back-propagates into the groups'
 // parameters, clips each group's gradients and steps exactly those groups.
+// A nil loss with a nil error skips the update for this iteration (the
+// Stats, whose Loss the objective then fills itself, are still reported);
+// players balanced by a rule (FCE) use it.
 // Two objectives on two groups give alternating updates; two losses on one
 // group belong in one objective (add them).
 type Objective[T tensor.Float, B any] interface {
@@ -499,7 +502,7 @@ func (l *Loop[T, B]) step(or *objRun[T, B], b B, rng *rand.Rand) (Stats, string,
 	if or.loss != nil {
 		l.tape.Reset()
 		loss, st, err = or.loss.Loss(l.tape, b, rng)
-		if err == nil {
+		if err == nil && loss != nil {
 			st.Loss = loss.Item()
 		}
 	} else {
@@ -517,6 +520,9 @@ func (l *Loop[T, B]) step(or *objRun[T, B], b B, rng *rand.Rand) (Stats, string,
 	}
 	if reason := l.badStats(st); reason != "" {
 		return st, reason, nil
+	}
+	if or.loss != nil && loss == nil {
+		return st, "", nil // the objective skips this iteration
 	}
 	if or.loss != nil {
 		for _, i := range or.groups {

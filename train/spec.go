@@ -234,6 +234,12 @@ type EstimatorContext struct {
 	Data *tensor.Dense[float64]
 	// Where names the spec in error messages (default "estimator").
 	Where string
+	// Sampler builds the sampler networks of fce and adv (flows, noisy
+	// generators); Seed seeds their initial weights and Dim is the data
+	// dimension when Data is nil.
+	Sampler SamplerFactory
+	Seed    uint64
+	Dim     int
 }
 
 // ParseEstimator builds the estimator named by a spec "name[:k=v,...]" (see
@@ -346,6 +352,14 @@ func ParseEstimator[T tensor.Float](s string, ctx EstimatorContext) (Estimator[T
 			}
 		}
 		est = n
+	case "fce":
+		if est, err = parseFCE[T](v, ctx, here); err != nil {
+			return nil, nil, err
+		}
+	case "adv":
+		if est, err = parseAdv[T](v, ctx, here); err != nil {
+			return nil, nil, err
+		}
 	}
 	if ns := NegSamplerOf(est); ns != nil {
 		if err := ns.Validate(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ebm-go/ebm/gen"
 	"github.com/ebm-go/ebm/spec"
 	"github.com/ebm-go/ebm/tensor"
 )
@@ -19,6 +20,8 @@ func TestParseEstimatorRejects(t *testing.T) {
 		"dsm:sigma=0", "dsm:levels=-1", "dsm:levels=4,sigma_max=0.1,sigma_min=1", "kde:ref=1",
 		"kde:bandwidth=0", "kde:bandwidth=wide", "ssm:proj=cube", "ssm:vr=maybe", "ssm:bogus=1",
 		"unknown", "", ":k=1",
+		"fce:acc_lo=0.9,acc_hi=0.1", "fce:flow_lr=0", "fce:ratio=0", "fce:layers=0", "fce:acc_hi=1.5",
+		"adv:sampler=gan", "adv:is=0", "adv:latent=0", "adv:sigma=0", "adv:refine=-1", "adv:alpha=-1",
 	} {
 		_, _, err := ParseEstimator[float32](s, ctx)
 		if !spec.IsInvalid(err) {
@@ -33,7 +36,13 @@ func TestParseEstimatorRejects(t *testing.T) {
 // TestParseEstimatorDefaults: each estimator builds from its bare name, and
 // the recorded settings hold every default of the table.
 func TestParseEstimatorDefaults(t *testing.T) {
-	ctx := EstimatorContext{Batch: 32, Data: tensor.FromSlice(4, 2, []float64{0, 1, 2, 3, 4, 6, 1, 1})}
+	ctx := EstimatorContext{Batch: 32, Data: tensor.FromSlice(4, 2, []float64{0, 1, 2, 3, 4, 6, 1, 1}),
+		Sampler: func(s string, d int, seed uint64) (any, error) {
+			if strings.HasPrefix(s, "noisy") {
+				return gen.NewNoisy[float64](gen.NoisyConfig{Dim: d, Latent: 2, Sigma: 0.1}, seed)
+			}
+			return gen.NewAffine[float64](d)
+		}}
 	for _, name := range EstimatorNames() {
 		est, set, err := ParseEstimator[float64](name, ctx)
 		if err != nil {

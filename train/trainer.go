@@ -65,7 +65,9 @@ const EnergyGroup = "energy"
 
 // TrainerOf fits one model with one estimator on points: the simple case of a
 // Loop, with one group named EnergyGroup (the model's parameters plus the
-// estimator's ExtraParams) and one objective (the estimator's loss).
+// estimator's ExtraParams) and one objective (the estimator's loss). A
+// TwoPlayer estimator (FCE, Adversarial) adds a second group, SamplerGroup,
+// and a second objective, its SamplerLoss, run after the energy's.
 // Iteration i draws from a PCG generator seeded by (Seed, i + 2³²).
 type TrainerOf[T tensor.Float] struct {
 	Model     energy.Model[T]
@@ -119,7 +121,7 @@ func (tr *TrainerOf[T]) setup() error {
 	if p := c.Progress; p != nil {
 		l.Progress = func(done, _ int) { p(done) }
 	}
-	return nil
+	return tr.twoPlayerSetup()
 }
 
 // Resume restores a snapshot; the next Run continues from its iteration.

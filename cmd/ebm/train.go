@@ -10,6 +10,8 @@ import (
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
+	"github.com/ebm-go/ebm/flow"
+	"github.com/ebm-go/ebm/gen"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/metric"
 	"github.com/ebm-go/ebm/model"
@@ -131,7 +133,7 @@ func (o *trainOpts) setup() (*trainSetup, error) {
 	if s.pts, err = data.LoadPoints(o.data, data.PointsOptions{TestN: o.testN, LabelColumn: lc}); err != nil {
 		return nil, cli.Input(err)
 	}
-	ctx := train.EstimatorContext{Batch: o.batch, Data: s.pts.Sample, Where: "--method"}
+	ctx := train.EstimatorContext{Batch: o.batch, Data: s.pts.Sample, Where: "--method", Sampler: samplerFactory, Seed: o.seed, Dim: s.pts.Dim}
 	if s.Estimator, s.settings, err = train.ParseEstimator[float32](o.method, ctx); err != nil {
 		return nil, err
 	}
@@ -189,8 +191,8 @@ func trainInto(cmd *cobra.Command, o *trainOpts, s *trainSetup, out *cli.OutDir)
 	m, pts := s.Model, s.pts
 	rep := &metric.TrainReport{Data: pts.Name, Method: o.method, Iters: res.Iters, Seconds: res.Seconds,
 		ItersPerSec: res.ItersPerSec, FinalLoss: res.FinalLoss, Retries: res.Retries, Out: out.Final}
-	if n, ok := s.Estimator.(*train.NCE[float32]); ok {
-		rep.Extra = map[string]float64{"nce_logz": n.LogZValue()}
+	if lz, ok := train.LearnedLogZ(s.Estimator); ok {
+		rep.Extra = map[string]float64{s.Estimator.Name() + "_logz": lz}
 	}
 	if err := rep.Evaluate(m, pts.Test); err != nil && pts.IsToy() {
 		return nil, fmt.Errorf("training produced an unusable model: %w; nothing was saved (try a smaller --lr or --clip-grad)", err)
@@ -271,4 +273,13 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	}
 	fmt.Fprintf(w, ")\ncheckpoint and live metrics in %s\n", o.liveDir)
 	return nil
+}
+
+// samplerFactory builds the sampler networks of --method fce and adv: the
+// generators of package gen by name, flows otherwise.
+func samplerFactory(s string, d int, seed uint64) (any, error) {
+	if gen.IsKind(s) {
+		return gen.Parse(s, d, seed)
+	}
+	return flow.Parse[float32](s, d, seed)
 }

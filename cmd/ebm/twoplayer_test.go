@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestTrainTwoPlayerMethods runs fce and both adversarial samplers briefly
+// through the command: each writes a model and reports its figures; fce
+// reports its learned log Z.
+func TestTrainTwoPlayerMethods(t *testing.T) {
+	for _, m := range []string{"fce:layers=2,hidden=16", "adv:sampler=noisy,gen_hidden=16,is=4"} {
+		dir := filepath.Join(t.TempDir(), "run")
+		out, err := run(t, "train", "--data", "8gaussians", "--method", m, "--iters", "20", "--out", dir, "--json",
+			"--test", "200")
+		if err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		var tr map[string]any
+		if err := json.Unmarshal([]byte(out), &tr); err != nil {
+			t.Fatalf("%s: train JSON: %v\n%s", m, err, out)
+		}
+		if _, ok := tr["nll_grid"].(float64); !ok {
+			t.Errorf("%s: no nll_grid in %s", m, out)
+		}
+		if m[:3] == "fce" {
+			ex, _ := tr["extra"].(map[string]any)
+			if _, ok := ex["fce_logz"].(float64); !ok {
+				t.Errorf("fce: no learned log Z in %s", out)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "model", "model.safetensors")); err != nil {
+			t.Errorf("%s: %v", m, err)
+		}
+	}
+}
+
+func TestTrainTwoPlayerBadInput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m")
+	cases := []struct{ method, want string }{
+		{"fce:flow=nope", "nope"},
+		{"fce:acc_lo=0.9,acc_hi=0.5", "acc_lo"},
+		{"fce:flow_lr=0", "flow_lr"},
+		{"adv:sampler=gan", "valid"},
+		{"adv:sampler=noisy,gen_hidden=12xq", "hidden"},
+		{"adv:sampler=noisy,sigma=-1", "sigma"},
+		{"adv:layers=0", "layers"},
+	}
+	for _, c := range cases {
+		_, err := run(t, "train", "--method", c.method, "--out", out)
+		wantUsage(t, err, c.want)
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Fatalf("%s left a model folder", c.method)
+		}
+	}
+}

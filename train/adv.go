@@ -1,0 +1,150 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/ebm-go/ebm/autodiff"
+	"github.com/ebm-go/ebm/energy"
+	"github.com/ebm-go/ebm/tensor"
+)
+
+// Adversarial is adversarial training of an energy against a sampler network
+// q (Kumar et al. 2019, Grathwohl et al. 2021): the minimax problem
+//
+//	max over E, min over q of  E_q[E(x)] − E_data[E(x)] − H(q)
+//
+// whose inner optimum for a fixed E is q ∝ exp(−E), so the energy's
+// gradient E_data[∇θE] − E_q[∇θE] is the maximum-likelihood gradient with
+// negatives from q instead of MCMC. Every iteration the energy takes one step
+// on
+//
+//	mean E(x⁺) − mean E(x⁻) + α·mean(E(x⁺)² + E(x⁻)²)
+//
+// with x⁻ drawn from q (held fixed; optionally moved by Refine's short MCMC
+// run, off by default), then the sampler one step on
+//
+//	mean E(x) − H(q),  x ~ q reparameterized,
+//
+// with −H(q) from the sampler: mean log q(x) for a flow (FlowEntropy; exact
+// and unbiased), or an estimated gradient for the noisy sampler of package
+// gen (consistent, see gen.Noisy).
+type Adversarial[T tensor.Float] struct {
+	Sampler EntropySampler[T]
+	// Alpha weighs the E² regularizer of the energy's loss (0: none).
+	Alpha float64
+	// Refine, if it has Steps > 0, moves the sampler's draws by that many
+	// MCMC steps on the energy before the energy's step (the sampler's own
+	// step uses its unrefined draws).
+	Refine NegSampler
+	// SamplerLR is the sampler's learning rate as a multiple of the energy's
+	// (0: 1).
+	SamplerLR float64
+	// Box, if positive, confines the sampler to (−Box, Box)^d: its draws x
+	// are mapped to y = Box·tanh(x/Box), and the entropy of y is that of x
+	// plus E[Σⱼ log(1 − tanh²(xⱼ/Box))] (the change of variables, exact and
+	// recorded on the tape). Without it an energy that is flat far from the
+	// data (a SiLU network's often is) lets exp(−E) put unbounded mass far
+	// away and the sampler's entropy term drives its draws there.
+	Box    float64
+	refine FromData
+}
+
+// NewAdversarial returns adversarial training against q with the defaults of
+// ParseEstimator("adv").
+func NewAdversarial[T tensor.Float](q EntropySampler[T]) *Adversarial[T] {
+	d := estimatorDefs["adv"]
+	return &Adversarial[T]{Sampler: q, Alpha: d.float("alpha"), SamplerLR: d.float("sampler_lr"), Box: d.float("box")}
+}
+
+// Name returns "adv".
+func (a *Adversarial[T]) Name() string { return "adv" }
+
+// SamplerParams returns the sampler's parameters.
+func (a *Adversarial[T]) SamplerParams() []*autodiff.Param[T] { return a.Sampler.Params() }
+
+// SamplerLRFactor returns SamplerLR (0: 1).
+func (a *Adversarial[T]) SamplerLRFactor() float64 { return a.SamplerLR }
+
+// Bind checks the sampler's dimension.
+func (a *Adversarial[T]) Bind(d int) error {
+	if a.Sampler == nil {
+		return errors.New("no sampler")
+	}
+	if a.Sampler.Dim() != d {
+		return fmt.Errorf("the sampler has dimension %d, the data %d", a.Sampler.Dim(), d)
+	}
+	return nil
+}
+
+func (a *Adversarial[T]) check(x *tensor.Dense[float64]) error {
+	if a.Sampler == nil {
+		return errors.New("adv: no sampler")
+	}
+	if a.Sampler.Dim() != x.Cols {
+		return fmt.Errorf("adv: the sampler has dimension %d, the data %d", a.Sampler.Dim(), x.Cols)
+	}
+	return nil
+}
+
+// Loss draws negatives from the sampler (refined if Refine is set) and
+// records the energy's loss.
+func (a *Adversarial[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	if err := a.check(x); err != nil {
+		return nil, Stats{}, err
+	}
+	neg, err := a.Sampler.DrawPoints(x.Rows, rng)
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("adv: %w", err)
+	}
+	if b := a.Box; b > 0 {
+		for i, v := range neg.Data {
+			neg.Data[i] = b * math.Tanh(v/b)
+		}
+	}
+	var extra map[string]float64
+	if a.Refine.Steps > 0 {
+		a.refine.Sampler = a.Refine
+		if neg, extra, err = a.refine.Draw(m, neg, rng); err != nil {
+			return nil, Stats{}, err
+		}
+	}
+	loss, st := mlLoss(t, m, x, neg, a.Alpha)
+	st.Extra = extra
+	return loss, st, nil
+}
+
+// SamplerLoss records mean E(x) − H(q) over reparameterized draws x ~ q.
+func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	if err := a.check(x); err != nil {
+		return nil, Stats{}, err
+	}
+	xq, negH, exact, err := a.Sampler.DrawNegEntropy(t, x.Rows, rng)
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("adv: %w", err)
+	}
+	if b := a.Box; b > 0 {
+		// y = b·tanh(u), u = x/b; log|dy/dx| = log sech²(u)
+		// = 2 log 2 − 2|u| − 2 softplus(−2|u|), stable for any u.
+		u := autodiff.Scale(xq, 1/b)
+		negH = autodiff.Sub(negH, autodiff.Scale(autodiff.Sum(logSech2(u)), 1/float64(xq.Rows())))
+		xq = autodiff.Scale(autodiff.Tanh(u), b)
+	}
+	e := m.Build(t, xq)
+	// The sampler sees no data: both mean energies are those of its draws.
+	st := Stats{EPos: meanOf(e), ENeg: meanOf(e)}
+	if exact {
+		st.Extra = map[string]float64{"entropy": -negH.Item()}
+	}
+	return autodiff.Add(autodiff.Mean(e), negH), st, nil
+}
+
+// logSech2 records log sech²(u) = log(1 − tanh²(u)) elementwise as
+// 2 log 2 − 2|u| − 2 softplus(−2|u|), which stays finite where 1 − tanh²(u)
+// rounds to 0.
+func logSech2[T tensor.Float](u *autodiff.Var[T]) *autodiff.Var[T] {
+	au := autodiff.Abs(u)
+	return autodiff.AddScalar(autodiff.Scale(autodiff.Add(au, autodiff.Softplus(autodiff.Scale(au, -2))), -2), 2*math.Ln2)
+}
