@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/ebm-go/ebm/autodiff"
@@ -132,6 +133,37 @@ func TestKSDRecoversGaussian(t *testing.T) {
 			if want := sd[j] * sd[j]; math.Abs(m-mu[j]) > 0.06 || math.Abs(v/want-1) > 0.06 {
 				t.Errorf("%+v coordinate %d: mean %.4f (want %.4f), variance %.4f (want %.4f)", est, j, m, mu[j], v, want)
 			}
+		}
+	}
+}
+
+func TestParseSteinEstimators(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		ok   bool
+	}{
+		{"ksd", true}, {"ksd:kernel=rbf,stat=v,bandwidth=0.5", true}, {"ksd:beta=0", false}, {"ksd:beta=-2", false},
+		{"ksd:kernel=poly", false}, {"ksd:c=0", false},
+		{"lsd", true}, {"lsd:hidden=32x16,act=tanh,trace=hutchinson,probes=2,critic_steps=3", true},
+		{"lsd:hidden=0", false}, {"lsd:lambda=0", false}, {"lsd:trace=fast", false},
+		{"klc", true}, {"klc:sigma=0.3,k=5,sampler=ula,start=noisy", true}, {"klc:sigma=0", false}, {"klc:k=0", false},
+	} {
+		est, _, err := ParseEstimator[float32](c.spec, EstimatorContext{Batch: 8})
+		if (err == nil) != c.ok {
+			t.Errorf("%s: error %v", c.spec, err)
+		}
+		if err == nil && est.Name() != c.spec[:3] {
+			t.Errorf("%s: built %s", c.spec, est.Name())
+		}
+	}
+	k, _, _ := ParseEstimator[float32]("klc:sigma=0.2,step=0.5", EstimatorContext{})
+	if got := k.(*KLC[float32]).Sampler.Step; math.Abs(got-0.02) > 1e-15 {
+		t.Errorf("klc step %v, want 0.5·0.2² = 0.02", got)
+	}
+	help := EstimatorHelp()
+	for _, n := range []string{"ksd", "lsd", "klc"} {
+		if !strings.Contains(help, "  "+n+" ") {
+			t.Errorf("help lacks %s", n)
 		}
 	}
 }
