@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/internal/stein"
 	"github.com/ebm-go/ebm/tensor"
@@ -189,4 +190,84 @@ func KSDTestEnergy(e energy.GradEnergy, x *tensor.Dense[float64], o KSDTestOptio
 		g.Data[i] = -v
 	}
 	return KSDTest(x, g, o)
+}
+
+// KSDSamples is a sample read for a KSD test.
+type KSDSamples struct {
+	X *tensor.Dense[float64]
+	// Chains is the number of chains found (1 without a chain column).
+	Chains int
+	// Rows is the number of rows in the file, before thinning.
+	Rows int
+}
+
+// LoadKSDSamples reads the sample of a KSD test from a CSV file: one point per
+// row, an optional header, and, when the first header name is "chain" (the
+// samples.csv of ebm sample), a chain column that is dropped. With thin > 1
+// every thin-th row of each chain is kept (the first row of a chain first),
+// which turns correlated MCMC draws into nearly independent ones when thin is
+// about n/ESS. Errors name the file, line and column.
+func LoadKSDSamples(path string, thin int) (*KSDSamples, error) {
+	if thin < 1 {
+		return nil, fmt.Errorf("metric: thinning must be ≥ 1, got %d", thin)
+	}
+	ds, err := data.LoadCSV(path, data.CSVOptions{LabelColumn: data.NoLabel})
+	if err != nil {
+		return nil, err
+	}
+	x := ds.X
+	var chain []float64
+	if len(ds.Names) > 1 && ds.Names[0] == "chain" {
+		d := x.Cols - 1
+		chain = make([]float64, x.Rows)
+		y := tensor.New[float64](x.Rows, d)
+		for i := 0; i < x.Rows; i++ {
+			chain[i] = x.Data[i*x.Cols]
+			copy(y.Data[i*d:(i+1)*d], x.Data[i*x.Cols+1:(i+1)*x.Cols])
+		}
+		x = y
+	}
+	s := &KSDSamples{Rows: x.Rows, Chains: 1}
+	keep := make([]int, 0, x.Rows)
+	pos := 0
+	for i := 0; i < x.Rows; i++ {
+		if i > 0 && chain != nil && chain[i] != chain[i-1] {
+			pos = 0
+			s.Chains++
+		}
+		if pos%thin == 0 {
+			keep = append(keep, i)
+		}
+		pos++
+	}
+	s.X = tensor.GatherRows(nil, x, keep)
+	return s, nil
+}
+
+// KSDTestReport is what ebm ksd-test prints.
+type KSDTestReport struct {
+	KSDTestResult
+	Samples     string  `json:"samples"`
+	Rows        int     `json:"rows"`
+	Chains      int     `json:"chains"`
+	Thin        int     `json:"thin"`
+	Correlation float64 `json:"correlation"`
+	Alpha       float64 `json:"alpha"`
+	Reject      bool    `json:"reject"`
+}
+
+// Text renders the report for a terminal.
+func (r *KSDTestReport) Text() string {
+	verdict := "not rejected"
+	if r.Reject {
+		verdict = "REJECTED"
+	}
+	bw := "c"
+	if r.Kernel == "rbf" {
+		bw = "h"
+	}
+	return fmt.Sprintf("KSD goodness-of-fit test of %s (%d of %d rows, %d chain(s), thin %d)\n"+
+		"  kernel %s (%s = %.4g), %d wild-bootstrap draws\n"+
+		"  KSD^2 (U-statistic) = %.6g\n  p-value = %.4f\n  at alpha = %g: the model is %s\n",
+		r.Samples, r.N, r.Rows, r.Chains, r.Thin, r.Kernel, bw, r.Bandwidth, r.Bootstrap, r.KSD2, r.PValue, r.Alpha, verdict)
 }
