@@ -36,8 +36,8 @@ type LSD[T tensor.Float] struct {
 	Hidden      []int         // critic hidden widths (default 64, 64)
 	Act         nn.Activation // critic activation (default SiLU)
 	Lambda      float64       // λ > 0 (default 0.5)
-	CriticLR    float64       // the critic's Adam learning rate (default 1e-3)
-	CriticSteps int           // critic updates per energy update (default 1)
+	CriticLR    float64       // the critic's Adam learning rate (default 3e-3)
+	CriticSteps int           // critic updates per energy update (default 5)
 	ExactMax    int           // exact trace up to this dimension (default 10; < 0: always Hutchinson)
 	Probes      int           // Hutchinson probes (default 1)
 
@@ -61,10 +61,10 @@ func (l *LSD[T]) defaults() {
 		l.Lambda = 0.5
 	}
 	if l.CriticLR == 0 {
-		l.CriticLR = 1e-3
+		l.CriticLR = 3e-3
 	}
 	if l.CriticSteps == 0 {
-		l.CriticSteps = 1
+		l.CriticSteps = 5
 	}
 	if l.ExactMax == 0 {
 		l.ExactMax = 10

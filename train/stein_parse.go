@@ -25,8 +25,8 @@ func init() {
 			{key: "hidden", def: "64x64", help: "critic hidden widths"},
 			{key: "act", def: "silu", enum: []string{"silu", "softplus", "tanh", "elu"}, help: "critic activation"},
 			{key: "lambda", def: 0.5, open: true, help: "weight of the critic's L2 penalty"},
-			{key: "critic_lr", def: 1e-3, open: true, help: "critic learning rate (Adam)"},
-			{key: "critic_steps", def: 1, min: 1, help: "critic updates per energy update"},
+			{key: "critic_lr", def: 3e-3, open: true, help: "critic learning rate (Adam)"},
+			{key: "critic_steps", def: 5, min: 1, help: "critic updates per energy update"},
 			{key: "trace", def: "auto", enum: []string{"auto", "exact", "hutchinson"}, help: "tr of the critic's Jacobian: auto is exact for d <= 10"},
 			{key: "probes", def: 1, min: 1, help: "Hutchinson probes"}}}
 	estimatorDefs["klc"] = &estimatorDef{name: "klc", summary: "minimum KL contraction with Gaussian smoothing (small sigma: score matching)",

@@ -154,7 +154,7 @@ func TestSteinTractableTable(t *testing.T) {
 		logsd = standardize(tr, te)
 	}
 	mle := mleNLL(tr, te) + logsd
-	specs := []string{"sm", "ssm", "nce", "ksd", "ksd:kernel=rbf", "lsd", "lsd:critic_lr=1e-2,critic_steps=3", "klc"}
+	specs := []string{"sm", "ssm", "nce", "ksd", "ksd:kernel=rbf", "ksd:c=0.3", "lsd", "klc"}
 	iters := 1500
 	if v := os.Getenv("EBM_STEIN_SPECS"); v != "" { // e.g. "sm;ksd:kernel=rbf"
 		specs = strings.Split(v, ";")
