@@ -147,9 +147,9 @@ func TestKLCRecoversGaussian(t *testing.T) {
 	q := newQuad(2)
 	sig := 0.3
 	est := &KLC[float32]{Channel: GaussianSmoothing{sig}, Sampler: NegSampler{Kind: "mala", Step: 0.3 * sig * sig, Steps: 10}}
-	iters := 1500
+	iters := 800
 	tr := &Trainer{Model: q, Estimator: est, Data: &gaussData{mu, sd, 5},
-		Config: Config{Iters: iters, Batch: 512, LR: 0.05, Seed: 3,
+		Config: Config{Iters: iters, Batch: 256, LR: 0.05, Seed: 3,
 			Schedule: cosineSchedule{base: 0.05, min: 1e-4, total: iters}}}
 	if _, err := tr.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ func TestLSDTrace(t *testing.T) {
 	// Hutchinson: ExactMax below d.
 	hl := *l
 	hl.ExactMax = -1
-	const P = 4000
+	const P = 1000
 	hl.Probes = P
 	tp2 := autodiff.NewTape[float64]()
 	xv2 := tp2.Input(x, true)
@@ -96,10 +96,10 @@ func TestLSDRecoversGaussian(t *testing.T) {
 	sd := []float64{0.7, 1.5}
 	q := newQuad(2)
 	est := &LSD[float32]{Hidden: []int{32, 32}, CriticLR: 3e-3, CriticSteps: 3}
-	iters := 1500
+	iters := 800
 	var last Metrics
 	tr := &Trainer{Model: q, Estimator: est, Data: &gaussData{mu, sd, 5},
-		Config: Config{Iters: iters, Batch: 256, LR: 0.05, Seed: 3,
+		Config: Config{Iters: iters, Batch: 128, LR: 0.05, Seed: 3,
 			Schedule: cosineSchedule{base: 0.05, min: 1e-4, total: iters}, Metrics: func(m Metrics) { last = m }}}
 	if _, err := tr.Run(context.Background()); err != nil {
 		t.Fatal(err)
