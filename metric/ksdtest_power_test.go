@@ -1,6 +1,7 @@
 package metric
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -114,10 +115,14 @@ func TestKSDTestPowerGBRBM(t *testing.T) {
 	if os.Getenv("EBM_LONG") == "" {
 		t.Skip("EBM_LONG=1 runs the power benchmark")
 	}
-	const n, R, burn, boot = 500, 50, 1000, 500
+	n, R, burn, boot := 500, 50, 1000, 500
+	sds := []float64{0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1}
+	if os.Getenv("EBM_STEIN_QUICK") != "" { // a smaller run: 20 replications, 5 levels
+		R, burn, boot = 20, 500, 300
+		sds = []float64{0, 0.02, 0.04, 0.06, 0.1}
+	}
 	rng := rand.New(rand.NewPCG(2016, 6))
 	p := newGBRBM(50, 10, rng)
-	sds := []float64{0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1}
 	rates := map[string][]float64{}
 	kernels := []string{"imq", "rbf"}
 	for _, sd := range sds {
@@ -137,7 +142,7 @@ func TestKSDTestPowerGBRBM(t *testing.T) {
 			}
 		}
 		for _, kern := range kernels {
-			rates[kern] = append(rates[kern], float64(rej[kern])/R)
+			rates[kern] = append(rates[kern], float64(rej[kern])/float64(R))
 		}
 	}
 	t.Logf("| perturbation σ | rejection rate, IMQ | rejection rate, RBF (median h) |")
@@ -149,7 +154,7 @@ func TestKSDTestPowerGBRBM(t *testing.T) {
 		t.Errorf("power at σ = %.2f only %.2f", sds[len(sds)-1], rates["imq"][len(sds)-1])
 	}
 	if dir := os.Getenv("EBM_STEIN_OUT"); dir != "" {
-		err := plot.Lines(filepath.Join(dir, "ksd-power.png"), "KSD test power: GB-RBM dx=50, dh=10, n=500, alpha=0.05",
+		err := plot.Lines(filepath.Join(dir, "ksd-power.png"), fmt.Sprintf("KSD test power: GB-RBM dx=50, dh=10, n=%d, %d replications, alpha=0.05", n, R),
 			"perturbation sd of B", "rejection rate",
 			[]plot.Series{{Name: "IMQ", X: sds, Y: rates["imq"]}, {Name: "RBF (median)", X: sds, Y: rates["rbf"]}}, plot.LineOptions{})
 		if err != nil {
