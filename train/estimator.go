@@ -33,6 +33,12 @@
 //     noise-conditional energy.
 //   - KDESM: regression on the score of a Gaussian kernel density estimate.
 //   - NCE: noise-contrastive estimation with a learned log Z.
+//   - KSD: the kernel Stein discrepancy (IMQ or RBF kernel, U- or
+//     V-statistic) of the data under the model's score.
+//   - LSD: the learned Stein discrepancy, a critic network trained against
+//     the energy as a second parameter group (Players).
+//   - KLC: minimum KL contraction over a Contraction (Gaussian smoothing),
+//     score matching in the small-noise limit.
 //
 // The maximum-likelihood estimators all minimize
 // mean E(x⁺) − mean E(x⁻) (+ α·mean(E(x⁺)² + E(x⁻)²)), whose parameter gradient
