@@ -1,7 +1,8 @@
 // Package metric evaluates energy-based models and their samplers: grid log Z
 // and negative log-likelihood for 2-D energies, the maximum mean discrepancy
 // (MMD²) between two samples, the kernel Stein discrepancy (KSD²) of a sample
-// against a score, the area under the ROC curve and the expected calibration
+// against a score and its goodness-of-fit test (KSDTest, a wild-bootstrap
+// p-value), the area under the ROC curve and the expected calibration
 // error.
 //
 // Sign convention (shared with the whole library): p(x) = exp(−E(x))/Z, and the

@@ -53,6 +53,7 @@ var CompareMethods = []string{
 	"ssm", "sm", "dsm", "dsm:sigma=0.1", "kde", "kde:bandwidth=0.1", "nce",
 	"replay", "replay:sampler=mala,step=0.01", "pcd", "replay:sampler=sgld,step=0.01,noise=0.005",
 	"fce", "adv", "adv:sampler=noisy",
+	"ksd", "lsd", "klc",
 }
 
 // ParseCompareMethods splits a list of method specs separated by ";" (the

@@ -39,6 +39,12 @@
 //     E_q[E] − E_data[E] − H(q), with q a flow (LearnedSampler, exact
 //     entropy) or a sampler with an estimated entropy gradient
 //     (EntropySampler, such as gen.Noisy); no MCMC.
+//   - KSD: the kernel Stein discrepancy (IMQ or RBF kernel, U- or
+//     V-statistic) of the data under the model's score.
+//   - LSD: the learned Stein discrepancy, a critic network trained against
+//     the energy as a second parameter group (Players).
+//   - KLC: minimum KL contraction over a Contraction (Gaussian smoothing),
+//     score matching in the small-noise limit.
 //
 // The maximum-likelihood estimators all minimize
 // mean E(x⁺) − mean E(x⁻) (+ α·mean(E(x⁺)² + E(x⁻)²)), whose parameter gradient

@@ -344,6 +344,10 @@ func ParseEstimator[T tensor.Float](s string, ctx EstimatorContext) (Estimator[T
 		}
 		v["bandwidth_value"] = h
 		est = &KDESM[T]{Ref: ref, Bandwidth: h}
+	case "ksd", "lsd", "klc":
+		if est, err = steinEstimator[T](sp.Name, v, here); err != nil {
+			return nil, nil, err
+		}
 	case "nce":
 		n := NewNCE[T](nil, fl("ratio"))
 		if ctx.Data != nil {

@@ -65,7 +65,8 @@ const EnergyGroup = "energy"
 
 // TrainerOf fits one model with one estimator on points: the simple case of a
 // Loop, with one group named EnergyGroup (the model's parameters plus the
-// estimator's ExtraParams) and one objective (the estimator's loss). A
+// estimator's ExtraParams) and one objective (the estimator's loss), plus
+// the groups and objectives of an estimator that has Players (after them). A
 // TwoPlayer estimator (FCE, Adversarial) adds a second group, SamplerGroup,
 // and a second objective, its SamplerLoss, run after the energy's.
 // Iteration i draws from a PCG generator seeded by (Seed, i + 2³²).
@@ -104,8 +105,15 @@ func (tr *TrainerOf[T]) setup() error {
 		if sn, ok := tr.Model.(interface{ UpdateSpectral(int) }); ok {
 			g.AfterStep = func() { sn.UpdateSpectral(tr.Config.SpecNormIters) }
 		}
-		tr.loop = &Loop[T, *tensor.Dense[float64]]{Groups: []Group[T]{g},
-			Objectives: []Grouped{NewEstimatorObjective(EnergyGroup, tr.Model, tr.Estimator)}}
+		groups, objs := []Group[T]{g}, []Grouped{NewEstimatorObjective(EnergyGroup, tr.Model, tr.Estimator)}
+		if pl, ok := tr.Estimator.(Players[T]); ok {
+			gs, os, err := pl.Players(tr.Model, c.Seed)
+			if err != nil {
+				return fmt.Errorf("train: %s: %w", tr.Estimator.Name(), err)
+			}
+			groups, objs = append(groups, gs...), append(objs, os...)
+		}
+		tr.loop = &Loop[T, *tensor.Dense[float64]]{Groups: groups, Objectives: objs}
 	}
 	l := tr.loop
 	g := &l.Groups[0]
