@@ -1,0 +1,31 @@
+package data
+
+import (
+	"strings"
+
+	"github.com/ebm-go/ebm/tensor"
+)
+
+// idxPointsHeld is the number of leading rows of an IDX image file that
+// LoadPoints exposes as Points.Test and Points.Sample.
+const idxPointsHeld = 10000
+
+// loadIDXPoints reads "idx:PATH" (MNIST-style IDX images, plain or .gz) as
+// real vectors with pixels scaled to [0,1] (pixel/255), one image per row.
+// Test and Sample are views of the first min(rows, 10,000) rows (a file has
+// no held-out part: pass the test images as a second source for held-out
+// figures).
+func loadIDXPoints(name string) (*Points, error) {
+	path := strings.TrimPrefix(name, "idx:")
+	x32, err := LoadMNISTImages(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	if x32.Rows < 2 {
+		return nil, &ParseError{File: path, Msg: "need at least 2 images"}
+	}
+	x := tensor.Convert[float64](nil, x32)
+	h := min(x.Rows, idxPointsHeld)
+	head := tensor.FromSlice(h, x.Cols, x.Data[:h*x.Cols:h*x.Cols])
+	return &Points{Name: name, Dim: x.Cols, X: x, Test: head, Sample: head}, nil
+}
