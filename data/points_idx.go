@@ -1,6 +1,8 @@
 package data
 
 import (
+	"fmt"
+	"os"
 	"strings"
 
 	"github.com/ebm-go/ebm/tensor"
@@ -17,14 +19,23 @@ const idxPointsHeld = 10000
 // figures).
 func loadIDXPoints(name string) (*Points, error) {
 	path := strings.TrimPrefix(name, "idx:")
-	x32, err := LoadMNISTImages(path, 0)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if x32.Rows < 2 {
-		return nil, &ParseError{File: path, Msg: "need at least 2 images"}
+	defer f.Close()
+	m, err := decodeIDX(f, path, IDXImagesMagic, -1)
+	if err != nil {
+		return nil, err
 	}
-	x := tensor.Convert[float64](nil, x32)
+	if m.Dims[0] < 2 {
+		return nil, &ParseError{File: path, Msg: fmt.Sprintf("need at least 2 images, got %d", m.Dims[0])}
+	}
+	// Straight from the bytes: no float32 copy of the whole file at the peak.
+	x := tensor.New[float64](m.Dims[0], m.Dims[1]*m.Dims[2])
+	for i, v := range m.Data {
+		x.Data[i] = float64(v) / 255
+	}
 	h := min(x.Rows, idxPointsHeld)
 	head := tensor.FromSlice(h, x.Cols, x.Data[:h*x.Cols:h*x.Cols])
 	return &Points{Name: name, Dim: x.Cols, X: x, Test: head, Sample: head}, nil

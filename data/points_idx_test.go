@@ -16,7 +16,7 @@ func TestLoadPointsIDX(t *testing.T) {
 		t.Fatalf("got dim %d, X %dx%d, toy %v", pts.Dim, pts.X.Rows, pts.X.Cols, pts.IsToy())
 	}
 	for i, v := range pts.X.Data {
-		if want := float64(float32(raw[i]) / 255); v != want {
+		if want := float64(raw[i]) / 255; v != want {
 			t.Fatalf("pixel %d: got %v, want %v", i, v, want)
 		}
 	}
