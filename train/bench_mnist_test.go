@@ -33,10 +33,13 @@ func benchItersMNIST(b *testing.B, est Estimator[float32]) {
 	}
 	tr.Config.Iters = 2 + b.N
 	b.ReportAllocs()
+	c0 := cpuTime()
 	b.ResetTimer()
 	if _, err := tr.Run(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	b.StopTimer()
+	reportCPU(b, c0)
 }
 
 // BenchmarkIterMNISTDSM is one DSM (σ = 0.3) update at MNIST scale.
