@@ -56,8 +56,12 @@ type PointsOptions struct {
 var ErrUnknownData = errors.New("neither a toy data set nor a CSV file")
 
 // LoadPoints resolves name as a toy data set (see ToyNames) or a CSV file
-// (see LoadCSV; at least two rows).
+// (see LoadCSV; at least two rows), or "idx:PATH" as MNIST-style IDX images
+// with pixels scaled to [0,1] (pixel/255).
 func LoadPoints(name string, opt PointsOptions) (*Points, error) {
+	if strings.HasPrefix(name, "idx:") {
+		return loadIDXPoints(name)
+	}
 	testN := opt.TestN
 	if testN == 0 {
 		testN = 10000

@@ -145,6 +145,20 @@ func (o *Adam[T]) Step(params []*autodiff.Param[T]) {
 		g := p.Grad.Data[:len(w)]
 		m := o.slots.data[0][i][:len(w)]
 		v := o.slots.data[1][i][:len(w)]
+		if small && !l2 && !dec {
+			// The common case (Adam without weight decay, β₁ > 0.5), with
+			// the loop-invariant branches hoisted; the same operations as
+			// the general loop below, so the same rounding.
+			for j := range w {
+				gj := g[j]
+				mj := m[j] + T(w1*(gj-m[j]))
+				vj := T(b2*v[j]) + T(omb2*gj*gj)
+				m[j], v[j] = mj, vj
+				den := T(T(math.Sqrt(float64(vj)))/bc2s) + eps
+				w[j] += T(nstep*mj) / den
+			}
+			continue
+		}
 		for j := range w {
 			gj := g[j]
 			if l2 {

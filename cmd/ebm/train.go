@@ -53,8 +53,9 @@ NLL on held-out data for 2-D data.
 
 Data (--data): a toy name (` + strings.Join(data.ToyNames(), ", ") + `; fresh points every
 iteration, 10,000 held-out points with seed 123) or a CSV file (numeric columns,
-optional header; --label-column drops a label column). For a CSV file the reported figures are computed on the file
-itself; pass held-out data to ebm eval --data for held-out figures.
+optional header; --label-column drops a label column) or idx:PATH (MNIST-style IDX
+images, plain or .gz, pixels scaled to [0,1]). For a file the reported figures are computed on
+its first rows; pass held-out data to ebm eval --data for held-out figures.
 
 Model (--model NAME[:k=v,...]):
   ` + strings.ReplaceAll(energy.ModelSpecHelp, "\n", "\n  ") + `
