@@ -370,7 +370,6 @@ type encoder struct {
 	inRG  int // rows in the open row group
 	d     int
 	col   []float64
-	done  bool
 	names []string
 }
 
@@ -442,7 +441,6 @@ func (e *encoder) Write(x *tensor.Dense[float64]) error {
 }
 
 func (e *encoder) Close() error {
-	e.done = true
 	if e.rg != nil {
 		if err := e.rg.Close(); err != nil {
 			return err
@@ -451,4 +449,6 @@ func (e *encoder) Close() error {
 	return e.fw.Close()
 }
 
+// Abort drops the encoder: its buffered row group is garbage, and
+// data.CreateRows removes the partial file.
 func (e *encoder) Abort() {}
