@@ -39,6 +39,12 @@
 // lines, Parquet or .npy through a temporary file renamed into place on
 // Commit ([RowWriter]), so an output appears whole or not at all.
 //
+// Parquet lives in package [github.com/ebm-go/ebm/data/parquet], which
+// registers itself with [RegisterRowFormat] when imported: its dependencies
+// (the Parquet encoders and compressors) are linked only into the programs
+// that import it. Without it, a Parquet input or output is an error that
+// names the package to import.
+//
 // # Embedded data
 //
 // [Digits], [DigitsBinary], [Iris], [Wine] and [BreastCancer] return small UCI

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -59,5 +61,40 @@ func TestReadNPY(t *testing.T) {
 		if _, err := ReadNPY(bytes.NewReader(tc.b), "x.npy"); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "x.npy") {
 			t.Errorf("want an error naming x.npy with %q, got %v", tc.want, err)
 		}
+	}
+}
+
+// TestLoadNPYMatchesRows: LoadNPY and the streaming reader of OpenRows read
+// the same numbers from the same file (more rows than one decoding chunk),
+// and refuse ±Inf alike.
+func TestLoadNPYMatchesRows(t *testing.T) {
+	const n, d = npyChunk + 17, 3
+	vals := make([]float64, n*d)
+	for i := range vals {
+		vals[i] = float64(i)*0.25 - 7
+	}
+	p := filepath.Join(t.TempDir(), "m.npy")
+	os.WriteFile(p, npyBytes("<f4", fmt.Sprintf("%d, %d", n, d), vals), 0o644)
+	x, err := LoadNPY(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenRows(p, RowOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readAll(t, r, 1000)
+	r.Close()
+	if x.Rows != n || x.Cols != d || len(got) != n*d {
+		t.Fatalf("LoadNPY %d×%d, OpenRows %d values", x.Rows, x.Cols, len(got))
+	}
+	for i := range vals {
+		if x.Data[i] != vals[i] || got[i] != vals[i] {
+			t.Fatalf("value %d: LoadNPY %v, OpenRows %v, want %v", i, x.Data[i], got[i], vals[i])
+		}
+	}
+	os.WriteFile(p, npyBytes("<f8", "2, 2", []float64{1, 2, math.Inf(-1), 4}), 0o644)
+	if _, err := LoadNPY(p); err == nil || !strings.Contains(err.Error(), "row 2, column 1: -Inf is not finite") {
+		t.Errorf("-Inf: %v", err)
 	}
 }

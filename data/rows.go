@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -78,10 +77,10 @@ type RowOptions struct {
 // RowFormat returns the row format that the name of path implies: ".csv",
 // ".csv.gz", ".tsv"-less plain text and anything unknown are CSV; ".npy" is
 // NumPy; ".idx", "-ubyte" and "-ubyte.gz" (MNIST's names) are IDX; ".parquet"
-// and ".pq" are Parquet; ".jsonl" and ".ndjson" are JSON lines (output only).
+// and ".pq" are Parquet; ".jsonl" and ".ndjson" are JSON lines (output only);
+// the endings of formats added by [RegisterRowFormat] give those formats.
 func RowFormat(path string) string {
-	p := strings.ToLower(filepath.Base(path))
-	p = strings.TrimSuffix(p, ".gz")
+	p := baseLower(path)
 	switch {
 	case strings.HasSuffix(p, ".npy"):
 		return FormatNPY
@@ -91,6 +90,9 @@ func RowFormat(path string) string {
 		return FormatParquet
 	case strings.HasSuffix(p, ".jsonl"), strings.HasSuffix(p, ".ndjson"):
 		return FormatJSONL
+	}
+	if f := registeredFormat(p); f != "" {
+		return f
 	}
 	return FormatCSV
 }
@@ -105,6 +107,10 @@ func RowFormat(path string) string {
 // pixel order and scaled to [0, 1] by v/255 (as [LoadMNISTImages]); a 1-D IDX
 // file (labels) gives one column of raw byte values. NumPy arrays must be
 // 1-D (one column) or 2-D, float32 or float64 (either byte order), in C order.
+//
+// Parquet is read by package [github.com/ebm-go/ebm/data/parquet], which
+// registers itself here when imported; without it a Parquet input is an error
+// that says so.
 func OpenRows(path string, opt RowOptions) (RowReader, error) {
 	format := opt.Format
 	if format == "" {
@@ -121,10 +127,21 @@ func OpenRows(path string, opt RowOptions) (RowReader, error) {
 			return openNPYRows(path)
 		}
 		return openIDXRows(path)
-	case FormatParquet:
-		return openParquetRows(path, opt)
 	}
-	return nil, &ParseError{File: path, Msg: fmt.Sprintf("unknown input format %q (want csv, npy, idx or parquet)", format)}
+	f, err := lookupRowFormat(format)
+	if err != nil {
+		return nil, &ParseError{File: path, Msg: fmt.Sprintf("input format %q: %v", format, err)}
+	}
+	return f.open(path, opt)
+}
+
+// SelectColumns resolves the columns that opt selects in an input with ncol
+// columns named names (nil when the input has no names), for the readers of
+// formats added by [RegisterRowFormat]: feat are the feature columns in the
+// order of opt.Columns (every column but the label when empty), label is the
+// label column or −1. References are names, 0-based indices or "last".
+func SelectColumns(opt RowOptions, names []string, ncol int) (feat []int, label int, err error) {
+	return selectColumns(opt, names, ncol)
 }
 
 // resolveColumn maps a column reference (a name in names, a 0-based index,

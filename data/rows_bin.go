@@ -32,6 +32,7 @@ type binRows struct {
 	raw   []byte
 	buf   batchBuf
 	gz    *gzip.Reader
+	oneD  bool // a 1-D .npy array (read as one column)
 }
 
 func (b *binRows) Cols() int       { return b.cols }
@@ -49,7 +50,7 @@ func (b *binRows) Next(n int) (*Batch, error) {
 			var one [1]byte
 			if k, _ := io.ReadFull(b.src, one[:]); k > 0 {
 				b.next = b.rows + 1
-				return nil, &ParseError{File: b.name, Msg: fmt.Sprintf("trailing data after the %d rows the header declares", b.rows)}
+				return nil, &ParseError{File: b.name, Msg: fmt.Sprintf("trailing data: bytes after the %d rows the header declares", b.rows)}
 			}
 			b.next = b.rows + 1
 		}
@@ -63,7 +64,7 @@ func (b *binRows) Next(n int) (*Batch, error) {
 	raw := b.raw[:nb]
 	if got, err := io.ReadFull(b.src, raw); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, &ParseError{File: b.name, Msg: fmt.Sprintf("truncated: the header declares %d rows of %d values, the data ends in row %d",
+			return nil, &ParseError{File: b.name, Msg: fmt.Sprintf("truncated data: the header declares %d rows of %d values, the data ends in row %d",
 				b.rows, b.cols, b.next+int64(got/(b.cols*b.size))+1)}
 		}
 		return nil, &ParseError{File: b.name, Msg: err.Error(), Err: err}
@@ -122,11 +123,11 @@ func newNPYRows(r io.Reader, name string) (*binRows, error) {
 	b := &binRows{name: name, src: br, check: true}
 	switch len(h.Shape) {
 	case 1:
-		b.rows, b.cols = int64(h.Shape[0]), 1
+		b.rows, b.cols, b.oneD = int64(h.Shape[0]), 1, true
 	case 2:
 		b.rows, b.cols = int64(h.Shape[0]), h.Shape[1]
 	default:
-		return nil, &ParseError{File: name, Msg: fmt.Sprintf(".npy array of shape %v: want 1 or 2 dimensions (rows × columns)", h.Shape)}
+		return nil, &ParseError{File: name, Msg: fmt.Sprintf(".npy array of shape %v: want 1 or 2 dimensions (a 1-D or 2-D array: rows × columns)", h.Shape)}
 	}
 	if b.rows <= 0 || b.cols <= 0 {
 		return nil, &ParseError{File: name, Msg: fmt.Sprintf("empty .npy array of shape %v: no data rows", h.Shape)}

@@ -10,11 +10,11 @@ import (
 	"github.com/ebm-go/ebm/tensor"
 )
 
-// Rows written as Parquet and streamed back in batches of two.
+// Rows written as CSV and streamed back in batches of two.
 func ExampleOpenRows() {
 	dir, _ := os.MkdirTemp("", "rows")
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "points.parquet")
+	path := filepath.Join(dir, "points.csv")
 	w, err := data.CreateRows(path, "", []string{"x", "y", "label"})
 	if err != nil {
 		fmt.Println(err)

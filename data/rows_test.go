@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -273,63 +274,34 @@ func TestNPYErrors(t *testing.T) {
 	}
 }
 
-// TestParquetRoundTrip writes more than one row group with CreateRows and
-// reads it back with a label column, in batches that straddle the reader's
-// record batches.
-func TestParquetRoundTrip(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "out.parquet")
-	const n = parquetGroup + 1234
-	x := tensor.New[float64](n, 3)
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range n {
-		x.Set(i, 0, rng.NormFloat64())
-		x.Set(i, 1, float64(i))
-		x.Set(i, 2, float64(i%2))
+// TestParquetUnregistered: without package data/parquet, Parquet input and
+// output fail with an error that names the package to import.
+func TestParquetUnregistered(t *testing.T) {
+	if slices.Contains(RowFormats(), FormatParquet) {
+		t.Skip("parquet registered")
 	}
-	w, err := CreateRows(p, "", []string{"e", "idx", "y"})
-	if err != nil {
-		t.Fatal(err)
+	p := filepath.Join(t.TempDir(), "x.parquet")
+	if RowFormat(p) != FormatParquet {
+		t.Fatalf("RowFormat(%s) = %q", p, RowFormat(p))
 	}
-	if err := w.Write(x); err != nil {
-		t.Fatal(err)
+	os.WriteFile(p, []byte("PAR1"), 0o644)
+	want := "Parquet support is in github.com/ebm-go/ebm/data/parquet; import it"
+	if _, err := OpenRows(p, RowOptions{}); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), p) {
+		t.Errorf("OpenRows: %v", err)
 	}
-	if err := w.Commit(); err != nil {
-		t.Fatal(err)
+	out := filepath.Join(t.TempDir(), "y.parquet")
+	if _, err := CreateRows(out, "", []string{"a"}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("CreateRows: %v", err)
 	}
-	r, err := OpenRows(p, RowOptions{Columns: []string{"idx", "e"}, Label: "y"})
-	if err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("CreateRows left %s", out)
 	}
-	defer r.Close()
-	vals, labels := readAll(t, r, 5000)
-	if len(labels) != n || len(vals) != 2*n {
-		t.Fatalf("read %d values and %d labels, want %d rows", len(vals), len(labels), n)
+	ents, _ := os.ReadDir(filepath.Dir(out))
+	if len(ents) != 0 {
+		t.Errorf("CreateRows left %v", ents)
 	}
-	for i := range n {
-		if vals[2*i] != x.At(i, 1) || vals[2*i+1] != x.At(i, 0) || labels[i] != x.At(i, 2) {
-			t.Fatalf("row %d: got %v %v label %v, want %v", i, vals[2*i:2*i+2], vals[2*i+1], labels[i], x.Data[3*i:3*i+3])
-		}
-	}
-}
-
-func TestParquetNonFinite(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "bad.parquet")
-	w, err := CreateRows(p, "", []string{"a"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(tensor.FromSlice(3, 1, []float64{1, math.Inf(1), 2}))
-	if err := w.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	r, err := OpenRows(p, RowOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	_, err = r.Next(10)
-	if err == nil || !strings.Contains(err.Error(), `row 2, column "a": +Inf is not finite`) {
-		t.Fatalf("got %v", err)
+	if _, err := OpenRows(p, RowOptions{Format: "avro"}); err == nil || !strings.Contains(err.Error(), `unknown format "avro"`) {
+		t.Errorf("unknown format: %v", err)
 	}
 }
 

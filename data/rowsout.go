@@ -14,12 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/tensor"
 )
@@ -44,13 +38,15 @@ type RowWriter interface {
 //   - CSV: a header line of the names, then one line per row, numbers in
 //     Go's shortest round-trip form (strconv 'g', -1);
 //   - JSON lines: one object per row, {"name": value, ...};
-//   - Parquet: one required DOUBLE column per name, Snappy-compressed, row
-//     groups of up to 65,536 rows;
+//   - Parquet (with package [github.com/ebm-go/ebm/data/parquet] imported):
+//     one required DOUBLE column per name, Snappy-compressed, row groups of
+//     up to 65,536 rows;
 //   - NumPy: a 2-D little-endian float64 array (rows × names), whose shape
 //     is written into the header on Commit.
 //
 // Non-finite values are written as NaN/+Inf/-Inf in CSV, as null in JSON
-// lines, and as IEEE values in Parquet and NumPy.
+// lines, and as IEEE values in Parquet and NumPy. Formats added by
+// [RegisterRowFormat] are written by their encoder.
 func CreateRows(path, format string, names []string) (RowWriter, error) {
 	if format == "" {
 		format = RowFormat(path)
@@ -58,10 +54,18 @@ func CreateRows(path, format string, names []string) (RowWriter, error) {
 	if len(names) == 0 {
 		return nil, errors.New("data: CreateRows: no columns")
 	}
+	var enc func(io.Writer, []string) (RowEncoder, error)
 	switch format {
-	case FormatCSV, FormatJSONL, FormatParquet, FormatNPY:
+	case FormatCSV, FormatJSONL, FormatNPY:
 	default:
-		return nil, fmt.Errorf("%s: unknown output format %q (want csv, jsonl, parquet or npy)", path, format)
+		f, err := lookupRowFormat(format)
+		if err == nil && f.create == nil {
+			err = errors.New("read-only format")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: output format %q: %v", path, format, err)
+		}
+		enc = f.create
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("%s: is a folder", path)
@@ -82,7 +86,12 @@ func CreateRows(path, format string, names []string) (RowWriter, error) {
 		return nil, err
 	}
 	w := &rowWriter{path: path, dir: dir, f: f, bw: bufio.NewWriterSize(f, 1<<16), names: names, format: format}
-	if err := w.start(); err != nil {
+	if enc != nil {
+		w.enc, err = enc(w.bw, names)
+	} else {
+		err = w.start()
+	}
+	if err != nil {
 		w.Abort()
 		return nil, err
 	}
@@ -101,16 +110,9 @@ type rowWriter struct {
 	rows              int64
 	done              bool
 	line              []byte
-	keys              [][]byte // JSON-quoted names
-	// Parquet
-	pw       *pqarrow.FileWriter
-	schema   *arrow.Schema
-	builders []*array.Float64Builder
-	pending  int
+	keys              [][]byte   // JSON-quoted names
+	enc               RowEncoder // a registered format, or nil
 }
-
-// parquetGroup is the row-group length of written Parquet files.
-const parquetGroup = 1 << 16
 
 func (w *rowWriter) start() error {
 	switch w.format {
@@ -137,28 +139,9 @@ func (w *rowWriter) start() error {
 	case FormatNPY:
 		_, err := w.bw.Write(npyHeader(0, len(w.names)))
 		return err
-	case FormatParquet:
-		fields := make([]arrow.Field, len(w.names))
-		for i, n := range w.names {
-			fields[i] = arrow.Field{Name: n, Type: arrow.PrimitiveTypes.Float64}
-		}
-		w.schema = arrow.NewSchema(fields, nil)
-		props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(parquetGroup))
-		pw, err := pqarrow.NewFileWriter(w.schema, nopCloser{w.bw}, props, pqarrow.DefaultWriterProps())
-		if err != nil {
-			return err
-		}
-		w.pw = pw
-		for range w.names {
-			w.builders = append(w.builders, array.NewFloat64Builder(memory.DefaultAllocator))
-		}
 	}
 	return nil
 }
-
-// nopCloser hides the Close of the file from the Parquet writer, which
-// closes its sink: the file is synced and renamed by Commit.
-type nopCloser struct{ io.Writer }
 
 // npyHeader returns a version-1.0 .npy header of exactly npyHeaderLen bytes
 // for a C-order little-endian float64 array of rows × cols.
@@ -181,6 +164,13 @@ func (w *rowWriter) Write(x *tensor.Dense[float64]) error {
 	d := len(w.names)
 	if x.Cols != d {
 		return fmt.Errorf("data: RowWriter: rows of %d values for %d columns", x.Cols, d)
+	}
+	if w.enc != nil {
+		if err := w.enc.Write(x); err != nil {
+			return err
+		}
+		w.rows += int64(x.Rows)
+		return nil
 	}
 	switch w.format {
 	case FormatCSV:
@@ -225,40 +215,9 @@ func (w *rowWriter) Write(x *tensor.Dense[float64]) error {
 				return err
 			}
 		}
-	case FormatParquet:
-		for i := range x.Rows {
-			for j, v := range x.Data[i*d : (i+1)*d] {
-				w.builders[j].Append(v)
-			}
-			w.pending++
-			if w.pending == parquetGroup {
-				if err := w.flushParquet(); err != nil {
-					return err
-				}
-			}
-		}
 	}
 	w.rows += int64(x.Rows)
 	return nil
-}
-
-// flushParquet writes the pending rows as one row group.
-func (w *rowWriter) flushParquet() error {
-	if w.pending == 0 {
-		return nil
-	}
-	cols := make([]arrow.Array, len(w.builders))
-	for j, b := range w.builders {
-		cols[j] = b.NewArray()
-	}
-	rec := array.NewRecordBatch(w.schema, cols, int64(w.pending))
-	err := w.pw.Write(rec)
-	rec.Release()
-	for _, c := range cols {
-		c.Release()
-	}
-	w.pending = 0
-	return err
 }
 
 func (w *rowWriter) Commit() (err error) {
@@ -270,11 +229,10 @@ func (w *rowWriter) Commit() (err error) {
 			w.Abort()
 		}
 	}()
-	if w.format == FormatParquet {
-		if err := w.flushParquet(); err != nil {
-			return err
-		}
-		if err := w.pw.Close(); err != nil {
+	if w.enc != nil {
+		err := w.enc.Close()
+		w.enc = nil
+		if err != nil {
 			return err
 		}
 	}
@@ -305,8 +263,8 @@ func (w *rowWriter) Abort() {
 		return
 	}
 	w.done = true
-	for _, b := range w.builders {
-		b.Release()
+	if w.enc != nil {
+		w.enc.Abort()
 	}
 	w.f.Close()
 	os.Remove(w.f.Name())

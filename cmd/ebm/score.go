@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ebm-go/ebm/data"
+	_ "github.com/ebm-go/ebm/data/parquet" // .parquet input and output
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/score"
 	"github.com/spf13/cobra"
