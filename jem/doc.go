@@ -52,7 +52,10 @@
 // Classifier.Save and Load read and write model folders of kind "jem"
 // (registered with model.Register, so model.Load and energy.LoadGrad read them
 // too; the loaded value is an energy.GradEnergy of E(x)). Job is the
-// train–evaluate–save run of the `ebm jem train` command.
+// train–evaluate–save run of the `ebm jem train` command (its settings
+// checked by CheckSettings); EvalJob and SampleJob are the runs of `ebm jem
+// eval` and `ebm jem sample`, CheckFit and CheckPair their checks that data
+// and a second model fit a classifier (errors as *FitError).
 //
 // This package imports metric, plot and data for its evaluation and files,
 // as the rbm family's jobs do.

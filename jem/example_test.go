@@ -53,3 +53,31 @@ func ExampleTrain() {
 	// p(y=1 | x=-1.5) < 0.5: true
 	// p(y=1 | x=+1.5) > 0.5: true
 }
+
+// Settings are checked before any work; errors name the setting.
+func ExampleCheckSettings() {
+	cfg := jem.DefaultConfig()
+	fmt.Println(jem.CheckSettings(cfg, 10, 0, 0))
+	cfg.Reinit = 2
+	fmt.Println(jem.CheckSettings(cfg, 10, 0, 0))
+	// Output:
+	// <nil>
+	// reinit 2: want a probability in [0, 1]
+}
+
+// Evaluate a classifier: accuracy, NLL, calibration, and the AUROC of telling
+// uniform noise from the data.
+func ExampleEvalJob() {
+	net, _ := nn.NewMLP[float32]([]int{2, 8, 2}, nn.SiLU, nn.MLPOptions{}, rand.New(rand.NewPCG(1, 1)))
+	m, _ := jem.New(net, nil, nil)
+	x := tensor.FromSlice(4, 2, []float64{0, 0, 0, 1, 1, 0, 1, 1})
+	job := &jem.EvalJob{Model: m, ModelName: "m", Data: &jem.Labelled{Name: "four", X: x, Y: []int{0, 1, 1, 0}}, Uniform: 100, Seed: 1}
+	r, err := job.Run(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Data, r.Eval.N, len(r.OOD), r.OOD[0].Name, r.OOD[0].N)
+	// Output:
+	// four 4 1 uniform 100
+}

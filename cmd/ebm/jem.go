@@ -5,14 +5,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"strconv"
-	"strings"
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/jem"
-	"github.com/ebm-go/ebm/nn"
 	"github.com/ebm-go/ebm/spec"
 	"github.com/spf13/cobra"
 )
@@ -67,28 +63,13 @@ func jemDataErr(err error) error {
 	return err
 }
 
-func parseSizes(flag, s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, cli.Usagef("--%s %q: want positive layer widths such as 256,256", flag, s)
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
 func newJEMTrainCmd() *cobra.Command {
 	var (
-		src, test, hidden, act, sampler, init, out string
-		sampleSampler                              string
-		limit, buffer, batch, iters, epochs        int
-		perClass                                   int
-		weight, alpha, reinit, lr, clip            float64
-		seed                                       uint64
-		conditional, force, asJSON, quiet          bool
+		src, test, hidden, sampler, out, sampleSampler string
+		limit, epochs, perClass                        int
+		force, asJSON, quiet                           bool
 	)
+	cfg := jem.DefaultConfig()
 	c := &cobra.Command{
 		Use:   "train",
 		Short: "Train a JEM (or, with --weight 0, the discriminative baseline)",
@@ -109,10 +90,9 @@ reliability.png (with test data) and samples.png (image data).
   ebm jem train --data idx:/work/shared/data/mnist --test idx:/work/shared/data/mnist --epochs 1 --out out/mnist`,
 		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cfg := jem.DefaultConfig()
 			var err error
-			if cfg.Hidden, err = parseSizes("hidden", hidden); err != nil {
-				return err
+			if cfg.Hidden, err = jem.ParseHidden(hidden); err != nil {
+				return cli.Usagef("--hidden %q: want positive layer widths such as 256,256", hidden)
 			}
 			if cfg.Sampler, err = jem.ParseSampler("--sampler", sampler); err != nil {
 				return err
@@ -121,22 +101,11 @@ reliability.png (with test data) and samples.png (image data).
 			if err != nil {
 				return err
 			}
-			switch {
-			case out == "":
+			if out == "" {
 				return cli.Usagef("--out: an output folder is required")
-			case init != jem.InitUniform && init != jem.InitClassGaussian:
-				return cli.Usagef("--init %q: want %s or %s", init, jem.InitUniform, jem.InitClassGaussian)
-			case !(weight >= 0) || !(alpha >= 0) || !(lr > 0) || !(clip >= 0):
-				return cli.Usagef("--weight, --alpha and --clip-grad must be ≥ 0 and --lr > 0")
-			case !(reinit >= 0 && reinit <= 1):
-				return cli.Usagef("--reinit %v: want a probability in [0, 1]", reinit)
-			case batch < 1 || buffer < 1 || perClass < 0 || limit < 0:
-				return cli.Usagef("--batch and --buffer must be ≥ 1, --samples-per-class and --limit ≥ 0")
-			case (iters > 0) == (epochs > 0):
-				return cli.Usagef("give one of --iters or --epochs (a positive number)")
 			}
-			if _, err := jemAct(act); err != nil {
-				return err
+			if err := jem.CheckSettings(cfg, perClass, limit, epochs); err != nil {
+				return cli.Flag(err)
 			}
 			if err := cli.CheckOutDir(out, force, data.SourcePaths(src, test)...); err != nil {
 				return err
@@ -152,12 +121,10 @@ reliability.png (with test data) and samples.png (image data).
 				}
 			}
 			if epochs > 0 {
-				iters = epochs * max(tr.X.Rows/batch, 1)
+				cfg.Iters = epochs * max(tr.X.Rows/cfg.Batch, 1)
 			}
-			cfg.Activation, cfg.Weight, cfg.Alpha, cfg.Init, cfg.Buffer, cfg.Reinit = act, weight, alpha, init, buffer, reinit
-			cfg.Conditional, cfg.Batch, cfg.Iters, cfg.LR, cfg.ClipNorm, cfg.Seed = conditional, batch, iters, lr, clip, seed
 			cfg.Standardize = tr.Image == [2]int{}
-			bar := cli.NewProgress(iters, "jem train", quiet || asJSON)
+			bar := cli.NewProgress(cfg.Iters, "jem train", quiet || asJSON)
 			cfg.Progress = func(done, total int) { bar.Add(1) }
 			job := &jem.Job{Config: cfg, Data: tr, Test: te, SamplesPerClass: perClass, SampleSampler: ss}
 			od, err := cli.NewOutDir(out, force, data.SourcePaths(src, test)...)
@@ -170,7 +137,7 @@ reliability.png (with test data) and samples.png (image data).
 			if err != nil {
 				return jemDataErr(err)
 			}
-			if err := job.Save(od.Tmp, seed); err != nil {
+			if err := job.Save(od.Tmp, cfg.Seed); err != nil {
 				return err
 			}
 			if err := od.Commit(); err != nil {
@@ -198,22 +165,22 @@ reliability.png (with test data) and samples.png (image data).
 	f.StringVar(&test, "test", "", "test data evaluated after training (digits and idx: their test split)")
 	f.IntVar(&limit, "limit", 0, "keep the first N training examples (0: all)")
 	f.StringVar(&hidden, "hidden", "256,256", "hidden layer widths")
-	f.StringVar(&act, "act", "silu", "activation: silu | tanh | softplus | elu | relu | …")
-	f.Float64Var(&weight, "weight", 1, "generative weight w (0: discriminative baseline, no sampling)")
-	f.Float64Var(&alpha, "alpha", 0.1, "E² regularizer α")
+	f.StringVar(&cfg.Activation, "act", "silu", "activation: silu | tanh | softplus | elu | relu | …")
+	f.Float64Var(&cfg.Weight, "weight", 1, "generative weight w (0: discriminative baseline, no sampling)")
+	f.Float64Var(&cfg.Alpha, "alpha", 0.1, "E² regularizer α")
 	f.StringVar(&sampler, "sampler", "sgld:step=1,noise=0.01,steps=20", "negative sampler: sgld:step=a,noise=b,steps=K[,clip=c] | ula:step=η,steps=K")
-	f.StringVar(&init, "init", jem.InitUniform, "buffer re-initialization: uniform | class-gaussian")
-	f.IntVar(&buffer, "buffer", 10000, "replay buffer size")
-	f.Float64Var(&reinit, "reinit", 0.05, "probability of re-initializing a buffer entry per draw")
-	f.BoolVar(&conditional, "conditional", false, "move negatives on E(x, y) with each buffer entry's label")
-	f.IntVar(&batch, "batch", 64, "examples per update")
-	f.IntVar(&iters, "iters", 0, "updates")
+	f.StringVar(&cfg.Init, "init", jem.InitUniform, "buffer re-initialization: uniform | class-gaussian")
+	f.IntVar(&cfg.Buffer, "buffer", 10000, "replay buffer size")
+	f.Float64Var(&cfg.Reinit, "reinit", 0.05, "probability of re-initializing a buffer entry per draw")
+	f.BoolVar(&cfg.Conditional, "conditional", false, "move negatives on E(x, y) with each buffer entry's label")
+	f.IntVar(&cfg.Batch, "batch", 64, "examples per update")
+	f.IntVar(&cfg.Iters, "iters", 0, "updates")
 	f.IntVar(&epochs, "epochs", 0, "passes over the training data (instead of --iters)")
-	f.Float64Var(&lr, "lr", 1e-3, "Adam learning rate")
-	f.Float64Var(&clip, "clip-grad", 10, "clip the gradient norm (0: no clipping)")
+	f.Float64Var(&cfg.LR, "lr", 1e-3, "Adam learning rate")
+	f.Float64Var(&cfg.ClipNorm, "clip-grad", 10, "clip the gradient norm (0: no clipping)")
 	f.IntVar(&perClass, "samples-per-class", 10, "class-conditional samples per class for samples.png (0: none)")
 	f.StringVar(&sampleSampler, "sample-sampler", "sgld:step=0.1,noise=0.01,steps=100", "sampler of samples.png")
-	f.Uint64Var(&seed, "seed", 1, "random seed")
+	f.Uint64Var(&cfg.Seed, "seed", 1, "random seed")
 	f.StringVar(&out, "out", "", "output folder (required)")
 	f.BoolVar(&force, "force", false, "replace --out if ebm wrote it")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -233,34 +200,20 @@ func jemModel(flag, dir string) (*jem.Classifier[float32], error) {
 	return m, nil
 }
 
-// jemCheckData refuses data whose rows or labels do not fit the model.
-func jemCheckData(flag string, m *jem.Classifier[float32], l *jem.Labelled, labels bool) error {
-	if l.X.Cols != m.Dim() {
-		what := fmt.Sprintf("%d values per row", l.X.Cols)
-		if l.Image != [2]int{} {
-			what = fmt.Sprintf("%d×%d images", l.Image[0], l.Image[1])
-		}
-		want := fmt.Sprintf("%d values", m.Dim())
-		if m.Image != [2]int{} {
-			want = fmt.Sprintf("%d×%d images", m.Image[0], m.Image[1])
-		}
-		return cli.Usagef("--%s %s: %s, the model takes %s", flag, l.Name, what, want)
+// jemFitErr turns a *jem.FitError into a usage error naming the flag.
+func jemFitErr(err error) error {
+	var fe *jem.FitError
+	if !errors.As(err, &fe) {
+		return jemDataErr(err)
 	}
-	if labels {
-		if err := jem.CheckLabels(l.X, l.Y, m.Classes(), l.Name); err != nil {
-			return cli.Usagef("--%s: %v (the model has %d classes)", flag, err, m.Classes())
-		}
+	if fe.Name == "" {
+		return cli.Usagef("--%s: %s", fe.Input, fe.Msg)
 	}
-	return nil
+	return cli.Usagef("--%s %s: %s", fe.Input, fe.Name, fe.Msg)
 }
 
-// EvalOutput is what ebm jem eval prints.
-type jemEvalOutput struct {
-	Model string              `json:"model"`
-	Data  string              `json:"data"`
-	Eval  *jem.Classification `json:"eval"`
-	OOD   []jem.OOD           `json:"ood,omitempty"`
-}
+// jemEvalOutput is what ebm jem eval prints.
+type jemEvalOutput = jem.EvalReport
 
 func newJEMEvalCmd() *cobra.Command {
 	var (
@@ -298,61 +251,32 @@ means "out of distribution": E(x) = −log p(x) + const, −max_y p(y|x), and
 					return err
 				}
 			}
-			l, err := jemLoad("data", src, true, 0)
-			if err != nil {
+			job := &jem.EvalJob{Model: m, ModelName: dir, DataName: src, Uniform: uniform, Bins: bins, Seed: seed, Plot: plotPath}
+			if job.Data, err = jemLoad("data", src, true, 0); err != nil {
 				return err
 			}
-			if err := jemCheckData("data", m, l, true); err != nil {
+			if err := jemFitErr(jem.CheckFit("data", m, job.Data, true)); err != nil {
 				return err
 			}
-			var oods []*jem.Labelled
 			for _, o := range ood {
 				ol, err := jemLoad("ood", o, true, 0)
 				if err != nil {
 					return err
 				}
-				if err := jemCheckData("ood", m, ol, false); err != nil {
+				if err := jemFitErr(jem.CheckFit("ood", m, ol, false)); err != nil {
 					return err
 				}
-				oods = append(oods, ol)
+				job.OOD = append(job.OOD, ol)
 			}
-			in, err := jem.Score(m, l.X)
+			res, err := job.Run(c.Context())
 			if err != nil {
-				return jemDataErr(err)
-			}
-			cl, err := jem.Classify(in, l.Y, bins)
-			if err != nil {
-				return jemDataErr(err)
-			}
-			res := jemEvalOutput{Model: dir, Data: src, Eval: cl}
-			for _, ol := range oods {
-				s, err := jem.Score(m, ol.X)
-				if err != nil {
-					return err
-				}
-				res.OOD = append(res.OOD, jem.DetectOOD(ol.Name, in, s))
-			}
-			if uniform > 0 {
-				box := l.Box
-				if box == nil {
-					box = jem.DataBox(l.X)
-				}
-				u := jem.Uniform(uniform, m.Dim(), box, rand.New(rand.NewPCG(seed, 0)))
-				s, err := jem.Score(m, u)
-				if err != nil {
-					return err
-				}
-				res.OOD = append(res.OOD, jem.DetectOOD("uniform", in, s))
-			}
-			if plotPath != "" {
-				if err := jem.ReliabilityPNG(plotPath, "reliability on "+src, cl); err != nil {
-					return err
-				}
+				return jemFitErr(err)
 			}
 			if asJSON {
 				return cli.WriteJSON(c.OutOrStdout(), res)
 			}
 			w := c.OutOrStdout()
+			cl := res.Eval
 			fmt.Fprintf(w, "%s: accuracy %.4f  NLL %.4f  ECE %.4f  (%d examples)\n", src, cl.Accuracy, cl.NLL, cl.ECE, cl.N)
 			for _, o := range res.OOD {
 				fmt.Fprintf(w, "OOD %s (%d): AUROC energy %.4f  max-softmax %.4f  grad-norm %.4f\n", o.Name, o.N, o.Energy, o.MaxProb, o.GradNorm)
@@ -416,55 +340,30 @@ class (and the fraction the sampling model itself assigns).`,
 				if base, err = jemModel("baseline", baseline); err != nil {
 					return err
 				}
-				if base.Dim() != m.Dim() || base.Classes() != m.Classes() {
-					return cli.Usagef("--baseline %s: %d inputs and %d classes, the model %d and %d", baseline, base.Dim(), base.Classes(), m.Dim(), m.Classes())
+				if err := jemFitErr(jem.CheckPair(m, base, baseline)); err != nil {
+					return err
 				}
 			}
 			l, err := jemLoad("data", src, false, 0)
 			if err != nil {
 				return err
 			}
-			if err := jemCheckData("data", m, l, true); err != nil {
+			job := &jem.SampleJob{Model: m, Baseline: base, ModelName: dir, BaselineName: baseline, Data: l,
+				Sampler: s, Init: init, PerClass: perClass, Seed: seed, Out: out}
+			if err := jemFitErr(job.Validate()); err != nil {
 				return err
 			}
-			if m.Image == [2]int{} {
-				return cli.Usagef("--model %s: the model was not trained on images; there is no picture to draw", dir)
-			}
-			box := l.Box
-			if box == nil {
-				box = jem.DataBox(l.X)
-			}
-			r := &jem.Replay{Init: init, Box: box, Sampler: s}
-			if err := r.Fit(l.X, l.Y, m.Classes()); err != nil {
+			res, err := job.Run(c.Context())
+			if err != nil {
 				return jemDataErr(err)
-			}
-			x, y, err := jem.SampleClasses(m, r, s, perClass, seed)
-			if err != nil {
-				return err
-			}
-			res := map[string]any{"model": dir, "per_class": perClass, "sampler": s, "init": init, "out": out}
-			self, err := jem.Agreement(m, x, y)
-			if err != nil {
-				return err
-			}
-			res["self_agreement"] = self
-			if base != nil {
-				a, err := jem.Agreement(base, x, y)
-				if err != nil {
-					return err
-				}
-				res["baseline_agreement"] = a
-			}
-			if err := jem.SamplesPNG(out, x, m.Image[0], m.Image[1], perClass, 0, 1); err != nil {
-				return err
 			}
 			if asJSON {
 				return cli.WriteJSON(c.OutOrStdout(), res)
 			}
 			w := c.OutOrStdout()
-			fmt.Fprintf(w, "samples assigned to their class by the model: %.3f\n", self)
-			if base != nil {
-				fmt.Fprintf(w, "samples assigned to their class by the baseline %s: %.3f\n", baseline, res["baseline_agreement"])
+			fmt.Fprintf(w, "samples assigned to their class by the model: %.3f\n", res.SelfAgreement)
+			if a := res.BaselineAgreement; a != nil {
+				fmt.Fprintf(w, "samples assigned to their class by the baseline %s: %.3f\n", baseline, *a)
 			}
 			fmt.Fprintf(w, "wrote %s\n", out)
 			return nil
@@ -482,11 +381,4 @@ class (and the fraction the sampling model itself assigns).`,
 	f.BoolVar(&force, "force", false, "replace --out if it exists")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object")
 	return c
-}
-
-func jemAct(name string) (string, error) {
-	if _, err := nn.ActivationByName(name); err != nil {
-		return "", cli.Usagef("--act: %v", err)
-	}
-	return name, nil
 }
