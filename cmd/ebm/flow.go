@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,13 +12,8 @@ import (
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/flow"
 	"github.com/ebm-go/ebm/flow/fit"
-	"github.com/ebm-go/ebm/internal/atomicfile"
 	"github.com/ebm-go/ebm/internal/cli"
-	"github.com/ebm-go/ebm/metric"
-	"github.com/ebm-go/ebm/model"
 	"github.com/ebm-go/ebm/optim"
-	"github.com/ebm-go/ebm/plot"
-	"github.com/ebm-go/ebm/tensor"
 	"github.com/ebm-go/ebm/train"
 	"github.com/spf13/cobra"
 )
@@ -152,26 +145,9 @@ func runFlowTrain(cmd *cobra.Command, o *flowOpts) error {
 	if err != nil {
 		return cli.Flag(err)
 	}
-	l, err := fit.DataLoop(f, train.PointsSource(pts, o.seed), opts)
+	job := &fit.TrainJob{Flow: f, Points: pts, Options: opts, Schedule: o.schedule, Out: out.Final}
+	rep, err := runFlowJob(cmd, o, &job.Hooks, func(ctx context.Context) (*fit.Report, error) { return job.Run(ctx, out.Tmp) })
 	if err != nil {
-		return err
-	}
-	res, losses, err := runFitLoop(cmd, l.Run, &l.Progress, &l.Metrics, o)
-	if err != nil {
-		return err
-	}
-	rep := &fit.Report{Job: "train", Flow: f.Spec, Data: pts.Name, Out: out.Final}
-	fillTrain(rep, res)
-	if err := rep.EvaluateData(f, pts.Test); err != nil {
-		return fmt.Errorf("training produced an unusable flow: %w; nothing was saved (try a smaller --lr or --clip-grad)", err)
-	}
-	trainJS, _ := json.Marshal(map[string]any{"method": "ml", "iters": o.iters, "batch": o.batch, "lr": o.lr,
-		"optimizer": "adam", "clip_grad": o.clip, "schedule": o.schedule})
-	dataJS, _ := json.Marshal(map[string]any{"name": pts.Name, "dim": pts.Dim, "toy": pts.IsToy()})
-	if err := saveFlow(out, f, &model.Meta{Seed: o.seed, Training: trainJS, Data: dataJS}, rep); err != nil {
-		return err
-	}
-	if err := flowFigures(out.Tmp, losses, f, pts.Sample, o.seed); err != nil {
 		return err
 	}
 	if err := out.Commit(); err != nil {
@@ -180,74 +156,18 @@ func runFlowTrain(cmd *cobra.Command, o *flowOpts) error {
 	return printFlowReport(cmd.OutOrStdout(), rep, o.jsonOut)
 }
 
-// runFitLoop runs a loop with a progress bar, reports rollbacks on stderr
-// and collects the logged losses.
-func runFitLoop(cmd *cobra.Command, run func(context.Context) (*train.Result, error), progress *func(int, int), metrics *func(train.Metrics), o *flowOpts) (*train.Result, [][2]float64, error) {
+// runFlowJob runs a fitting job with a progress bar and the trainer's
+// events on stderr.
+func runFlowJob(cmd *cobra.Command, o *flowOpts, h *fit.Hooks, run func(context.Context) (*fit.Report, error)) (*fit.Report, error) {
 	bar := cli.NewProgress(o.iters, "fitting", o.quiet || o.jsonOut)
-	*progress = func(int, int) { bar.Add(1) }
-	var losses [][2]float64
-	*metrics = func(m train.Metrics) {
-		if m.Event != "" {
-			fmt.Fprintf(cmd.ErrOrStderr(), "ebm flow: %s\n", m.Event)
-			return
-		}
-		losses = append(losses, [2]float64{float64(m.Iter), m.Loss})
-	}
-	res, err := run(cmd.Context())
+	h.Progress = func() { bar.Add(1) }
+	h.Event = func(ev string) { fmt.Fprintf(cmd.ErrOrStderr(), "ebm flow: %s\n", ev) }
+	rep, err := run(cmd.Context())
 	bar.Done()
-	if err != nil {
-		return nil, nil, err
+	if errors.Is(err, fit.ErrInterrupted) {
+		return nil, cli.ErrInterrupted
 	}
-	if res.Interrupted {
-		return nil, nil, cli.ErrInterrupted
-	}
-	return res, losses, nil
-}
-
-func fillTrain(rep *fit.Report, res *train.Result) {
-	rep.Iters, rep.Seconds, rep.ItersPerSec, rep.Retries = res.Iters, res.Seconds, res.ItersPerSec, res.Retries
-	fl := res.FinalLoss
-	rep.FinalLoss = &fl
-}
-
-// saveFlow writes the flow into out/model with the report's figures.
-func saveFlow(out *cli.OutDir, f *flow.Flow[float32], meta *model.Meta, rep *fit.Report) error {
-	meta.Metrics = rep.Metrics()
-	if err := flow.Save(out.Path("model"), f, meta); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(out.Path("report.json"), func(w io.Writer) error { return cli.WriteJSON(w, rep) })
-}
-
-// flowFigures writes loss.png and, for 2-D flows, density.png (the flow's
-// density on [-4,4]² under up to 1000 reference points) and samples.png
-// (2,000 exact samples).
-func flowFigures(dir string, losses [][2]float64, f *flow.Flow[float32], ref *tensor.Dense[float64], seed uint64) error {
-	if len(losses) > 0 {
-		var xs, ys []float64
-		for _, l := range losses {
-			xs, ys = append(xs, l[0]), append(ys, l[1])
-		}
-		if err := plot.Lines(filepath.Join(dir, "loss.png"), "training loss", "iteration", "loss",
-			[]plot.Series{{Name: "loss", X: xs, Y: ys}}, plot.LineOptions{}); err != nil {
-			return err
-		}
-	}
-	if f.Dim() != 2 {
-		return nil
-	}
-	if ref != nil && ref.Rows > 1000 {
-		ref = tensor.FromSlice(1000, 2, ref.Data[:2000])
-	}
-	at := plot.EnergyAt(f)
-	lo, hi := metric.GridLo, metric.GridHi
-	if err := plot.Density2D(filepath.Join(dir, "density.png"), "flow density q(x)",
-		func(x, y float64) float64 { return -at(x, y) }, lo, hi, 200, ref); err != nil {
-		return err
-	}
-	s := f.Sample(2000, rand.New(rand.NewPCG(seed, 0x5a)))
-	box := [2]float64{lo, hi}
-	return plot.Scatter2D(filepath.Join(dir, "samples.png"), "flow samples (exact)", s, plot.ScatterOptions{XRange: box, YRange: box})
+	return rep, err
 }
 
 func printFlowReport(w io.Writer, rep *fit.Report, jsonOut bool) error {
@@ -284,22 +204,6 @@ Energies (--energy NAME[:k=v,...], or --model DIR for a saved model):
 	return c
 }
 
-// targetEnergy returns the energy of --energy or --model (exactly one).
-func targetEnergy(energyFlag, modelFlag, what string) (energy.GradEnergy, string, error) {
-	if (energyFlag == "") == (modelFlag == "") {
-		return nil, "", cli.Usagef("%s: give exactly one of --energy or --model", what)
-	}
-	if modelFlag != "" {
-		e, _, err := energy.LoadGrad(modelFlag)
-		return e, modelFlag, cli.Input(err)
-	}
-	c, err := parseEnergy(energyFlag)
-	if err != nil {
-		return nil, "", err
-	}
-	return c.Energy, energyFlag, nil
-}
-
 func runFlowFit(cmd *cobra.Command, o *flowOpts) error {
 	cfg, opts, err := o.setupTraining()
 	if err != nil {
@@ -325,31 +229,9 @@ func runFlowFit(cmd *cobra.Command, o *flowOpts) error {
 	if err != nil {
 		return cli.Flag(err)
 	}
-	l, err := fit.EnergyLoop(f, e, opts)
+	job := &fit.FitJob{Flow: f, Energy: e, EnergyName: name, Options: opts, Schedule: o.schedule, ISDraws: o.isDraws, Out: out.Final}
+	rep, err := runFlowJob(cmd, o, &job.Hooks, func(ctx context.Context) (*fit.Report, error) { return job.Run(ctx, out.Tmp) })
 	if err != nil {
-		return err
-	}
-	res, losses, err := runFitLoop(cmd, l.Run, &l.Progress, &l.Metrics, o)
-	if err != nil {
-		return err
-	}
-	rep := &fit.Report{Job: "fit", Flow: f.Spec, Energy: name, Out: out.Final}
-	fillTrain(rep, res)
-	is, err := flow.EstimateLogZ(f, e, o.isDraws, o.seed^0x15)
-	if err != nil {
-		return fmt.Errorf("the fitted flow gives no usable importance weights: %w; nothing was saved", err)
-	}
-	rep.IS = &is
-	if n, ok := e.(energy.Normalized); ok {
-		z := n.LogZ()
-		rep.TrueLogZ = &z
-	}
-	trainJS, _ := json.Marshal(map[string]any{"method": "reverse-kl", "energy": name, "iters": o.iters, "batch": o.batch,
-		"lr": o.lr, "optimizer": "adam", "clip_grad": o.clip, "schedule": o.schedule, "is_draws": o.isDraws})
-	if err := saveFlow(out, f, &model.Meta{Seed: o.seed, Training: trainJS}, rep); err != nil {
-		return err
-	}
-	if err := flowFigures(out.Tmp, losses, f, nil, o.seed); err != nil {
 		return err
 	}
 	if err := out.Commit(); err != nil {
@@ -394,33 +276,13 @@ importance-sampling log Z and ESS (SIR).`,
 	return c
 }
 
-// loadFlow loads a flow model folder (float32 or float64 weights); dir may
-// also be the output folder of ebm flow train, which holds it in model/.
+// loadFlow loads a flow model folder (fit.LoadFlow).
 func loadFlow(dir string) (energy.GradEnergy, error) {
 	if dir == "" {
 		return nil, cli.Usagef("flow: --model is required")
 	}
-	e, meta, err := energy.LoadGrad(dir)
-	if err != nil {
-		return nil, cli.Input(err)
-	}
-	switch e.(type) {
-	case *flow.Flow[float32], *flow.Flow[float64]:
-		return e, nil
-	}
-	return nil, cli.Input(fmt.Errorf("%s holds a %q model, not a flow", dir, meta.Kind))
-}
-
-// flowSampleResult is what ebm flow sample reports.
-type flowSampleResult struct {
-	Model      string         `json:"model"`
-	Target     string         `json:"target,omitempty"`
-	Method     string         `json:"method"`
-	N          int            `json:"n"`
-	AcceptRate *float64       `json:"accept_rate,omitempty"`
-	IS         *flow.ISResult `json:"importance,omitempty"`
-	Mean       []float64      `json:"mean"`
-	Out        string         `json:"out"`
+	e, err := fit.LoadFlow(dir)
+	return e, cli.Input(err)
 }
 
 func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
@@ -434,19 +296,18 @@ func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
 	if err != nil {
 		return err
 	}
-	var target energy.GradEnergy
-	tname := ""
+	job := &fit.SampleJob{Flow: fe, Model: o.model, Method: o.method, N: o.n, Chains: o.chains, Steps: o.steps,
+		Defensive: o.defensive, Widen: o.widen, Seed: o.seed}
 	if o.energy != "" || o.target != "" {
-		if target, tname, err = targetEnergy(o.energy, o.target, "flow sample"); err != nil {
+		if job.Target, job.TargetName, err = targetEnergy(o.energy, o.target, "flow sample"); err != nil {
 			return err
 		}
-		if target.Dim() != fe.Dim() {
-			return cli.Usagef("flow sample: the target %s has dimension %d, the flow %d", tname, target.Dim(), fe.Dim())
-		}
-		if o.method != "imh" && o.method != "sir" {
+		switch {
+		case job.Target.Dim() != fe.Dim():
+			return cli.Usagef("flow sample: the target %s has dimension %d, the flow %d", job.TargetName, job.Target.Dim(), fe.Dim())
+		case o.method != "imh" && o.method != "sir":
 			return cli.Usagef("flow sample: --method %q: want imh or sir", o.method)
-		}
-		if !(o.defensive >= 0 && o.defensive < 1) || !(o.widen >= 1) {
+		case !(o.defensive >= 0 && o.defensive < 1) || !(o.widen >= 1):
 			return cli.Usagef("flow sample: --defensive must be in [0, 1) and --widen at least 1")
 		}
 	}
@@ -459,44 +320,9 @@ func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
 		return err
 	}
 	defer out.Abort()
-	r := &flowSampleResult{Model: o.model, Target: tname, Method: "exact", Out: out.Final}
-	var x *tensor.Dense[float64]
-	switch {
-	case target == nil:
-		x = fe.(energy.ExactSampler).Sample(o.n, rand.New(rand.NewPCG(o.seed, 0x5a)))
-	case o.method == "sir":
-		r.Method = "sir"
-		var is flow.ISResult
-		x, is, err = flowResample(fe, target, o.chains*o.steps, o.n, o.seed, o.defensive, o.widen)
-		if err != nil {
-			return err
-		}
-		r.IS = &is
-	default:
-		r.Method = "imh"
-		var acc float64
-		x, acc, err = flowIMH(cmd.Context(), fe, target, o.chains, o.steps, o.seed, o.defensive, o.widen)
-		if err != nil {
-			return err
-		}
-		r.AcceptRate = &acc
-	}
-	r.N = x.Rows
-	r.Mean = make([]float64, x.Cols)
-	for i := 0; i < x.Rows; i++ {
-		for j, v := range x.Row(i) {
-			r.Mean[j] += v / float64(x.Rows)
-		}
-	}
-	if err := atomicfile.WriteFile(out.Path("samples.csv"), func(w io.Writer) error { return writeFlowCSV(w, x) }); err != nil {
-		return err
-	}
-	var shade energy.Energy = fe
-	if target != nil {
-		shade = target
-	}
-	title := fmt.Sprintf("%s samples (%s)", filepath.Base(filepath.Dir(o.model+"/")), r.Method)
-	if err := plot.Samples(out.Path("samples.png"), title, x, shade); err != nil {
+	job.Out = out.Final
+	r, err := job.Run(cmd.Context(), out.Tmp)
+	if err != nil {
 		return err
 	}
 	if err := out.Commit(); err != nil {
@@ -505,80 +331,7 @@ func runFlowSample(cmd *cobra.Command, o *flowOpts) error {
 	if o.jsonOut {
 		return cli.WriteJSON(cmd.OutOrStdout(), r)
 	}
-	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "flow sample: %d draws (%s) from %s\n", r.N, r.Method, o.model)
-	if r.AcceptRate != nil {
-		fmt.Fprintf(w, "  acceptance      %.3f\n", *r.AcceptRate)
-	}
-	if r.IS != nil {
-		fmt.Fprintf(w, "  IS log Z        %.4f ± %.4f (ESS %.0f of %d)\n", r.IS.LogZ, r.IS.SE, r.IS.ESS, r.IS.N)
-	}
-	fmt.Fprintf(w, "  mean            %.4g\nwrote %s (samples.csv, samples.png)\n", r.Mean, out.Final)
-	return nil
-}
-
-func flowResample(fe energy.GradEnergy, target energy.Energy, n, m int, seed uint64, eps, widen float64) (*tensor.Dense[float64], flow.ISResult, error) {
-	switch f := fe.(type) {
-	case *flow.Flow[float32]:
-		p, err := flow.NewDefensive(f, eps, widen, seed)
-		if err != nil {
-			return nil, flow.ISResult{}, err
-		}
-		return flow.ResampleWith(p, target, n, m, seed)
-	case *flow.Flow[float64]:
-		p, err := flow.NewDefensive(f, eps, widen, seed)
-		if err != nil {
-			return nil, flow.ISResult{}, err
-		}
-		return flow.ResampleWith(p, target, n, m, seed)
-	}
-	return nil, flow.ISResult{}, fmt.Errorf("not a flow: %T", fe)
-}
-
-func flowIMH(ctx context.Context, fe energy.GradEnergy, target energy.Energy, chains, steps int, seed uint64, eps, widen float64) (*tensor.Dense[float64], float64, error) {
-	var r *flow.IMHResult
-	var err error
-	switch f := fe.(type) {
-	case *flow.Flow[float32]:
-		var p *flow.Proposal[float32]
-		if p, err = flow.NewDefensive(f, eps, widen, seed); err == nil {
-			r, err = flow.IndependenceMHWith(ctx, p, target, chains, steps, seed)
-		}
-	case *flow.Flow[float64]:
-		var p *flow.Proposal[float64]
-		if p, err = flow.NewDefensive(f, eps, widen, seed); err == nil {
-			r, err = flow.IndependenceMHWith(ctx, p, target, chains, steps, seed)
-		}
-	default:
-		err = fmt.Errorf("not a flow: %T", fe)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	d := r.Chains[0].Cols
-	x := tensor.New[float64](chains*steps, d)
-	for c, ch := range r.Chains {
-		copy(x.Data[c*steps*d:], ch.Data)
-	}
-	return x, r.AcceptRate, nil
-}
-
-func writeFlowCSV(w io.Writer, x *tensor.Dense[float64]) error {
-	var b strings.Builder
-	for i := 0; i < x.Rows; i++ {
-		b.Reset()
-		for j, v := range x.Row(i) {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, "%.17g", v)
-		}
-		b.WriteByte('\n')
-		if _, err := io.WriteString(w, b.String()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.WriteText(cmd.OutOrStdout())
 }
 
 func newFlowEvalCmd() *cobra.Command {
@@ -614,15 +367,8 @@ func runFlowEval(cmd *cobra.Command, o *flowOpts) error {
 	if pts.Dim != fe.Dim() {
 		return cli.Usagef("flow eval: data %s has dimension %d, the flow %d", o.data, pts.Dim, fe.Dim())
 	}
-	spec := ""
-	switch f := fe.(type) {
-	case *flow.Flow[float32]:
-		spec = f.Spec
-	case *flow.Flow[float64]:
-		spec = f.Spec
-	}
-	rep := &fit.Report{Job: "eval", Flow: spec, Data: pts.Name}
-	if err := rep.EvaluateData(fe, pts.Test); err != nil {
+	rep, err := fit.Evaluate(fe, pts)
+	if err != nil {
 		return err
 	}
 	return printFlowReport(cmd.OutOrStdout(), rep, o.jsonOut)

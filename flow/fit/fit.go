@@ -14,6 +14,10 @@
 //     importance-sampling estimate of log Z (flow.EstimateLogZ) reports the
 //     quality of the fit.
 //
+// The jobs TrainJob, FitJob and SampleJob (and Evaluate) run these end to
+// end as ebm flow does: fit or sample, then write the model folder,
+// report.json, samples.csv and the figures into a given folder.
+//
 // The package sits apart from package flow so that package train (below the
 // model families) and its tests can use flows as learned samplers without an
 // import cycle.
