@@ -372,6 +372,11 @@ type FVBMConfig struct {
 	// Eps is the flip probability of the bit-flip channel for FVBMKLC,
 	// 0 < Eps < 0.5 (default 0.1).
 	Eps float64
+	// StartClean starts FVBMKLC's posterior chains at the clean batch x
+	// instead of at the flipped y: x is an exact posterior draw given y when
+	// the model equals the data's distribution, so the estimator's fixed point
+	// is exact for every K (as for CD); from y it is exact only as K → ∞.
+	StartClean bool
 	// Seed seeds the chains.
 	Seed uint64
 }
@@ -556,7 +561,7 @@ func (t *fvbmTrainer) Grads(idx []int, _ *rand.Rand) (train.Stats, error) {
 			}
 			t.addMoments(t.neg, -1/float64(b.Rows))
 		case FVBMKLC:
-			t.klcStats(b, cfg.Eps, cfg.K)
+			t.klcStats(b, cfg.Eps, cfg.K, cfg.StartClean)
 		case FVBMMPF:
 			m.fvbmFlip(b, mpfLoss, -1, t.gB, t.gW)
 		default:

@@ -219,7 +219,7 @@ func (t *FVBMRun) Save(dir string) error {
 	tr := map[string]any{"method": c.Method.String(), "epochs": c.Epochs, "batch": c.BatchSize, "lr": c.LR,
 		"weight_decay": c.WeightDecay, "chains": c.Chains, "k": c.K, "seed": c.Seed}
 	if c.Method == FVBMKLC {
-		tr["eps"] = c.Eps
+		tr["eps"], tr["start_clean"] = c.Eps, c.StartClean
 	}
 	trainJS, _ := json.Marshal(tr)
 	dataJS, _ := json.Marshal(map[string]any{"name": t.Name, "n_train": t.X.Rows})

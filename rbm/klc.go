@@ -110,13 +110,15 @@ func (m *FVBM) posteriorGibbs(x, y *tensor.Dense[float64], eps float64, sweeps i
 // KLCGradient returns a stochastic estimate of ∇θ KLC_ε on the binary rows of
 // x, in the units of MPFObjective (gB[j] = ∂/∂bⱼ, gW[k][l] = gW[l][k] =
 // ∂/∂θₖₗ): each row is flipped by the channel into y, and x′ is drawn by sweeps
-// sweeps of posterior Gibbs sampling started at y, so that
+// sweeps of posterior Gibbs sampling started at y (at the row itself when
+// clean is set; see FVBMConfig.StartClean), so that
 //
 //	gB = mean(x′) − mean(x),  gW[k][l] = 2(mean(x′ₖx′ₗ) − mean(xₖxₗ))  (k ≠ l).
 //
 // The estimate is unbiased for the gradient with the posterior replaced by the
-// law of the k-sweep chain; that bias vanishes as k grows.
-func (m *FVBM) KLCGradient(x *tensor.Dense[float64], eps float64, sweeps int, rng *rand.Rand) ([]float64, *tensor.Dense[float64], error) {
+// law of the k-sweep chain; that bias vanishes as k grows, and from a clean
+// start it is zero at q = p for every k.
+func (m *FVBM) KLCGradient(x *tensor.Dense[float64], eps float64, sweeps int, clean bool, rng *rand.Rand) ([]float64, *tensor.Dense[float64], error) {
 	if err := m.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -134,7 +136,7 @@ func (m *FVBM) KLCGradient(x *tensor.Dense[float64], eps float64, sweeps int, rn
 	}
 	d := m.Dim()
 	t := &fvbmTrainer{m: m, gW: tensor.New[float64](d, d), gB: make([]float64, d), rng: rng}
-	t.klcStats(x, eps, sweeps)
+	t.klcStats(x, eps, sweeps, clean)
 	for i := range t.gB {
 		t.gB[i] = -t.gB[i]
 	}
@@ -153,13 +155,19 @@ func (m *FVBM) KLCGradient(x *tensor.Dense[float64], eps float64, sweeps int, rn
 // klcStats adds the KLC ascent statistics of the batch b into (gB, gW): the
 // data moments minus the moments of posterior samples started at flipped
 // copies of the batch.
-func (t *fvbmTrainer) klcStats(b *tensor.Dense[float64], eps float64, sweeps int) {
+//
+// With clean set the chains start at the batch instead of at y.
+func (t *fvbmTrainer) klcStats(b *tensor.Dense[float64], eps float64, sweeps int, clean bool) {
 	d := t.m.Dim()
 	t.addMoments(b, 1/float64(b.Rows))
 	t.noisy = tensor.Reuse(t.noisy, b.Rows, d)
 	t.neg = tensor.Reuse(t.neg, b.Rows, d)
 	flipRows(t.noisy, b, eps, t.rng)
-	t.neg.CopyFrom(t.noisy)
+	if clean {
+		t.neg.CopyFrom(b)
+	} else {
+		t.neg.CopyFrom(t.noisy)
+	}
 	t.m.posteriorGibbs(t.neg, t.noisy, eps, sweeps, t.rng)
 	t.addMoments(t.neg, -1/float64(b.Rows))
 }

@@ -125,9 +125,10 @@ func TestKLCObjectiveExact(t *testing.T) {
 
 // chainGradient is the exact mean of KLCGradient with k sweeps: the data
 // moments minus the moments of the k-sweep posterior Gibbs chain started at y,
-// averaged over y ∼ Φp, with the chain's law propagated exactly over the 2^d
-// states (one site update at a time).
-func chainGradient(m *FVBM, p []float64, eps float64, k int) ([]float64, *tensor.Dense[float64]) {
+// (or at the clean x when clean is set), averaged over x ∼ p, y ∼ T(·|x), with
+// the chain's law propagated exactly over the 2^d states (one site update at a
+// time; the update is linear, so the unnormalized start law is propagated).
+func chainGradient(m *FVBM, p []float64, eps float64, k int, clean bool) ([]float64, *tensor.Dense[float64]) {
 	d := m.Dim()
 	n := 1 << d
 	l := math.Log((1 - eps) / eps)
@@ -149,7 +150,7 @@ func chainGradient(m *FVBM, p []float64, eps float64, k int) ([]float64, *tensor
 		add(x, px)
 	}
 	for y := 0; y < n; y++ {
-		py := 0.0
+		law := make([]float64, n)
 		for x, px := range p {
 			t := 1.0
 			for j := 0; j < d; j++ {
@@ -159,10 +160,12 @@ func chainGradient(m *FVBM, p []float64, eps float64, k int) ([]float64, *tensor
 					t *= 1 - eps
 				}
 			}
-			py += t * px
+			if clean {
+				law[x] += t * px
+			} else {
+				law[y] += t * px
+			}
 		}
-		law := make([]float64, n)
-		law[y] = 1
 		for s := 0; s < k; s++ {
 			for i := 0; i < d; i++ {
 				next := make([]float64, n)
@@ -182,7 +185,7 @@ func chainGradient(m *FVBM, p []float64, eps float64, k int) ([]float64, *tensor
 			}
 		}
 		for x, w := range law {
-			add(x, -py*w)
+			add(x, -w)
 		}
 	}
 	gB, gW := make([]float64, d), tensor.New[float64](d, d)
@@ -201,7 +204,8 @@ func chainGradient(m *FVBM, p []float64, eps float64, k int) ([]float64, *tensor
 // independent draws on fixed data equals the exact mean of its k-sweep chain
 // within 4 standard errors per coordinate, and that k-sweep mean converges to
 // the exact gradient of KLCObjective as k grows (at k = 40 the bias is below
-// 1e−8, far below the standard errors).
+// 1e−8, far below the standard errors). From a clean start the k-sweep mean
+// is exactly zero at q = p for every k.
 func TestKLCGradientEstimator(t *testing.T) {
 	const d, eps = 4, 0.15
 	m := randomFVBM(t, d, 0.6, 31)
@@ -211,9 +215,21 @@ func TestKLCGradientEstimator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	own, _ := m.StateProbs()
+	for _, k := range []int{1, 3} {
+		cB, cW := chainGradient(m, own, eps, k, true)
+		for _, g := range append(cB, cW.Data...) {
+			if math.Abs(g) > 1e-12 {
+				t.Errorf("clean start, k = %d: population mean %g at q = p", k, g)
+			}
+		}
+		if nB, _ := chainGradient(m, own, eps, k, false); math.Abs(nB[0]) < 1e-6 && math.Abs(nB[1]) < 1e-6 {
+			t.Errorf("noisy start, k = %d: no bias at q = p (the check cannot tell the starts apart)", k)
+		}
+	}
 	prevBias := math.Inf(1)
 	for _, k := range []int{1, 5, 40} {
-		cB, cW := chainGradient(m, p, eps, k)
+		cB, cW := chainGradient(m, p, eps, k, false)
 		bias := 0.0
 		for i := range cB {
 			bias = math.Max(bias, math.Abs(cB[i]-eB[i]))
@@ -230,14 +246,18 @@ func TestKLCGradientEstimator(t *testing.T) {
 			t.Errorf("k = 40: bias %.3g", bias)
 		}
 	}
-	for _, k := range []int{1, 40} {
+	for _, tc := range []struct {
+		k     int
+		clean bool
+	}{{1, false}, {40, false}, {1, true}} {
 		const reps = 3000
-		cB, cW := chainGradient(m, p, eps, k)
+		k := tc.k
+		cB, cW := chainGradient(m, p, eps, k, tc.clean)
 		rng := newRand(uint64(33 + k))
 		nc := d + d*d
 		sum, sum2 := make([]float64, nc), make([]float64, nc)
 		for r := 0; r < reps; r++ {
-			gB, gW, err := m.KLCGradient(x, eps, k, rng)
+			gB, gW, err := m.KLCGradient(x, eps, k, tc.clean, rng)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,7 +280,7 @@ func TestKLCGradientEstimator(t *testing.T) {
 			z := math.Abs(mean-want[i]) / se
 			worst = math.Max(worst, z)
 		}
-		t.Logf("k = %d: largest deviation of the estimator's mean %.2f SE", k, worst)
+		t.Logf("k = %d, clean start %v: largest deviation of the estimator's mean %.2f SE", k, tc.clean, worst)
 		if worst > 4 {
 			t.Errorf("k = %d: the estimator's mean is %.2f SE from its exact expectation", k, worst)
 		}
@@ -302,22 +322,24 @@ func TestKLCConsistent(t *testing.T) {
 		t.Fatal(err)
 	}
 	small := &tensor.Dense[float64]{Rows: 2000, Cols: d, Data: big.Data[:2000*d]}
-	var errs []float64
-	for _, x := range []*tensor.Dense[float64]{small, big} {
-		m, _ := NewFVBM(d)
-		cfg := FVBMConfig{Method: FVBMKLC, Eps: 0.2, K: 2, Epochs: 40, BatchSize: x.Rows / 20, LR: 0.5, Momentum: 0.5, Seed: 1}
-		if err := m.Fit(context.Background(), x, cfg, nil); err != nil {
-			t.Fatal(err)
+	for _, clean := range []bool{false, true} {
+		var errs []float64
+		for _, x := range []*tensor.Dense[float64]{small, big} {
+			m, _ := NewFVBM(d)
+			cfg := FVBMConfig{Method: FVBMKLC, Eps: 0.2, K: 2, StartClean: clean, Epochs: 40, BatchSize: x.Rows / 20, LR: 0.5, Momentum: 0.5, Seed: 1}
+			if err := m.Fit(context.Background(), x, cfg, nil); err != nil {
+				t.Fatal(err)
+			}
+			e, err := CouplingRMSE(m, truth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs = append(errs, e)
 		}
-		e, err := CouplingRMSE(m, truth)
-		if err != nil {
-			t.Fatal(err)
+		t.Logf("klc (clean start %v): coupling RMSE %.4f at n = 2000, %.4f at n = 32000", clean, errs[0], errs[1])
+		if !(errs[1] < errs[0]/2) || errs[1] > 0.05 {
+			t.Errorf("klc (clean start %v): coupling RMSE %.4f at n = 2000, %.4f at n = 32000", clean, errs[0], errs[1])
 		}
-		errs = append(errs, e)
-	}
-	t.Logf("klc: coupling RMSE %.4f at n = 2000, %.4f at n = 32000", errs[0], errs[1])
-	if !(errs[1] < errs[0]/2) || errs[1] > 0.05 {
-		t.Errorf("klc: coupling RMSE %.4f at n = 2000, %.4f at n = 32000", errs[0], errs[1])
 	}
 }
 

@@ -36,6 +36,7 @@ func bmReadData(source string, binarize float64, eval bool) (*tensor.Dense[float
 func newBMTrainCmd() *cobra.Command {
 	var (
 		source, method, out string
+		klcStart            string
 		cfg                 rbm.FVBMConfig
 		binarize            float64
 		asJSON, force       bool
@@ -49,7 +50,8 @@ exact gradient, d ≤ 20; the log-likelihood is concave), pl (pseudo-likelihood)
 (minimum probability flow with single-bit flips), pcd (persistent single-site Gibbs
 chains), cd (CD-k: k Gibbs sweeps from the batch) or klc (minimum KL contraction under
 the channel that flips each bit with probability --eps: k Gibbs sweeps of the model's
-posterior given the flipped batch; no log Z). Writes --out as a model folder (kind
+posterior given the flipped batch, started at the flipped batch or, with --klc-start clean, at
+the batch itself, which makes the fixed point exact for every k; no log Z). Writes --out as a model folder (kind
 "fvbm"; tensors W [d,d], b [d]) and metrics.jsonl.`,
 		Example: `  ebm bm train --data csv:spins.csv --method exact --epochs 500 --lr 0.5 --out out/bm --json
   ebm bm train --data digits --method klc --eps 0.1 --k 2 --epochs 20 --out out/bm-klc`,
@@ -58,6 +60,12 @@ posterior given the flipped batch; no log Z). Writes --out as a model folder (ki
 			var err error
 			if cfg.Method, err = rbm.ParseFVBMMethod(method); err != nil {
 				return cli.Flag(err)
+			}
+			switch klcStart {
+			case "noisy", "clean":
+				cfg.StartClean = klcStart == "clean"
+			default:
+				return cli.Usagef("--klc-start %q: want noisy or clean", klcStart)
 			}
 			if err := rbm.CheckFVBMSettings(cfg); err != nil {
 				return cli.Flag(err)
@@ -86,6 +94,7 @@ posterior given the flipped batch; no log Z). Writes --out as a model folder (ki
 	f.IntVar(&cfg.BatchSize, "batch", 100, "mini-batch size (pl, mpf, pcd, cd)")
 	f.IntVar(&cfg.Chains, "chains", 100, "persistent chains (pcd)")
 	f.IntVar(&cfg.K, "k", 1, "Gibbs sweeps per update (pcd, cd, klc)")
+	f.StringVar(&klcStart, "klc-start", "noisy", "where klc's posterior chains start: noisy (the flipped batch) | clean (the batch)")
 	f.Float64Var(&cfg.Eps, "eps", 0.1, "bit-flip probability of the channel, 0 < eps < 0.5 (klc)")
 	f.Float64Var(&cfg.LR, "lr", 0.1, "learning rate")
 	f.Float64Var(&cfg.WeightDecay, "weight-decay", 0, "L2 weight decay on W")

@@ -108,6 +108,13 @@ func TestMPFPLMethods(t *testing.T) {
 	}
 	_, err := run(t, "bm", "train", "--data", "digits", "--method", "klc", "--k", "0", "--out", filepath.Join(tmp, "k"))
 	wantUsage(t, err, "k 0")
+	_, err = run(t, "bm", "train", "--data", "digits", "--method", "klc", "--klc-start", "middle", "--out", filepath.Join(tmp, "k"))
+	wantUsage(t, err, "--klc-start")
+	rep = rbmJSON(t, "bm", "train", "--data", "digits", "--method", "klc", "--klc-start", "clean", "--epochs", "1",
+		"--out", filepath.Join(tmp, "bm-klc-clean"), "--json")
+	if rep["method"] != "klc" {
+		t.Errorf("bm klc clean: %v", rep)
+	}
 	if _, err := os.Stat(filepath.Join(tmp, "k")); err == nil {
 		t.Error("a refused klc run left its output folder")
 	}
