@@ -44,7 +44,7 @@ func main() {
 	batch := flag.Int("batch", 500, "mini-batch size (ising)")
 	budget := flag.Float64("budget", 5, "training seconds per method (rbm)")
 	seed := flag.Uint64("seed", 1, "seed")
-	flag.StringVar(&methodList, "methods", "", "comma-separated iterative methods to run (ising; default all: mpf,pl,cd1,cd10,klc-0.1-k1,klc-0.1-k5,klc-0.02-k1)")
+	flag.StringVar(&methodList, "methods", "", "comma-separated iterative methods to run (ising; default all: mpf,pl,cd1,cd10,klc-0.1-k1,klc-0.1-k5,klc-0.02-k1,klc-0.1-k1-clean)")
 	flag.Parse()
 	if err := os.MkdirAll(*out, 0o777); err != nil {
 		fail(err)
@@ -166,8 +166,11 @@ func ising(out string, d, n int, sigmaJ, sigmaH float64, epochs, batch int, seed
 		m    rbm.FVBMMethod
 		k    int
 		eps  float64
-	}{{"mpf", rbm.FVBMMPF, 1, 0}, {"pl", rbm.FVBMPseudo, 1, 0}, {"cd1", rbm.FVBMCD, 1, 0}, {"cd10", rbm.FVBMCD, 10, 0},
-		{"klc-0.1-k1", rbm.FVBMKLC, 1, 0.1}, {"klc-0.1-k5", rbm.FVBMKLC, 5, 0.1}, {"klc-0.02-k1", rbm.FVBMKLC, 1, 0.02}}
+		// clean starts KLC's posterior chains at the data.
+		clean bool
+	}{{"mpf", rbm.FVBMMPF, 1, 0, false}, {"pl", rbm.FVBMPseudo, 1, 0, false}, {"cd1", rbm.FVBMCD, 1, 0, false}, {"cd10", rbm.FVBMCD, 10, 0, false},
+		{"klc-0.1-k1", rbm.FVBMKLC, 1, 0.1, false}, {"klc-0.1-k5", rbm.FVBMKLC, 5, 0.1, false}, {"klc-0.02-k1", rbm.FVBMKLC, 1, 0.02, false},
+		{"klc-0.1-k1-clean", rbm.FVBMKLC, 1, 0.1, true}}
 	var curves []curve
 	for _, me := range methods {
 		if !selected(me.name) {
@@ -178,7 +181,7 @@ func ising(out string, d, n int, sigmaJ, sigmaH float64, epochs, batch int, seed
 			m, _ := rbm.NewFVBM(d)
 			c := curve{Method: me.name, LR: lr}
 			total := 0.0
-			cfg := rbm.FVBMConfig{Method: me.m, K: me.k, Eps: me.eps, Epochs: epochs, BatchSize: batch, LR: lr, Momentum: 0.9, Seed: seed}
+			cfg := rbm.FVBMConfig{Method: me.m, K: me.k, Eps: me.eps, StartClean: me.clean, Epochs: epochs, BatchSize: batch, LR: lr, Momentum: 0.9, Seed: seed}
 			err := m.Fit(context.Background(), x, cfg, func(st rbm.FVBMEpoch) error {
 				total += st.Seconds
 				c.Seconds = append(c.Seconds, total)
