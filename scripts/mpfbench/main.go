@@ -239,7 +239,15 @@ func ising(out string, d, n int, sigmaJ, sigmaH float64, epochs, batch int, seed
 		return err
 	}
 	fmt.Printf("| mpf optimum (full-batch L-BFGS) | – | %.4f | – | – |\n| pl optimum (full-batch L-BFGS) | – | %.4f | – | – |\n", opt["mpf"], opt["pl"])
-	fmt.Printf("\nMPF/PL error ratio: %.3f at the optima, %.3f after SGD\n", opt["mpf"]/opt["pl"], curves[0].RMSE[len(curves[0].RMSE)-1]/curves[1].RMSE[len(curves[1].RMSE)-1])
+	final := map[string]float64{}
+	for _, c := range curves {
+		final[c.Method] = c.RMSE[len(c.RMSE)-1]
+	}
+	if final["mpf"] > 0 && final["pl"] > 0 {
+		fmt.Printf("\nMPF/PL error ratio: %.3f at the optima, %.3f after SGD\n", opt["mpf"]/opt["pl"], final["mpf"]/final["pl"])
+	} else {
+		fmt.Printf("\nMPF/PL error ratio: %.3f at the optima\n", opt["mpf"]/opt["pl"])
+	}
 	js, _ := json.MarshalIndent(map[string]any{"d": d, "n": n, "sigma_j": sigmaJ, "sigma_h": sigmaH, "optimum_rmse_J": opt,
 		"mean_field": map[string]float64{"rmse_J": mfErr, "seconds": mfSec}, "curves": curves}, "", "  ")
 	return os.WriteFile(filepath.Join(out, "inverse-ising.json"), js, 0o666)
