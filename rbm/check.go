@@ -12,20 +12,20 @@ import (
 
 // ParseFVBMMethod returns the FVBM training method named s: "exact"
 // (FVBMExact), "pl" (FVBMPseudo), "pcd" (FVBMPCD), "mpf" (FVBMMPF) or "cd"
-// (FVBMCD). Any other name is a
+// (FVBMCD) or "klc" (FVBMKLC). Any other name is a
 // *spec.Error at "method".
 func ParseFVBMMethod(s string) (FVBMMethod, error) {
-	for _, m := range []FVBMMethod{FVBMExact, FVBMPseudo, FVBMPCD, FVBMMPF, FVBMCD} {
+	for _, m := range []FVBMMethod{FVBMExact, FVBMPseudo, FVBMPCD, FVBMMPF, FVBMCD, FVBMKLC} {
 		if s == m.String() {
 			return m, nil
 		}
 	}
-	return 0, spec.Errorf(fmt.Sprintf("method %q", s), "unknown method (valid: exact, pl, pcd, mpf, cd)")
+	return 0, spec.Errorf(fmt.Sprintf("method %q", s), "unknown method (valid: exact, pl, pcd, mpf, cd, klc)")
 }
 
 // CheckFVBMSettings checks FVBM training settings given in full (no zero
 // defaults): epochs, batch, chains and k ≥ 1, lr finite and > 0, weight-decay
-// finite and ≥ 0. NaN fails every test. An error is a *spec.Error whose Where
+// finite and ≥ 0, eps in (0, 0.5) for method klc. NaN fails every test. An error is a *spec.Error whose Where
 // names the setting and its value.
 func CheckFVBMSettings(c FVBMConfig) error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -42,6 +42,8 @@ func CheckFVBMSettings(c FVBMConfig) error {
 		return spec.Errorf(fmt.Sprint("lr ", c.LR), "need a finite number > 0")
 	case !(c.WeightDecay >= 0) || !finite(c.WeightDecay):
 		return spec.Errorf(fmt.Sprint("weight-decay ", c.WeightDecay), "need a finite number ≥ 0")
+	case c.Method == FVBMKLC && !(c.Eps > 0 && c.Eps < 0.5):
+		return spec.Errorf(fmt.Sprint("eps ", c.Eps), "need a flip probability 0 < eps < 0.5")
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func TestParseFVBMMethod(t *testing.T) {
-	for _, m := range []FVBMMethod{FVBMExact, FVBMPseudo, FVBMPCD} {
+	for _, m := range []FVBMMethod{FVBMExact, FVBMPseudo, FVBMPCD, FVBMMPF, FVBMCD, FVBMKLC} {
 		if got, err := ParseFVBMMethod(m.String()); err != nil || got != m {
 			t.Errorf("%v: %v, %v", m, got, err)
 		}
@@ -38,6 +38,8 @@ func TestCheckFVBMSettings(t *testing.T) {
 		{func(c *FVBMConfig) { c.LR = math.NaN() }, "lr NaN"},
 		{func(c *FVBMConfig) { c.LR = math.Inf(1) }, "lr +Inf"},
 		{func(c *FVBMConfig) { c.WeightDecay = -1 }, "weight-decay -1"},
+		{func(c *FVBMConfig) { c.Method, c.Eps = FVBMKLC, 0.5 }, "eps 0.5"},
+		{func(c *FVBMConfig) { c.Method, c.Eps = FVBMKLC, 0 }, "eps 0"},
 	} {
 		c := ok
 		tc.edit(&c)

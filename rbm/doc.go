@@ -71,6 +71,15 @@
 // inverse-Ising baseline 2W = −C⁻¹ (off-diagonal), and CouplingRMSE compares
 // coupling matrices.
 //
+// FVBMKLC minimizes the KL contraction D(p‖q) − D(Φp‖Φq) under the channel Φ
+// that flips each bit with probability ε (Lyu 2011). Its gradient
+// E_p[∇E(x)] − E_{y∼Φp} E_{q(x′|y)}[∇E(x′)] needs no log Z; the posterior
+// q(x′|y) is an FVBM with biases shifted by ±log((1−ε)/ε) and is sampled by
+// k Gibbs sweeps started at y. KLCObjective is the exact objective and
+// gradient (enumeration, d ≤ MaxKLCEnumerate); as ε → 0, KLC/ε tends to the
+// single-flip objective E_p Σⱼ (e^{δⱼ} + δⱼ − 1) + const (KLCLimitObjective,
+// KLCSmallEpsLimit), a third member of the MPF/PL family.
+//
 // # Evaluation
 //
 //   - ExactLogZ enumerates the smaller layer (up to MaxEnumerate = 25 units;

@@ -323,15 +323,22 @@ const (
 	// FVBMCD is contrastive divergence CD-k: the model term from K sweeps of
 	// single-site Gibbs sampling started at the batch itself (mini-batches).
 	FVBMCD
+	// FVBMKLC minimizes the KL contraction under the bit-flip channel
+	// (flip probability Eps; see KLCObjective): the model term from K sweeps of
+	// Gibbs sampling of the posterior q(x | y) started at the flipped batch y
+	// (mini-batches); consistent, no log Z.
+	FVBMKLC
 )
 
-// String returns "exact", "pl", "pcd", "mpf" or "cd".
+// String returns "exact", "pl", "pcd", "mpf", "cd" or "klc".
 func (m FVBMMethod) String() string {
 	switch m {
 	case FVBMMPF:
 		return "mpf"
 	case FVBMCD:
 		return "cd"
+	case FVBMKLC:
+		return "klc"
 	case FVBMExact:
 		return "exact"
 	case FVBMPseudo:
@@ -359,9 +366,17 @@ type FVBMConfig struct {
 	Momentum float64
 	// Chains is the number of persistent chains for FVBMPCD (default 100).
 	Chains int
-	// K is the number of Gibbs sweeps per update for FVBMPCD and FVBMCD
-	// (default 1).
+	// K is the number of Gibbs sweeps per update for FVBMPCD, FVBMCD and
+	// FVBMKLC (default 1).
 	K int
+	// Eps is the flip probability of the bit-flip channel for FVBMKLC,
+	// 0 < Eps < 0.5 (default 0.1).
+	Eps float64
+	// StartClean starts FVBMKLC's posterior chains at the clean batch x
+	// instead of at the flipped y: x is an exact posterior draw given y when
+	// the model equals the data's distribution, so the estimator's fixed point
+	// is exact for every K (as for CD); from y it is exact only as K → ∞.
+	StartClean bool
 	// Seed seeds the chains.
 	Seed uint64
 }
@@ -409,11 +424,19 @@ func (m *FVBM) Fit(ctx context.Context, x *tensor.Dense[float64], cfg FVBMConfig
 	if cfg.K == 0 {
 		cfg.K = 1
 	}
+	if cfg.Eps == 0 {
+		cfg.Eps = 0.1
+	}
+	if cfg.Method == FVBMKLC {
+		if err := checkEps(cfg.Eps); err != nil {
+			return err
+		}
+	}
 	if !(cfg.LR >= 0) || math.IsInf(cfg.LR, 0) || cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.Chains < 0 || cfg.K < 0 ||
 		!(cfg.WeightDecay >= 0) || math.IsInf(cfg.WeightDecay, 0) || !(cfg.Momentum >= 0 && cfg.Momentum < 1) {
 		return fmt.Errorf("rbm: invalid FVBM configuration %+v", cfg)
 	}
-	if cfg.Method < FVBMExact || cfg.Method > FVBMCD {
+	if cfg.Method < FVBMExact || cfg.Method > FVBMKLC {
 		return fmt.Errorf("rbm: unknown FVBM method %d", int(cfg.Method))
 	}
 	if cfg.Method == FVBMExact {
@@ -464,7 +487,8 @@ type fvbmTrainer struct {
 	params []*autodiff.Param[float64]
 	names  []string
 	chains *tensor.Dense[float64] // FVBMPCD
-	neg    *tensor.Dense[float64] // FVBMCD's negative samples
+	neg    *tensor.Dense[float64] // FVBMCD's and FVBMKLC's negative samples
+	noisy  *tensor.Dense[float64] // FVBMKLC's flipped batch
 	rng    *rand.Rand
 	// gW, gB accumulate the ascent statistics; the parameters' gradients are
 	// their negatives, in the parametrization of Params.
@@ -536,6 +560,8 @@ func (t *fvbmTrainer) Grads(idx []int, _ *rand.Rand) (train.Stats, error) {
 				return train.Stats{}, err
 			}
 			t.addMoments(t.neg, -1/float64(b.Rows))
+		case FVBMKLC:
+			t.klcStats(b, cfg.Eps, cfg.K, cfg.StartClean)
 		case FVBMMPF:
 			m.fvbmFlip(b, mpfLoss, -1, t.gB, t.gW)
 		default:

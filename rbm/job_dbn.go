@@ -216,8 +216,12 @@ func (t *FVBMRun) Fit(ctx context.Context) error {
 // model.safetensors (FVBM.Save) and metrics.jsonl.
 func (t *FVBMRun) Save(dir string) error {
 	c := t.Config
-	trainJS, _ := json.Marshal(map[string]any{"method": c.Method.String(), "epochs": c.Epochs, "batch": c.BatchSize, "lr": c.LR,
-		"weight_decay": c.WeightDecay, "chains": c.Chains, "k": c.K, "seed": c.Seed})
+	tr := map[string]any{"method": c.Method.String(), "epochs": c.Epochs, "batch": c.BatchSize, "lr": c.LR,
+		"weight_decay": c.WeightDecay, "chains": c.Chains, "k": c.K, "seed": c.Seed}
+	if c.Method == FVBMKLC {
+		tr["eps"], tr["start_clean"] = c.Eps, c.StartClean
+	}
+	trainJS, _ := json.Marshal(tr)
 	dataJS, _ := json.Marshal(map[string]any{"name": t.Name, "n_train": t.X.Rows})
 	if err := t.Model.Save(dir, &model.Meta{Seed: c.Seed, Training: trainJS, Data: dataJS, Metrics: t.Metrics}); err != nil {
 		return err

@@ -5,6 +5,7 @@
 #
 #   scripts/mpf-bench.sh                 # everything (about 10 minutes on one quiet core)
 #   WHAT=ising scripts/mpf-bench.sh      # only the inverse-Ising figure
+#   WHAT=klc scripts/mpf-bench.sh        # KL contraction (bit flips) against MPF and PL, d = 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-out/mpf-bench}
@@ -13,6 +14,10 @@ mkdir -p "$OUT"
 for w in $WHAT; do
 	case $w in
 	ising) go run ./scripts/mpfbench -what ising -d 50 -n 10000 -epochs 60 -batch 500 -out "$OUT" | tee "$OUT/inverse-ising.md" ;;
+	klc)
+		mkdir -p "$OUT/klc"
+		go run ./scripts/mpfbench -what ising -d 20 -n 10000 -epochs 60 -batch 500 \
+			-methods mpf,pl,klc-0.1-k1,klc-0.1-k5,klc-0.02-k1,klc-0.1-k1-clean -out "$OUT/klc" | tee "$OUT/klc/inverse-ising-klc.md" ;;
 	rbm) go run ./scripts/mpfbench -what rbm -n 10000 -budget 5 -out "$OUT" | tee "$OUT/rbm10.md" ;;
 	hopfield)
 		go build -o "$OUT/ebm" ./cmd/ebm

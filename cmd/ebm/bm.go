@@ -17,7 +17,7 @@ func newBMCmd() *cobra.Command {
 		`Fully visible Boltzmann machines on {0,1}^d: E(x) = −xᵀWx − bᵀx with W symmetric and zero
 on the diagonal (each pair counted twice: p(xᵢ=1 | x₋ᵢ) = σ(bᵢ + 2Σⱼ Wᵢⱼxⱼ)).
 
-  ebm bm train   exact gradient (d ≤ 20), pseudo-likelihood or PCD; write the model folder
+  ebm bm train   exact gradient (d ≤ 20), pseudo-likelihood, MPF, PCD, CD or KL contraction
   ebm bm eval    exact log-likelihood and log Z (d ≤ 20), pseudo-likelihood`,
 		newBMTrainCmd(), newBMEvalCmd())
 }
@@ -36,6 +36,7 @@ func bmReadData(source string, binarize float64, eval bool) (*tensor.Dense[float
 func newBMTrainCmd() *cobra.Command {
 	var (
 		source, method, out string
+		klcStart            string
 		cfg                 rbm.FVBMConfig
 		binarize            float64
 		asJSON, force       bool
@@ -47,14 +48,24 @@ func newBMTrainCmd() *cobra.Command {
 csv:PATH with 0/1 columns, --binarize T to threshold) by --method exact (full-batch
 exact gradient, d ≤ 20; the log-likelihood is concave), pl (pseudo-likelihood), mpf
 (minimum probability flow with single-bit flips), pcd (persistent single-site Gibbs
-chains) or cd (CD-k: k Gibbs sweeps from the batch). Writes --out as a model folder (kind
+chains), cd (CD-k: k Gibbs sweeps from the batch) or klc (minimum KL contraction under
+the channel that flips each bit with probability --eps: k Gibbs sweeps of the model's
+posterior given the flipped batch, started at the flipped batch or, with --klc-start clean, at
+the batch itself, which makes the fixed point exact for every k; no log Z). Writes --out as a model folder (kind
 "fvbm"; tensors W [d,d], b [d]) and metrics.jsonl.`,
-		Example: `  ebm bm train --data csv:spins.csv --method exact --epochs 500 --lr 0.5 --out out/bm --json`,
-		Args:    rbmNoArgs,
+		Example: `  ebm bm train --data csv:spins.csv --method exact --epochs 500 --lr 0.5 --out out/bm --json
+  ebm bm train --data digits --method klc --eps 0.1 --k 2 --epochs 20 --out out/bm-klc`,
+		Args: rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			var err error
 			if cfg.Method, err = rbm.ParseFVBMMethod(method); err != nil {
 				return cli.Flag(err)
+			}
+			switch klcStart {
+			case "noisy", "clean":
+				cfg.StartClean = klcStart == "clean"
+			default:
+				return cli.Usagef("--klc-start %q: want noisy or clean", klcStart)
 			}
 			if err := rbm.CheckFVBMSettings(cfg); err != nil {
 				return cli.Flag(err)
@@ -78,11 +89,13 @@ chains) or cd (CD-k: k Gibbs sweeps from the batch). Writes --out as a model fol
 	}
 	f := c.Flags()
 	f.StringVar(&source, "data", "digits", "digits | csv:PATH (binary)")
-	f.StringVar(&method, "method", "pl", "exact | pl | mpf | pcd | cd")
+	f.StringVar(&method, "method", "pl", "exact | pl | mpf | pcd | cd | klc")
 	f.IntVar(&cfg.Epochs, "epochs", 100, "passes over the data (full-batch steps for exact)")
 	f.IntVar(&cfg.BatchSize, "batch", 100, "mini-batch size (pl, mpf, pcd, cd)")
 	f.IntVar(&cfg.Chains, "chains", 100, "persistent chains (pcd)")
-	f.IntVar(&cfg.K, "k", 1, "Gibbs sweeps per update (pcd, cd)")
+	f.IntVar(&cfg.K, "k", 1, "Gibbs sweeps per update (pcd, cd, klc)")
+	f.StringVar(&klcStart, "klc-start", "noisy", "where klc's posterior chains start: noisy (the flipped batch) | clean (the batch)")
+	f.Float64Var(&cfg.Eps, "eps", 0.1, "bit-flip probability of the channel, 0 < eps < 0.5 (klc)")
 	f.Float64Var(&cfg.LR, "lr", 0.1, "learning rate")
 	f.Float64Var(&cfg.WeightDecay, "weight-decay", 0, "L2 weight decay on W")
 	f.Float64Var(&binarize, "binarize", 0, "threshold CSV data (values ≥ T → 1)")

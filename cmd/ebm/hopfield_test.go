@@ -82,7 +82,8 @@ func TestHopfieldCapacity(t *testing.T) {
 }
 
 // TestMPFPLMethods trains an RBM and an FVBM on the digits by MPF and PL for
-// one epoch, and refuses them where they do not apply.
+// one epoch, an FVBM by KLC, and refuses them where they do not apply (and
+// bad KLC settings, as usage errors).
 func TestMPFPLMethods(t *testing.T) {
 	tmp := t.TempDir()
 	for _, m := range []string{"mpf", "pl"} {
@@ -96,7 +97,28 @@ func TestMPFPLMethods(t *testing.T) {
 			t.Errorf("bm %s: %v", m, rep)
 		}
 	}
-	_, err := run(t, "rbm", "train", "--visible", "gaussian", "--method", "mpf", "--out", filepath.Join(tmp, "g"))
+	rep := rbmJSON(t, "bm", "train", "--data", "digits", "--method", "klc", "--eps", "0.05", "--k", "2", "--epochs", "1",
+		"--out", filepath.Join(tmp, "bm-klc"), "--json")
+	if rep["method"] != "klc" || rbmNum(t, rep, "pl_train") >= 0 {
+		t.Errorf("bm klc: %v", rep)
+	}
+	for _, eps := range []string{"0", "0.5", "-0.1", "nan"} {
+		_, err := run(t, "bm", "train", "--data", "digits", "--method", "klc", "--eps", eps, "--out", filepath.Join(tmp, "k"))
+		wantUsage(t, err, "eps")
+	}
+	_, err := run(t, "bm", "train", "--data", "digits", "--method", "klc", "--k", "0", "--out", filepath.Join(tmp, "k"))
+	wantUsage(t, err, "k 0")
+	_, err = run(t, "bm", "train", "--data", "digits", "--method", "klc", "--klc-start", "middle", "--out", filepath.Join(tmp, "k"))
+	wantUsage(t, err, "--klc-start")
+	rep = rbmJSON(t, "bm", "train", "--data", "digits", "--method", "klc", "--klc-start", "clean", "--epochs", "1",
+		"--out", filepath.Join(tmp, "bm-klc-clean"), "--json")
+	if rep["method"] != "klc" {
+		t.Errorf("bm klc clean: %v", rep)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "k")); err == nil {
+		t.Error("a refused klc run left its output folder")
+	}
+	_, err = run(t, "rbm", "train", "--visible", "gaussian", "--method", "mpf", "--out", filepath.Join(tmp, "g"))
 	wantUsage(t, err, "Bernoulli")
 	_, err = run(t, "dbn", "train", "--method", "pl", "--out", filepath.Join(tmp, "d"))
 	wantUsage(t, err, "--method pl")
