@@ -181,29 +181,11 @@ func (h *Network) Dim() int { return len(h.B) }
 
 // Validate checks shapes, symmetry, the zero diagonal and finiteness.
 func (h *Network) Validate() error {
-	if h == nil || h.W == nil {
+	if h == nil {
 		return errors.New("hopfield: network has no weights")
 	}
-	n := len(h.B)
-	if n < 1 || h.W.Rows != n || h.W.Cols != n || len(h.W.Data) != n*n {
-		return fmt.Errorf("hopfield: weights %s for %d biases", h.W.Shape(), n)
-	}
-	for i := 0; i < n; i++ {
-		if h.W.At(i, i) != 0 {
-			return fmt.Errorf("hopfield: W[%d,%d] = %g; the diagonal must be 0", i, i, h.W.At(i, i))
-		}
-		if math.IsNaN(h.B[i]) || math.IsInf(h.B[i], 0) {
-			return fmt.Errorf("hopfield: b[%d] = %g", i, h.B[i])
-		}
-		for j := i + 1; j < n; j++ {
-			a := h.W.At(i, j)
-			if math.IsNaN(a) || math.IsInf(a, 0) {
-				return fmt.Errorf("hopfield: W[%d,%d] = %g", i, j, a)
-			}
-			if a != h.W.At(j, i) {
-				return fmt.Errorf("hopfield: W is not symmetric at [%d,%d]", i, j)
-			}
-		}
+	if err := tensor.CheckCouplings(h.W, h.B); err != nil {
+		return fmt.Errorf("hopfield: %w", err)
 	}
 	return nil
 }

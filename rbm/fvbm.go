@@ -48,29 +48,11 @@ func (m *FVBM) Dim() int { return len(m.B) }
 
 // Validate checks the shapes, symmetry, zero diagonal and finiteness of W and b.
 func (m *FVBM) Validate() error {
-	if m == nil || m.W == nil {
+	if m == nil {
 		return errors.New("rbm: FVBM has no weights")
 	}
-	d := len(m.B)
-	if d < 1 || m.W.Rows != d || m.W.Cols != d || len(m.W.Data) != d*d {
-		return fmt.Errorf("rbm: FVBM weights %s for %d biases", m.W.Shape(), d)
-	}
-	for i := 0; i < d; i++ {
-		if m.W.At(i, i) != 0 {
-			return fmt.Errorf("rbm: FVBM W[%d,%d] = %g; the diagonal must be 0", i, i, m.W.At(i, i))
-		}
-		if math.IsNaN(m.B[i]) || math.IsInf(m.B[i], 0) {
-			return fmt.Errorf("rbm: FVBM b[%d] = %g", i, m.B[i])
-		}
-		for j := i + 1; j < d; j++ {
-			a := m.W.At(i, j)
-			if a != m.W.At(j, i) {
-				return fmt.Errorf("rbm: FVBM W is not symmetric: W[%d,%d] = %g, W[%d,%d] = %g", i, j, a, j, i, m.W.At(j, i))
-			}
-			if math.IsNaN(a) || math.IsInf(a, 0) {
-				return fmt.Errorf("rbm: FVBM W[%d,%d] = %g", i, j, a)
-			}
-		}
+	if err := tensor.CheckCouplings(m.W, m.B); err != nil {
+		return fmt.Errorf("rbm: FVBM %w", err)
 	}
 	return nil
 }
