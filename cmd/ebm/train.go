@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -205,6 +206,9 @@ func trainInto(cmd *cobra.Command, o *trainOpts, s *trainSetup, out *cli.OutDir)
 	if err := energy.SaveModel(out.Path("model"), m, meta); err != nil {
 		return nil, err
 	}
+	if err := saveNoiseFlow(out.Path("sampler"), s.Estimator, meta); err != nil {
+		return nil, err
+	}
 	if err := trainPlots(cmd.Context(), out, m, pts, its, losses, o.seed); err != nil {
 		return nil, err
 	}
@@ -268,7 +272,11 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		return cli.WriteJSON(w, rep)
 	}
 	rep.WriteText(w)
-	fmt.Fprintf(w, "wrote %s (model/, metrics.jsonl, loss.png", out.Final)
+	fmt.Fprintf(w, "wrote %s (model/, ", out.Final)
+	if _, err := os.Stat(filepath.Join(out.Final, "sampler")); err == nil {
+		fmt.Fprint(w, "sampler/, ")
+	}
+	fmt.Fprint(w, "metrics.jsonl, loss.png")
 	if t.pts.Dim == 2 {
 		fmt.Fprint(w, ", density.png, samples.png")
 	}
@@ -283,4 +291,26 @@ func samplerFactory(s string, d int, seed uint64) (any, error) {
 		return gen.Parse(s, d, seed)
 	}
 	return flow.Parse[float32](s, d, seed)
+}
+
+// saveNoiseFlow saves the noise flow that --method fce trained beside the
+// energy into dir (kind "flow": a normalized model that ebm flow sample, eval
+// and score take); other methods save nothing. The adversarial sampler is not
+// saved: its draws pass through the box transform of the estimator, so the
+// flow alone is not the distribution it learned.
+func saveNoiseFlow(dir string, est any, meta *model.Meta) error {
+	f, ok := est.(*train.FCE[float32])
+	if !ok {
+		return nil
+	}
+	q, ok := f.Flow.(*flow.Flow[float32])
+	if !ok {
+		return nil
+	}
+	m := *meta
+	m.Metrics = nil
+	if err := flow.Save(dir, q, &m); err != nil {
+		return fmt.Errorf("saving the noise flow: %w", err)
+	}
+	return nil
 }

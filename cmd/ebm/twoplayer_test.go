@@ -9,7 +9,7 @@ import (
 
 // TestTrainTwoPlayerMethods runs fce and both adversarial samplers briefly
 // through the command: each writes a model and reports its figures; fce
-// reports its learned log Z.
+// reports its learned log Z and saves its noise flow.
 func TestTrainTwoPlayerMethods(t *testing.T) {
 	for _, m := range []string{"fce:layers=2,hidden=16", "adv:sampler=noisy,gen_hidden=16,is=4"} {
 		dir := filepath.Join(t.TempDir(), "run")
@@ -30,6 +30,14 @@ func TestTrainTwoPlayerMethods(t *testing.T) {
 			if _, ok := ex["fce_logz"].(float64); !ok {
 				t.Errorf("fce: no learned log Z in %s", out)
 			}
+			// The noise flow is saved beside the energy as a flow model
+			// that the flow commands take.
+			sdir := filepath.Join(t.TempDir(), "draws")
+			if _, err := run(t, "flow", "sample", "--model", filepath.Join(dir, "sampler"), "--n", "50", "--out", sdir); err != nil {
+				t.Errorf("fce: flow sample of the saved noise flow: %v", err)
+			}
+		} else if _, err := os.Stat(filepath.Join(dir, "sampler")); err == nil {
+			t.Errorf("%s: saved a sampler folder; only fce does", m)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "model", "model.safetensors")); err != nil {
 			t.Errorf("%s: %v", m, err)
