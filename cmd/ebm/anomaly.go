@@ -116,7 +116,9 @@ score is above the detector's threshold), as CSV or JSON lines, on stdout or
 into --out (written whole or not at all). --label-column COL leaves a column
 out; with --labels COL instead, that column holds
 0 (normal) or 1 (anomaly), is left out of the features, and the AUROC of the
-scores is printed on stderr.`,
+scores is printed on stderr. This command holds the file in memory; for files
+of any size, "ebm score --model DIR" streams the same scores and flags (CSV,
+.npy, IDX or Parquet in and out) in bounded memory.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if modelDir == "" || dataFile == "" {
