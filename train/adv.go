@@ -48,8 +48,11 @@ type Adversarial[T tensor.Float] struct {
 	// recorded on the tape). Without it an energy that is flat far from the
 	// data (a SiLU network's often is) lets exp(−E) put unbounded mass far
 	// away and the sampler's entropy term drives its draws there.
-	Box    float64
-	refine FromData
+	Box float64
+	// SamplerSteps is the number of sampler updates per energy update
+	// (0: 1).
+	SamplerSteps int
+	refine       FromData
 }
 
 // NewAdversarial returns adversarial training against q with the defaults of
@@ -67,6 +70,9 @@ func (a *Adversarial[T]) SamplerParams() []*autodiff.Param[T] { return a.Sampler
 
 // SamplerLRFactor returns SamplerLR (0: 1).
 func (a *Adversarial[T]) SamplerLRFactor() float64 { return a.SamplerLR }
+
+// SamplerStepsPerIter returns SamplerSteps (at least 1).
+func (a *Adversarial[T]) SamplerStepsPerIter() int { return max(a.SamplerSteps, 1) }
 
 // Bind checks the sampler's dimension.
 func (a *Adversarial[T]) Bind(d int) error {

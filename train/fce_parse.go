@@ -27,6 +27,7 @@ var (
 			{key: "sampler", def: "flow", enum: []string{"flow", "noisy"}, help: "q: a flow (exact entropy) or x = g(z) + sigma*eps (entropy gradient estimated)"},
 			{key: "alpha", def: 0.1, help: "weight of the E^2 regularizer"},
 			{key: "sampler_lr", def: 3.0, open: true, help: "sampler learning rate / energy learning rate"},
+			{key: "sampler_steps", def: 1, min: 1, help: "sampler updates per energy update"},
 			{key: "box", def: DefaultBox, help: "confine the sampler to (-box, box)^d by box*tanh(x/box), entropy corrected; 0: off"},
 		}, flowSettings...),
 			settingDef{key: "gen_hidden", def: "128x128", help: "noisy: hidden layers of g"},
@@ -127,6 +128,7 @@ func parseAdv[T tensor.Float](v map[string]any, ctx EstimatorContext, here strin
 	}
 	a := NewAdversarial[T](es)
 	a.Alpha, a.SamplerLR, a.Box = v["alpha"].(float64), v["sampler_lr"].(float64), v["box"].(float64)
+	a.SamplerSteps = v["sampler_steps"].(int)
 	if k := v["refine"].(int); k > 0 {
 		a.Refine = NegSampler{Kind: "ula", Steps: k, Step: v["refine_step"].(float64), Clamp: sample.ScalarBox(-DefaultBox, DefaultBox)}
 	}

@@ -135,7 +135,13 @@ func (tr *TrainerOf[T]) twoPlayerSetup() error {
 			return errors.New("train: " + tp.Name() + ": the sampler has no parameters")
 		}
 		l.Groups = append(l.Groups, Group[T]{Name: SamplerGroup, Params: ps})
-		l.Objectives = append(l.Objectives, &samplerObjective[T]{model: tr.Model, est: tp})
+		k := 1
+		if ms, ok := tp.(interface{ SamplerStepsPerIter() int }); ok && ms.SamplerStepsPerIter() > 1 {
+			k = ms.SamplerStepsPerIter()
+		}
+		for range k {
+			l.Objectives = append(l.Objectives, &samplerObjective[T]{model: tr.Model, est: tp})
+		}
 	}
 	c := &tr.Config
 	f := tp.SamplerLRFactor()

@@ -21,7 +21,7 @@ func TestParseEstimatorRejects(t *testing.T) {
 		"kde:bandwidth=0", "kde:bandwidth=wide", "ssm:proj=cube", "ssm:vr=maybe", "ssm:bogus=1",
 		"unknown", "", ":k=1",
 		"fce:acc_lo=0.9,acc_hi=0.1", "fce:flow_lr=0", "fce:ratio=0", "fce:layers=0", "fce:acc_hi=1.5",
-		"adv:sampler=gan", "adv:is=0", "adv:latent=0", "adv:sigma=0", "adv:refine=-1", "adv:alpha=-1",
+		"adv:sampler=gan", "adv:is=0", "adv:latent=0", "adv:sigma=0", "adv:refine=-1", "adv:alpha=-1", "adv:sampler_steps=0",
 	} {
 		_, _, err := ParseEstimator[float32](s, ctx)
 		if !spec.IsInvalid(err) {

@@ -252,3 +252,26 @@ func TestLogSech2(t *testing.T) {
 		t.Errorf("gradient: relative error %v, %v", e, err)
 	}
 }
+
+// countingAdv counts the sampler's updates of an adversarial estimator.
+type countingAdv struct {
+	*Adversarial[float32]
+	calls int
+}
+
+func (c *countingAdv) SamplerLoss(t *autodiff.Tape[float32], m energy.Model[float32], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[float32], Stats, error) {
+	c.calls++
+	return c.Adversarial.SamplerLoss(t, m, x, rng)
+}
+
+// TestAdversarialSamplerSteps: with SamplerSteps = k the trainer runs k
+// sampler updates per energy update.
+func TestAdversarialSamplerSteps(t *testing.T) {
+	est := NewAdversarial[float32](FlowEntropy[float32]{affine(t)})
+	est.Alpha, est.SamplerLR, est.Box, est.SamplerSteps = 0, 3, 0, 3
+	c := &countingAdv{Adversarial: est}
+	twoPlayerRun(t, c, 20)
+	if c.calls != 3*20 {
+		t.Errorf("%d sampler updates in 20 iterations, want 60", c.calls)
+	}
+}
