@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${CACHE:-$HOME/.cache/ebm-crf}
 PY=${PY:-/usr/bin/python3}
-ALGOS=${ALGOS:-"lbfgs:c2=1,maxiter=100 perceptron:epochs=10 ssvm:epochs=10,c2=1,lr=0.05 sgd:epochs=10,c2=1,lr=0.05"}
+ALGOS=${ALGOS:-"lbfgs perceptron:epochs=10 ssvm:epochs=10,c2=1,lr=0.05 sgd:epochs=10,c2=1,lr=0.05"}
 export AFFIX=${AFFIX:-3} WINDOW=${WINDOW:-1} BIGRAMS=${BIGRAMS:-0}
 TFLAGS=(--affix "$AFFIX" --window "$WINDOW")
 [ "$BIGRAMS" = 1 ] && TFLAGS+=(--bigrams)

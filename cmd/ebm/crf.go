@@ -94,7 +94,7 @@ func newCRFTrainCmd() *cobra.Command {
 	f.StringVar(&data, "data", "", "labelled CoNLL training file")
 	f.StringVar(&test, "test", "", "labelled CoNLL file to evaluate on after training")
 	f.StringVar(&out, "out", "", "model folder to write")
-	f.StringVar(&algo, "algo", "lbfgs", "algorithm and settings: lbfgs:c2=1,maxiter=200 | owlqn:c1=1 | sgd:epochs=10,lr=0.05 | perceptron:epochs=10 | ssvm:epochs=10,c2=1")
+	f.StringVar(&algo, "algo", "lbfgs", "algorithm and settings: lbfgs:c2=0.3,maxiter=200 | owlqn:c1=1 | sgd:epochs=10,lr=0.05 | perceptron:epochs=10 | ssvm:epochs=10,c2=1")
 	f.IntVar(&affix, "affix", 3, "longest prefix and suffix attribute")
 	f.IntVar(&window, "window", 1, "neighbouring words as attributes, ±window")
 	f.IntVar(&minc, "min-count", 1, "drop attributes seen on fewer tokens")
