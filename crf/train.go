@@ -62,11 +62,18 @@ var Algorithms = []string{"lbfgs", "owlqn", "sgd", "perceptron", "ssvm"}
 
 // ParseAlgorithm reads a training algorithm and its settings, "name:k=v,…":
 //
-//	lbfgs:c2=1,maxiter=200,eps=1e-4,period=5,store=10
+//	lbfgs:c2=0.3,maxiter=200,eps=1e-4,period=5,store=10
 //	owlqn:c1=1,c2=0,maxiter=200,eps=1e-4,period=5,store=10
 //	sgd:c2=1,epochs=10,lr=0.05,batch=1,ema=0
 //	perceptron:epochs=10
 //	ssvm:c2=1,epochs=10,lr=0.05,avg=true
+//
+// The lbfgs defaults (c2=0.3, stopping when the objective falls by less
+// than 1e-4 relative over 5 iterations, at most 200) were measured on the
+// Penn Treebank sample of scripts/crf-bench.sh: after 100 iterations c2 =
+// 0.01, 0.1, 0.3 and 1 gave token accuracies 0.9620, 0.9648, 0.9653 and
+// 0.9642; run to convergence, c2=0.3 gives 0.9650 (159 iterations) and c2=1
+// 0.9643 (120). The differences are small (±20 of 20,389 tokens).
 //
 // Errors are *spec.Error (spec.IsInvalid reports true for them).
 func ParseAlgorithm(where, s string) (TrainOptions, error) {
@@ -92,7 +99,7 @@ func ParseAlgorithm(where, s string) (TrainOptions, error) {
 			o.C1 = f("c1", 1)
 			o.C2 = f("c2", 0)
 		} else {
-			o.C2 = f("c2", 1)
+			o.C2 = f("c2", 0.3)
 		}
 		o.MaxIter = n("maxiter", 200)
 		o.Epsilon = f("eps", 1e-4)

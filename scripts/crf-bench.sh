@@ -10,11 +10,17 @@
 #
 #   scripts/crf-bench.sh            # PTB sample: 3099 train / 775 test sentences
 #   BROWN=1 scripts/crf-bench.sh    # also the Brown corpus (1.0M / 116k tokens)
+#
+# AFFIX, WINDOW and BIGRAMS=1 change the attribute templates of every model that
+# uses them (ebm crf train --affix/--window/--bigrams and crf_logreg.py alike).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${CACHE:-$HOME/.cache/ebm-crf}
 PY=${PY:-/usr/bin/python3}
-ALGOS=${ALGOS:-"lbfgs:c2=1,maxiter=100 perceptron:epochs=10 ssvm:epochs=10,c2=1,lr=0.05 sgd:epochs=10,c2=1,lr=0.05"}
+ALGOS=${ALGOS:-"lbfgs perceptron:epochs=10 ssvm:epochs=10,c2=1,lr=0.05 sgd:epochs=10,c2=1,lr=0.05"}
+export AFFIX=${AFFIX:-3} WINDOW=${WINDOW:-1} BIGRAMS=${BIGRAMS:-0}
+TFLAGS=(--affix "$AFFIX" --window "$WINDOW")
+[ "$BIGRAMS" = 1 ] && TFLAGS+=(--bigrams)
 mkdir -p "$CACHE"
 
 # Penn Treebank sample: test data of github.com/jdkato/prose/v2 v2.0.0 (not added to go.mod).
@@ -42,7 +48,7 @@ print("first-order HMM       accuracy %.4f  train+tag %.1fs" % (r["hmm"], r["hmm
 		"$PY" -c 'import json,sys; r=json.load(sys.stdin)
 print("logistic regression   accuracy %.4f  train %.1fs (scikit-learn, C=%g, %d iterations)" % (r["accuracy"], r["train_seconds"], r["C"], r["iterations"]))'
 	for a in $ALGOS; do
-		"$CACHE/ebm" crf train --data "$d/train.conll" --test "$d/test.conll" --algo "$a" \
+		"$CACHE/ebm" crf train --data "$d/train.conll" --test "$d/test.conll" --algo "$a" "${TFLAGS[@]}" \
 			--out "$CACHE/models/$c-${a%%:*}" --json --quiet |
 			"$PY" -c 'import json,sys; r=json.load(sys.stdin); t=r["train"]
 print("%-21s accuracy %.4f  train %.1fs (%d iterations, %d features)" % (r["algo"], r["test"]["accuracy"], t["seconds"], t["iterations"], r["features"]))'

@@ -5,12 +5,14 @@
 
 Extracts the same attributes as crf.DefaultTemplates (bias, word, lower-cased word,
 prefixes and suffixes 1-3 of the lower-cased word, collapsed shape, flags, lower-cased
-words at ±1), one-hot encodes them (DictVectorizer) and fits an L2-penalized
+words at ±1; the environment variables AFFIX, WINDOW and BIGRAMS=1 change them as
+ebm crf train's --affix, --window and --bigrams do), one-hot encodes them (DictVectorizer) and fits an L2-penalized
 multinomial logistic regression (lbfgs; C = 10 and 1000 iterations unless
 given). Prints one JSON object with the token
 accuracy and the training time.
 """
 import json
+import os
 import sys
 import time
 
@@ -43,11 +45,16 @@ def shape(w):
     return "".join(out)
 
 
+AFFIX = int(os.environ.get("AFFIX", "3"))
+WINDOW = int(os.environ.get("WINDOW", "1"))
+BIGRAMS = os.environ.get("BIGRAMS", "0") == "1"
+
+
 def attrs(words, t):
     w = words[t]
     lw = w.lower()
     a = {"b": 1, "w=" + w: 1, "l=" + lw: 1}
-    for k in range(1, min(3, len(lw)) + 1):
+    for k in range(1, min(AFFIX, len(lw)) + 1):
         a[f"p{k}=" + lw[:k]] = 1
         a[f"s{k}=" + lw[-k:]] = 1
     a["sh=" + shape(w)] = 1
@@ -66,8 +73,14 @@ def attrs(words, t):
         a["punct"] = 1
     if "-" in w:
         a["hyph"] = 1
-    a["w-1=" + (words[t - 1].lower() if t > 0 else "<s>")] = 1
-    a["w+1=" + (words[t + 1].lower() if t + 1 < len(words) else "</s>")] = 1
+    for d in range(1, WINDOW + 1):
+        a[f"w-{d}=" + (words[t - d].lower() if t - d >= 0 else "<s>")] = 1
+        a[f"w+{d}=" + (words[t + d].lower() if t + d < len(words) else "</s>")] = 1
+    if BIGRAMS:
+        if t > 0:
+            a["w-1|w=" + words[t - 1].lower() + "|" + lw] = 1
+        if t + 1 < len(words):
+            a["w|w+1=" + lw + "|" + words[t + 1].lower()] = 1
     return a
 
 

@@ -38,10 +38,10 @@ func crfRead(flag, path string, labelled bool) ([]crf.Sentence, error) {
 
 func newCRFTrainCmd() *cobra.Command {
 	var (
-		data, test, out, algo string
-		affix, window, minc   int
-		seed                  uint64
-		asJSON, quiet         bool
+		data, test, out, algo  string
+		affix, window, minc    int
+		seed                   uint64
+		asJSON, quiet, bigrams bool
 	)
 	c := &cobra.Command{
 		Use:     "train",
@@ -67,7 +67,7 @@ func newCRFTrainCmd() *cobra.Command {
 			}
 			bar := cli.NewProgress(max(opt.MaxIter, opt.Epochs), "crf "+opt.Algorithm, quiet || asJSON)
 			opt.Seed, opt.Progress = seed, func(int, int, float64) { bar.Add(1) }
-			bo := crf.BuildOptions{Templates: crf.Templates{Affix: affix, Window: window, Shape: true, Flags: true}, MinCount: minc}
+			bo := crf.BuildOptions{Templates: crf.Templates{Affix: affix, Window: window, Shape: true, Flags: true, Bigrams: bigrams}, MinCount: minc}
 			m, res, err := crf.Fit(c.Context(), sents, bo, opt)
 			bar.Done()
 			if err != nil {
@@ -94,10 +94,11 @@ func newCRFTrainCmd() *cobra.Command {
 	f.StringVar(&data, "data", "", "labelled CoNLL training file")
 	f.StringVar(&test, "test", "", "labelled CoNLL file to evaluate on after training")
 	f.StringVar(&out, "out", "", "model folder to write")
-	f.StringVar(&algo, "algo", "lbfgs", "algorithm and settings: lbfgs:c2=1,maxiter=200 | owlqn:c1=1 | sgd:epochs=10,lr=0.05 | perceptron:epochs=10 | ssvm:epochs=10,c2=1")
+	f.StringVar(&algo, "algo", "lbfgs", "algorithm and settings: lbfgs:c2=0.3,maxiter=200 | owlqn:c1=1 | sgd:epochs=10,lr=0.05 | perceptron:epochs=10 | ssvm:epochs=10,c2=1")
 	f.IntVar(&affix, "affix", 3, "longest prefix and suffix attribute")
 	f.IntVar(&window, "window", 1, "neighbouring words as attributes, ±window")
 	f.IntVar(&minc, "min-count", 1, "drop attributes seen on fewer tokens")
+	f.BoolVar(&bigrams, "bigrams", false, "word bigrams with the neighbours as attributes")
 	f.Uint64Var(&seed, "seed", 1, "seed of the online learners' visiting order")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	f.BoolVar(&quiet, "quiet", false, "no progress report")

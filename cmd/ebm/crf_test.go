@@ -94,3 +94,33 @@ func TestCRFBadInput(t *testing.T) {
 	_, err = run(t, "crf", "eval", "--model", dir, "--data", writeText(t, "u.conll", "a\n"))
 	wantUsage(t, err, "u.conll:1: 1 column(s)")
 }
+
+// TestCRFTrainBigrams: --bigrams adds word-bigram attributes, which the saved
+// model keeps (eval on the saved model reproduces the reported accuracy).
+func TestCRFTrainBigrams(t *testing.T) {
+	var feats [2]int
+	for i, extra := range [][]string{nil, {"--bigrams"}} {
+		dir := filepath.Join(t.TempDir(), "m")
+		args := append([]string{"crf", "train", "--data", crfTrain, "--test", crfTest, "--out", dir, "--json", "--algo", "perceptron:epochs=2"}, extra...)
+		out, err := run(t, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Features int
+			Test     struct{ Accuracy float64 }
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		feats[i] = r.Features
+		out, err = run(t, "crf", "eval", "--model", dir, "--data", crfTest, "--json")
+		var ev struct{ Accuracy float64 }
+		if err != nil || json.Unmarshal([]byte(out), &ev) != nil || ev.Accuracy != r.Test.Accuracy {
+			t.Fatalf("%v: eval accuracy %v (%v), train reported %v", extra, ev.Accuracy, err, r.Test.Accuracy)
+		}
+	}
+	if feats[1] <= feats[0] {
+		t.Fatalf("features without bigrams %d, with %d", feats[0], feats[1])
+	}
+}
