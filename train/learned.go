@@ -136,8 +136,8 @@ func (tr *TrainerOf[T]) twoPlayerSetup() error {
 		}
 		l.Groups = append(l.Groups, Group[T]{Name: SamplerGroup, Params: ps})
 		k := 1
-		if ms, ok := tp.(interface{ SamplerStepsPerIter() int }); ok && ms.SamplerStepsPerIter() > 1 {
-			k = ms.SamplerStepsPerIter()
+		if ms, ok := tp.(interface{ SamplerStepsPerIter() int }); ok {
+			k = max(ms.SamplerStepsPerIter(), 1)
 		}
 		for range k {
 			l.Objectives = append(l.Objectives, &samplerObjective[T]{model: tr.Model, est: tp})

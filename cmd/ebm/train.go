@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -151,6 +150,8 @@ type trained struct {
 	model  energy.Model[float32]
 	pts    *data.Points
 	report *metric.TrainReport
+	// sampler is whether the run saved a sampler folder (fce's noise flow).
+	sampler bool
 }
 
 // trainInto trains as o says and writes the model, metrics and plots into the
@@ -206,13 +207,14 @@ func trainInto(cmd *cobra.Command, o *trainOpts, s *trainSetup, out *cli.OutDir)
 	if err := energy.SaveModel(out.Path("model"), m, meta); err != nil {
 		return nil, err
 	}
-	if err := saveNoiseFlow(out.Path("sampler"), s.Estimator, meta); err != nil {
+	saved, err := saveNoiseFlow(out.Path("sampler"), s.Estimator, meta)
+	if err != nil {
 		return nil, err
 	}
 	if err := trainPlots(cmd.Context(), out, m, pts, its, losses, o.seed); err != nil {
 		return nil, err
 	}
-	return &trained{model: m, pts: pts, report: rep}, nil
+	return &trained{model: m, pts: pts, report: rep, sampler: saved}, nil
 }
 
 func runTrain(cmd *cobra.Command, o *trainOpts) error {
@@ -273,7 +275,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	}
 	rep.WriteText(w)
 	fmt.Fprintf(w, "wrote %s (model/, ", out.Final)
-	if _, err := os.Stat(filepath.Join(out.Final, "sampler")); err == nil {
+	if t.sampler {
 		fmt.Fprint(w, "sampler/, ")
 	}
 	fmt.Fprint(w, "metrics.jsonl, loss.png")
@@ -295,22 +297,23 @@ func samplerFactory(s string, d int, seed uint64) (any, error) {
 
 // saveNoiseFlow saves the noise flow that --method fce trained beside the
 // energy into dir (kind "flow": a normalized model that ebm flow sample, eval
-// and score take); other methods save nothing. The adversarial sampler is not
-// saved: its draws pass through the box transform of the estimator, so the
-// flow alone is not the distribution it learned.
-func saveNoiseFlow(dir string, est any, meta *model.Meta) error {
+// and score take) and reports whether it saved one; other methods save
+// nothing. The adversarial sampler is not saved: its draws pass through the
+// box transform of the estimator, so the flow alone is not the distribution
+// it learned.
+func saveNoiseFlow(dir string, est any, meta *model.Meta) (bool, error) {
 	f, ok := est.(*train.FCE[float32])
 	if !ok {
-		return nil
+		return false, nil
 	}
 	q, ok := f.Flow.(*flow.Flow[float32])
 	if !ok {
-		return nil
+		return false, nil
 	}
 	m := *meta
 	m.Metrics = nil
 	if err := flow.Save(dir, q, &m); err != nil {
-		return fmt.Errorf("saving the noise flow: %w", err)
+		return false, fmt.Errorf("saving the noise flow: %w", err)
 	}
-	return nil
+	return true, nil
 }
