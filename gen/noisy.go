@@ -149,9 +149,55 @@ func (q *Noisy[T]) DrawNegEntropy(t *autodiff.Tape[T], n int, rng *rand.Rand) (x
 // that a loss built on them is NaN and a trainer's divergence check rolls
 // back.
 func (q *Noisy[T]) Score(x, z *tensor.Dense[T], rng *rand.Rand) (*tensor.Dense[T], error) {
+	s, _, err := q.posterior(x, z, rng, nil)
+	return s, err
+}
+
+// LogDensity estimates log q(x) for the rows of x, each drawn from the latent
+// row z₀ of z, with the importance sampler described at Noisy:
+//
+//	q̂(x) = (1/K) Σₖ N(z_k; 0, I)·N(x; g(z_k), σ²I) / proposal(z_k),
+//
+// an unbiased estimate of q(x) (its logarithm is consistent, biased low by
+// Jensen's inequality for finite K). Rows whose proposal degenerates get NaN.
+func (q *Noisy[T]) LogDensity(x, z *tensor.Dense[T], rng *rand.Rand) ([]float64, error) {
+	logq := make([]float64, x.Rows)
+	_, _, err := q.posterior(x, z, rng, logq)
+	return logq, err
+}
+
+// DrawPointsLogQ returns n draws as float64 rows with LogDensity's estimates
+// of their log densities.
+func (q *Noisy[T]) DrawPointsLogQ(n int, rng *rand.Rand) (*tensor.Dense[float64], []float64, error) {
+	if n < 1 {
+		return nil, nil, fmt.Errorf("gen: cannot draw %d points", n)
+	}
+	if q.scratch == nil {
+		q.scratch = autodiff.NewTape[T]()
+	}
+	q.scratch.Reset()
+	xv, z, _ := q.draw(q.scratch, n, rng)
+	x := xv.Value.Clone()
+	logq, err := q.LogDensity(x, z, rng)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tensor.Convert(tensor.New[float64](n, q.Dim()), x), logq, nil
+}
+
+// posterior runs the importance sampler of Noisy for every row of x and
+// returns the score estimates; with logq non-nil it also fills logq[i] with
+// the log of the unbiased density estimate of LogDensity.
+func (q *Noisy[T]) posterior(x, z *tensor.Dense[T], rng *rand.Rand, logq []float64) (*tensor.Dense[T], []float64, error) {
 	n, l, d := x.Rows, q.Latent(), q.Dim()
 	if z.Rows != n || z.Cols != l || x.Cols != d {
-		return nil, fmt.Errorf("gen: Score needs x n×%d and z n×%d, got %s and %s", d, l, x.Shape(), z.Shape())
+		return nil, nil, fmt.Errorf("gen: Score needs x n×%d and z n×%d, got %s and %s", d, l, x.Shape(), z.Shape())
+	}
+	nanAll := func() (*tensor.Dense[T], []float64, error) {
+		for i := range logq {
+			logq[i] = math.NaN()
+		}
+		return nanDense[T](n, d), logq, nil
 	}
 	k := q.K
 	if k <= 0 {
@@ -194,16 +240,16 @@ func (q *Noisy[T]) Score(x, z *tensor.Dense[T], rng *rand.Rand) (*tensor.Dense[T
 		}
 		var pc mat.Cholesky
 		if !pc.Factorize(p) {
-			return nanDense[T](n, d), nil // non-finite weights: a divergence
+			return nanAll() // non-finite weights: a divergence
 		}
 		var cov mat.SymDense
 		if err := pc.InverseTo(&cov); err != nil {
-			return nanDense[T](n, d), nil
+			return nanAll()
 		}
 		cov.ScaleSym(ProposalInflation*ProposalInflation, &cov)
 		var cc mat.Cholesky
 		if !cc.Factorize(&cov) {
-			return nanDense[T](n, d), nil
+			return nanAll()
 		}
 		chol[i] = mat.NewTriDense(l, mat.Lower, nil)
 		cc.LTo(chol[i])
@@ -271,8 +317,11 @@ func (q *Noisy[T]) Score(x, z *tensor.Dense[T], rng *rand.Rand) (*tensor.Dense[T
 			}
 			s.Set(i, j, T(v/tot/sig2))
 		}
+		if logq != nil {
+			logq[i] = mx + math.Log(tot/float64(k)) - 0.5*float64(d)*math.Log(2*math.Pi*sig2)
+		}
 	}
-	return s, nil
+	return s, logq, nil
 }
 
 // nanDense is the score of a diverged generator: NaN everywhere, so that the

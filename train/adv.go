@@ -24,7 +24,8 @@ import (
 //	mean E(x⁺) − mean E(x⁻) + α·mean(E(x⁺)² + E(x⁻)²)
 //
 // with x⁻ drawn from q (held fixed; optionally moved by Refine's short MCMC
-// run, off by default), then the sampler one step on
+// run, off by default; with Importance the mean over x⁻ becomes a weighted
+// sum, see importanceLoss), then the sampler one step on
 //
 //	mean E(x) − H(q),  x ~ q reparameterized,
 //
@@ -52,14 +53,43 @@ type Adversarial[T tensor.Float] struct {
 	// SamplerSteps is the number of sampler updates per energy update
 	// (0: 1).
 	SamplerSteps int
-	refine       FromData
+	// EnergyLR is the energy's learning rate as a multiple of the trainer's
+	// (0: 1); SamplerLR stays relative to the energy's.
+	EnergyLR float64
+	// Importance, for a DensitySampler (a flow: exact log q; the noisy
+	// sampler: an unbiased importance-sampling estimate of q), weighs the
+	// negatives of the energy's step by self-normalized importance weights
+	// wᵢ ∝ exp(−E(xᵢ) − log q(xᵢ)) (treated as constants), so that
+	// Σᵢ wᵢ∇θE(xᵢ) is a consistent estimate of E_{p_θ}[∇θE] however far q
+	// is from p_θ ∝ exp(−E): the bias of the plain game, whose negative
+	// phase is E_q[∇θE], goes away as the batch grows. The weights'
+	// effective sample size is reported as "ess".
+	Importance bool
+	refine     FromData
 }
 
 // NewAdversarial returns adversarial training against q with the defaults of
-// ParseEstimator("adv").
+// ParseEstimator("adv"): importance weights for a flow (FlowEntropy), none for
+// other samplers, and α and the energy's rate from advDefaults.
 func NewAdversarial[T tensor.Float](q EntropySampler[T]) *Adversarial[T] {
 	d := estimatorDefs["adv"]
-	return &Adversarial[T]{Sampler: q, Alpha: d.float("alpha"), SamplerLR: d.float("sampler_lr"), Box: d.float("box")}
+	_, flow := q.(FlowEntropy[T])
+	alpha, elr := advDefaults(flow)
+	return &Adversarial[T]{Sampler: q, Importance: flow, Alpha: alpha, EnergyLR: elr, SamplerLR: d.float("sampler_lr"), Box: d.float("box")}
+}
+
+// advDefaults returns the default weight of the E² regularizer and the
+// energy's learning-rate factor: α = 0.01 and 2 with importance weights,
+// α = 0.1 and 1 without. Measured on 8gaussians over seeds 0–5
+// (BENCHMARKS.md): with the flow sampler and importance weights, α = 0.01
+// and twice the rate fit best (the weights remove the bias of a lagging
+// sampler, so the energy can move faster); without them α = 0.01 lets the
+// noisy sampler's game diverge (grid NLL 5–11) and twice the rate is worse.
+func advDefaults(importance bool) (alpha, energyLR float64) {
+	if importance {
+		return 0.01, 2
+	}
+	return 0.1, 1
 }
 
 // Name returns "adv".
@@ -70,6 +100,14 @@ func (a *Adversarial[T]) SamplerParams() []*autodiff.Param[T] { return a.Sampler
 
 // SamplerLRFactor returns SamplerLR (0: 1).
 func (a *Adversarial[T]) SamplerLRFactor() float64 { return a.SamplerLR }
+
+// EnergyLRFactor returns EnergyLR (0: 1).
+func (a *Adversarial[T]) EnergyLRFactor() float64 {
+	if a.EnergyLR > 0 {
+		return a.EnergyLR
+	}
+	return 1
+}
 
 // SamplerStepsPerIter returns SamplerSteps (at least 1).
 func (a *Adversarial[T]) SamplerStepsPerIter() int { return max(a.SamplerSteps, 1) }
@@ -101,6 +139,9 @@ func (a *Adversarial[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 	if err := a.check(x); err != nil {
 		return nil, Stats{}, err
 	}
+	if a.Importance {
+		return a.importanceLoss(t, m, x, rng)
+	}
 	neg, err := a.Sampler.DrawPoints(x.Rows, rng)
 	if err != nil {
 		return nil, Stats{}, fmt.Errorf("adv: %w", err)
@@ -120,6 +161,79 @@ func (a *Adversarial[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 	loss, st := mlLoss(t, m, x, neg, a.Alpha)
 	st.Extra = extra
 	return loss, st, nil
+}
+
+// DensitySampler is a sampler that gives the log density of its draws: exact
+// for a flow (FlowEntropy), estimated for the noisy sampler of package gen.
+type DensitySampler interface {
+	// DrawPointsLogQ returns n draws as float64 rows and log q of each.
+	DrawPointsLogQ(n int, rng *rand.Rand) (*tensor.Dense[float64], []float64, error)
+}
+
+// importanceLoss is the energy's loss with self-normalized importance
+// weights on the negatives (see Importance):
+//
+//	mean E(x⁺) − Σᵢ wᵢE(xᵢ⁻) + α·(mean E(x⁺)² + Σᵢ wᵢE(xᵢ⁻)²),
+//	wᵢ = softmax(−E(xᵢ⁻) − log q(xᵢ⁻)),
+//
+// with log q of the boxed draws y = b·tanh(x/b) given by the change of
+// variables, log q(y) = log q(x) − Σⱼ log sech²(xⱼ/b).
+func (a *Adversarial[T]) importanceLoss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.Dense[float64], rng *rand.Rand) (*autodiff.Var[T], Stats, error) {
+	ds, ok := a.Sampler.(DensitySampler)
+	if !ok {
+		return nil, Stats{}, fmt.Errorf("adv: importance weights need a sampler that gives log q of its draws (%T does not)", a.Sampler)
+	}
+	if a.Refine.Steps > 0 {
+		return nil, Stats{}, errors.New("adv: importance weights and MCMC refinement exclude each other (refined draws have no known density)")
+	}
+	n, d := x.Rows, x.Cols
+	neg, logq, err := ds.DrawPointsLogQ(n, rng)
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("adv: %w", err)
+	}
+	if b := a.Box; b > 0 {
+		for i := 0; i < n; i++ {
+			for j := 0; j < d; j++ {
+				u := neg.Data[i*d+j] / b
+				th := math.Tanh(u)
+				au := math.Abs(u)
+				// log sech²(u) = 2 log 2 − 2|u| − 2 log(1 + e^{−2|u|})
+				logq[i] -= 2*math.Ln2 - 2*au - 2*math.Log1p(math.Exp(-2*au))
+				neg.Data[i*d+j] = b * th
+			}
+		}
+	}
+	ep := m.Build(t, t.Input(x, false))
+	en := m.Build(t, t.Input(neg, false))
+	lw := make([]float64, n)
+	mx := math.Inf(-1)
+	for i := range lw {
+		lw[i] = -float64(en.Value.Data[i]) - logq[i]
+		mx = max(mx, lw[i])
+	}
+	if math.IsNaN(mx) || math.IsInf(mx, 0) {
+		// A diverged energy or sampler: a NaN loss, which the trainer
+		// rolls back.
+		return autodiff.Scale(autodiff.Mean(ep), math.NaN()), Stats{EPos: meanOf(ep), ENeg: math.NaN()}, nil
+	}
+	var sum, sum2 float64
+	w := tensor.New[float64](n, 1)
+	for i, v := range lw {
+		w.Data[i] = math.Exp(v - mx)
+		sum += w.Data[i]
+	}
+	for i := range w.Data {
+		w.Data[i] /= sum
+		sum2 += w.Data[i] * w.Data[i]
+	}
+	wv := t.Input(w, false)
+	negMean := autodiff.Sum(autodiff.Mul(en, wv))
+	loss := autodiff.Sub(autodiff.Mean(ep), negMean)
+	if a.Alpha > 0 {
+		reg := autodiff.Add(autodiff.Mean(autodiff.Square(ep)), autodiff.Sum(autodiff.Mul(autodiff.Square(en), wv)))
+		loss = autodiff.Add(loss, autodiff.Scale(reg, a.Alpha))
+	}
+	return loss, Stats{EPos: meanOf(ep), ENeg: meanOf(en), Extra: map[string]float64{"ess": 1 / sum2}}, nil
 }
 
 // SamplerLoss records mean E(x) − H(q) over reparameterized draws x ~ q.

@@ -25,9 +25,11 @@ var (
 	advDef = &estimatorDef{name: "adv", summary: "adversarial training: max over E, min over a sampler q of E_q[E] - E_data[E] - H(q); no MCMC",
 		settings: append(append([]settingDef{
 			{key: "sampler", def: "flow", enum: []string{"flow", "noisy"}, help: "q: a flow (exact entropy) or x = g(z) + sigma*eps (entropy gradient estimated)"},
-			{key: "alpha", def: 0.1, help: "weight of the E^2 regularizer"},
+			{key: "alpha", def: -1.0, defText: "0.01 with importance weights, else 0.1", help: "weight of the E^2 regularizer"},
+			{key: "energy_lr", def: -1.0, open: true, defText: "2 with importance weights, else 1", help: "energy learning rate / --lr"},
 			{key: "sampler_lr", def: 3.0, open: true, help: "sampler learning rate / energy learning rate"},
 			{key: "sampler_steps", def: 1, min: 1, help: "sampler updates per energy update"},
+			{key: "importance", def: "auto", enum: []string{"auto", "on", "off"}, help: "weigh the energy's negatives by self-normalized importance weights exp(-E)/q (auto: on for the flow sampler without refine, else off)"},
 			{key: "box", def: DefaultBox, help: "confine the sampler to (-box, box)^d by box*tanh(x/box), entropy corrected; 0: off"},
 		}, flowSettings...),
 			settingDef{key: "gen_hidden", def: "128x128", help: "noisy: hidden layers of g"},
@@ -127,8 +129,30 @@ func parseAdv[T tensor.Float](v map[string]any, ctx EstimatorContext, here strin
 		return nil, fmt.Errorf("train: %s: %s is not a sampler network (%T)", here, s, q)
 	}
 	a := NewAdversarial[T](es)
-	a.Alpha, a.SamplerLR, a.Box = v["alpha"].(float64), v["sampler_lr"].(float64), v["box"].(float64)
+	a.SamplerLR, a.Box = v["sampler_lr"].(float64), v["box"].(float64)
 	a.SamplerSteps = v["sampler_steps"].(int)
+	switch v["importance"] {
+	case "on":
+		a.Importance = true
+	case "off":
+		a.Importance = false
+	case "auto":
+		_, flow := q.(LearnedSampler[T])
+		a.Importance = flow && v["refine"].(int) == 0
+	}
+	v["importance"] = map[bool]string{true: "on", false: "off"}[a.Importance]
+	if a.Importance && v["refine"].(int) > 0 {
+		return nil, fmt.Errorf("train: %s: importance weights and refine exclude each other (refined draws have no known density); set importance=off", here)
+	}
+	alpha, elr := advDefaults(a.Importance)
+	if a.Alpha = v["alpha"].(float64); a.Alpha < 0 {
+		a.Alpha = alpha
+		v["alpha"] = alpha
+	}
+	if a.EnergyLR = v["energy_lr"].(float64); a.EnergyLR < 0 {
+		a.EnergyLR = elr
+		v["energy_lr"] = elr
+	}
 	if k := v["refine"].(int); k > 0 {
 		a.Refine = NegSampler{Kind: "ula", Steps: k, Step: v["refine_step"].(float64), Clamp: sample.ScalarBox(-DefaultBox, DefaultBox)}
 	}

@@ -64,6 +64,20 @@ func (f FlowEntropy[T]) DrawPoints(n int, rng *rand.Rand) (*tensor.Dense[float64
 	return tensor.Convert(tensor.New[float64](x.Rows(), x.Cols()), x.Value), nil
 }
 
+// DrawPointsLogQ draws n points on a scratch tape and returns them with
+// their exact log densities.
+func (f FlowEntropy[T]) DrawPointsLogQ(n int, rng *rand.Rand) (*tensor.Dense[float64], []float64, error) {
+	x, lq, err := f.Draw(autodiff.NewTape[T](), n, rng)
+	if err != nil {
+		return nil, nil, err
+	}
+	logq := make([]float64, n)
+	for i := range logq {
+		logq[i] = float64(lq.Value.Data[i])
+	}
+	return tensor.Convert(tensor.New[float64](x.Rows(), x.Cols()), x.Value), logq, nil
+}
+
 // SamplerFactory builds a sampler network for data of dimension d from a
 // spec such as "realnvp:layers=8,hidden=64" or "noisy:hidden=128x128", with
 // its initial weights drawn from seed. It returns a LearnedSampler[float32]
@@ -119,7 +133,9 @@ func (s scaledSchedule) LR(step int) float64 { return s.f * s.s.LR(step) }
 // twoPlayerSetup adds the sampler group and objective of a TwoPlayer
 // estimator to the trainer's loop (once) and copies the energy group's
 // settings into the sampler group (rate times SamplerLRFactor, same
-// schedule shape and clipping, no average).
+// schedule shape and clipping, no average). An estimator with a method
+// EnergyLRFactor() float64 (Adversarial) also scales the energy group's
+// rate by it, and the sampler's with it.
 func (tr *TrainerOf[T]) twoPlayerSetup() error {
 	tp, ok := tr.Estimator.(TwoPlayer[T])
 	if !ok {
@@ -144,10 +160,20 @@ func (tr *TrainerOf[T]) twoPlayerSetup() error {
 		}
 	}
 	c := &tr.Config
+	fe := 1.0
+	if ef, ok := tp.(interface{ EnergyLRFactor() float64 }); ok && ef.EnergyLRFactor() > 0 {
+		fe = ef.EnergyLRFactor()
+		e := &l.Groups[0]
+		e.LR = c.LR * fe
+		if c.Schedule != nil {
+			e.Schedule = scaledSchedule{c.Schedule, fe}
+		}
+	}
 	f := tp.SamplerLRFactor()
 	if !(f > 0) {
 		f = 1
 	}
+	f *= fe
 	g := &l.Groups[1]
 	g.LR, g.ClipNorm, g.Schedule = c.LR*f, c.ClipNorm, nil
 	if c.Schedule != nil {

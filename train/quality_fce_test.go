@@ -56,3 +56,34 @@ func TestFCEQuality(t *testing.T) {
 		t.Errorf("learned log Z %.4f more than 0.05 from the grid's %.4f", lz, logz)
 	}
 }
+
+// TestAdversarialQuality trains adversarial training with the defaults of
+// ParseEstimator (a RealNVP sampler, importance-weighted negatives, α = 0.01)
+// on the README's workload at seed 1 and asserts the target, grid
+// NLL ≤ 2.95. About a minute of CPU; skipped with -short.
+func TestAdversarialQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full-length training run (about a minute of CPU)")
+	}
+	const seed = 1
+	src, test, all := qualityData(seed)
+	est, _, err := train.ParseEstimator[float32]("adv", train.EstimatorContext{Batch: qualityBatch, Data: all,
+		Sampler: samplers, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := qualityModel(t, seed)
+	tr := &train.Trainer{Model: m, Estimator: est, Data: src,
+		Config: train.Config{Iters: qualityIters, Batch: qualityBatch, LR: 1e-3, EMA: 0.99, Seed: seed}}
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	nll, _, err := metric.GridNLL(m, test, metric.GridLo, metric.GridHi, metric.GridN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("adv: grid NLL %.4f (target 2.95, floor %.3f)", nll, data.EightGaussiansEntropy)
+	if nll > 2.95 {
+		t.Errorf("grid NLL %.4f above 2.95", nll)
+	}
+}

@@ -192,7 +192,7 @@ func (s *settingDef) read(sp *spec.Spec, where string) (any, error) {
 			return nil, err
 		}
 		bad := v < s.min || (s.open && v == s.min) || (s.hasMax && v > s.max)
-		if bad {
+		if bad && (sp.Has(s.key) || s.defText == "") { // a defText default is resolved later
 			return nil, spec.Errorf(where, "setting %s=%v must be %s", s.key, v, s.rangeText())
 		}
 		return v, nil

@@ -21,7 +21,7 @@ func TestParseEstimatorRejects(t *testing.T) {
 		"kde:bandwidth=0", "kde:bandwidth=wide", "ssm:proj=cube", "ssm:vr=maybe", "ssm:bogus=1",
 		"unknown", "", ":k=1",
 		"fce:acc_lo=0.9,acc_hi=0.1", "fce:flow_lr=0", "fce:ratio=0", "fce:layers=0", "fce:acc_hi=1.5",
-		"adv:sampler=gan", "adv:is=0", "adv:latent=0", "adv:sigma=0", "adv:refine=-1", "adv:alpha=-1", "adv:sampler_steps=0",
+		"adv:sampler=gan", "adv:is=0", "adv:latent=0", "adv:sigma=0", "adv:refine=-1", "adv:alpha=-1", "adv:sampler_steps=0", "adv:importance=yes",
 	} {
 		_, _, err := ParseEstimator[float32](s, ctx)
 		if !spec.IsInvalid(err) {
@@ -108,5 +108,46 @@ func TestParseEstimatorNewDefaults(t *testing.T) {
 	dup := tensor.FromSlice(4, 2, []float64{0, 0, 0, 0, 1, 1, 1, 1})
 	if _, _, err := ParseEstimator[float32]("kde", EstimatorContext{Data: dup}); err == nil || spec.IsInvalid(err) {
 		t.Errorf("kde on duplicates: want a plain error, got %v", err)
+	}
+}
+
+// TestAdvImportanceSetting: importance=auto is on for a flow sampler and off
+// for the noisy one, on and off override it, α and the energy's rate follow
+// it unless set, and the record holds the resolved values.
+func TestAdvImportanceSetting(t *testing.T) {
+	ctx := EstimatorContext{Batch: 32, Data: tensor.FromSlice(4, 2, []float64{0, 1, 2, 3, 4, 6, 1, 1}),
+		Sampler: func(s string, d int, seed uint64) (any, error) {
+			if strings.HasPrefix(s, "noisy") {
+				return gen.NewNoisy[float64](gen.NoisyConfig{Dim: d, Latent: 2, Sigma: 0.1}, seed)
+			}
+			return gen.NewAffine[float64](d)
+		}}
+	for _, c := range []struct {
+		spec       string
+		imp        bool
+		alpha, elr float64
+	}{
+		{"adv", true, 0.01, 2},
+		{"adv:importance=off", false, 0.1, 1},
+		{"adv:importance=off,alpha=0.3", false, 0.3, 1},
+		{"adv:sampler=noisy", false, 0.1, 1},
+		{"adv:sampler=noisy,importance=on", true, 0.01, 2},
+		{"adv:refine=3", false, 0.1, 1},
+		{"adv:alpha=0,energy_lr=0.5", true, 0, 0.5},
+	} {
+		est, set, err := ParseEstimator[float64](c.spec, ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", c.spec, err)
+		}
+		a := est.(*Adversarial[float64])
+		want := map[bool]string{true: "on", false: "off"}[c.imp]
+		if a.Importance != c.imp || a.Alpha != c.alpha || set["importance"] != want || set["alpha"] != c.alpha ||
+			a.EnergyLRFactor() != c.elr || set["energy_lr"] != c.elr {
+			t.Errorf("%s: importance %v alpha %v energy_lr %v (recorded %v, %v, %v), want %v, %v, %v", c.spec, a.Importance, a.Alpha,
+				a.EnergyLRFactor(), set["importance"], set["alpha"], set["energy_lr"], c.imp, c.alpha, c.elr)
+		}
+	}
+	if _, _, err := ParseEstimator[float64]("adv:importance=on,refine=3", ctx); err == nil || !strings.Contains(err.Error(), "refine") {
+		t.Errorf("importance=on with refine: error %v, want one naming refine", err)
 	}
 }

@@ -17,6 +17,13 @@ import (
 // to 1e-4 by a cosine schedule).
 func twoPlayerRun(t *testing.T, est Estimator[float32], iters int) (*quadModel, *Result) {
 	t.Helper()
+	q, res, _ := twoPlayerRunTrainer(t, est, iters)
+	return q, res
+}
+
+// twoPlayerRunTrainer is twoPlayerRun that also returns the trainer.
+func twoPlayerRunTrainer(t *testing.T, est Estimator[float32], iters int) (*quadModel, *Result, *Trainer) {
+	t.Helper()
 	q := newQuad(2)
 	tr := &Trainer{Model: q, Estimator: est, Data: &gaussData{[]float64{1, -0.5}, []float64{0.7, 1.5}, 5},
 		Config: Config{Iters: iters, Batch: 512, LR: 0.05, Seed: 3,
@@ -28,7 +35,7 @@ func twoPlayerRun(t *testing.T, est Estimator[float32], iters int) (*quadModel, 
 	if len(tr.Loop().Groups) != 2 || tr.Loop().Groups[1].Name != SamplerGroup {
 		t.Fatalf("the trainer has groups %d, want energy and sampler", len(tr.Loop().Groups))
 	}
-	return q, res
+	return q, res, tr
 }
 
 // checkGaussFit applies the tolerances of TestEstimatorsRecoverGaussian
@@ -94,9 +101,21 @@ func TestFCERecoversGaussian(t *testing.T) {
 func TestAdversarialRecoversGaussian(t *testing.T) {
 	t.Run("flow", func(t *testing.T) {
 		est := NewAdversarial[float32](FlowEntropy[float32]{affine(t)})
-		est.Alpha, est.SamplerLR, est.Box = 0, 3, 0
+		est.Alpha, est.SamplerLR, est.Box, est.Importance = 0, 3, 0, false
 		q, _ := twoPlayerRun(t, est, 1500)
 		checkGaussFit(t, q, 0.1, 0.1)
+	})
+	t.Run("flow-importance", func(t *testing.T) {
+		est := NewAdversarial[float32](FlowEntropy[float32]{affine(t)})
+		est.Alpha, est.SamplerLR, est.Box, est.Importance, est.EnergyLR = 0, 3, 0, true, 2
+		q, _, tr := twoPlayerRunTrainer(t, est, 1500)
+		checkGaussFit(t, q, 0.06, 0.06)
+		// The energy steps at twice the trainer's rate, the sampler at
+		// SamplerLR times the energy's.
+		g := tr.Loop().Groups
+		if e, s := g[0].Schedule.LR(0), g[1].Schedule.LR(0); math.Abs(e-0.1) > 1e-12 || math.Abs(s-0.3) > 1e-12 {
+			t.Errorf("group rates %v and %v at step 0, want 0.1 and 0.3", e, s)
+		}
 	})
 	t.Run("noisy", func(t *testing.T) {
 		g, err := gen.NewNoisy[float32](gen.NoisyConfig{Dim: 2, Latent: 2, Sigma: 0.3, LearnSigma: true, K: 10}, 1)
@@ -275,3 +294,89 @@ func TestAdversarialSamplerSteps(t *testing.T) {
 		t.Errorf("%d sampler updates in 20 iterations, want 60", c.calls)
 	}
 }
+
+// boxedGaussMeanEnergy returns E_p[E] for p ∝ exp(−E) restricted to
+// (−box, box)^d, E(x) = ½ Σⱼ aⱼ(xⱼ − mⱼ)², by a midpoint rule per coordinate
+// (the coordinates are independent): Σⱼ ∫ ½aⱼ(x − mⱼ)² p(x) dx / ∫ p(x) dx.
+func boxedGaussMeanEnergy(m, a []float64, box float64) float64 {
+	const n = 200000
+	h := 2 * box / n
+	total := 0.0
+	for j := range m {
+		var z, s float64
+		for i := 0; i < n; i++ {
+			x := -box + (float64(i)+0.5)*h
+			e := 0.5 * a[j] * (x - m[j]) * (x - m[j])
+			p := math.Exp(-e)
+			z += p
+			s += e * p
+		}
+		total += s / z
+	}
+	return total
+}
+
+// TestAdversarialImportanceWeights: with importance weights, the negative
+// term of the energy's loss is the self-normalized estimate Σᵢ wᵢE(xᵢ) of
+// E_p[E] under p ∝ exp(−E), not the mean of E under the sampler q. The
+// sampler is N(0, I) (an untrained gen.Affine), the energy a Gaussian with
+// mean (1, −0.5) and variances (0.49, 2.25); data rows at the energy's mean
+// have E = 0, so the loss is −Σᵢ wᵢE(xᵢ). The noisy sampler (affine g,
+// σ = 1) weighs by its importance-sampling estimate of q. Without a box E_p[E] = d/2 = 1
+// exactly (E_q[E] = 2.32); with box 2.5 the target is p restricted to the box
+// and its draws carry the change-of-variables term of b·tanh(x/b), whose
+// omission would bias the estimate by far more than the tolerance. The
+// tolerance is 4 standard errors, sd(E)/√ESS with sd(E) ≤ 1, and the ESS
+// must be at least 1/40 of the draws (wrong weights collapse it: 10 of
+// 20,000 with the box term's sign flipped).
+func TestAdversarialImportanceWeights(t *testing.T) {
+	mu, v := []float64{1, -0.5}, []float64{0.49, 2.25}
+	q := newQuad(2)
+	a := make([]float64, 2)
+	for j := range mu {
+		q.m.Value.Data[j] = float32(mu[j])
+		q.loga.Value.Data[j] = float32(-math.Log(v[j]))
+		a[j] = math.Exp(float64(q.loga.Value.Data[j]))
+	}
+	const n = 20000
+	x := tensor.New[float64](n, 2)
+	for i := 0; i < n; i++ {
+		x.Data[2*i], x.Data[2*i+1] = float64(q.m.Value.Data[0]), float64(q.m.Value.Data[1])
+	}
+	noisy, err := gen.NewNoisy[float32](gen.NoisyConfig{Dim: 2, Latent: 2, Sigma: 1, K: 50}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		q    EntropySampler[float32]
+		box  float64
+	}{{"flow", FlowEntropy[float32]{affine(t)}, 0}, {"flow", FlowEntropy[float32]{affine(t)}, 2.5}, {"noisy", noisy, 0}} {
+		est := NewAdversarial[float32](c.q)
+		est.Alpha, est.Box, est.Importance = 0, c.box, true
+		loss, st, err := est.Loss(autodiff.NewTape[float32](), q, x, rand.New(rand.NewPCG(1, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := -loss.Item()
+		want := 1.0
+		if c.box > 0 {
+			want = boxedGaussMeanEnergy(mu, a, c.box)
+		}
+		ess := st.Extra["ess"]
+		tol := 4 / math.Sqrt(ess)
+		t.Logf("%s, box %g: Σ wE = %.4f, E_p[E] = %.4f, ESS %.0f of %d, tolerance %.4f", c.name, c.box, got, want, ess, n, tol)
+		if ess < n/40 || ess > n || math.Abs(got-want) > tol {
+			t.Errorf("%s, box %g: Σ wE = %.4f, want %.4f ± %.4f (ESS %.0f)", c.name, c.box, got, want, tol, ess)
+		}
+	}
+	// A sampler without a density is refused.
+	est := NewAdversarial[float32](noDensity{noisy})
+	est.Importance = true
+	if _, _, err := est.Loss(autodiff.NewTape[float32](), q, x, rand.New(rand.NewPCG(1, 2))); err == nil {
+		t.Error("importance weights with a sampler that has no density: no error")
+	}
+}
+
+// noDensity hides every method of its sampler but EntropySampler's.
+type noDensity struct{ EntropySampler[float32] }

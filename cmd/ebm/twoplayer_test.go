@@ -4,14 +4,16 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // TestTrainTwoPlayerMethods runs fce and both adversarial samplers briefly
 // through the command: each writes a model and reports its figures; fce
-// reports its learned log Z and saves its noise flow.
+// reports its learned log Z and saves its noise flow; the flow sampler's
+// importance weights log their effective sample size.
 func TestTrainTwoPlayerMethods(t *testing.T) {
-	for _, m := range []string{"fce:layers=2,hidden=16", "adv:sampler=noisy,gen_hidden=16,is=4"} {
+	for _, m := range []string{"fce:layers=2,hidden=16", "adv:layers=2,hidden=16", "adv:sampler=noisy,gen_hidden=16,is=4"} {
 		dir := filepath.Join(t.TempDir(), "run")
 		out, err := run(t, "train", "--data", "8gaussians", "--method", m, "--iters", "20", "--out", dir, "--json",
 			"--test", "200")
@@ -24,6 +26,14 @@ func TestTrainTwoPlayerMethods(t *testing.T) {
 		}
 		if _, ok := tr["nll_grid"].(float64); !ok {
 			t.Errorf("%s: no nll_grid in %s", m, out)
+		}
+		if m == "adv:layers=2,hidden=16" {
+			// The flow sampler weighs its negatives by default and logs
+			// the weights' effective sample size.
+			metrics, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+			if err != nil || !strings.Contains(string(metrics), `"ess"`) {
+				t.Errorf("adv (flow): no ess in metrics.jsonl (%v)", err)
+			}
 		}
 		if m[:3] == "fce" {
 			ex, _ := tr["extra"].(map[string]any)
