@@ -179,7 +179,13 @@ const (
 //     subsets of d + 1 rows, each followed by two C-steps, the elementalKeep
 //     of least log det Σ carried on, and from starts fits to random subsets
 //     of h rows drawn from rng; the result of least log det Σ is kept, as MCD
-//     keeps the subset of least covariance determinant;
+//     keeps the subset of least covariance determinant. The C-steps run
+//     only when h > d, as the MCD is defined only then: the covariance of at
+//     most d rows is singular, and the determinant of its shrunk version
+//     ranks subsets by how they sit in a subspace rather than by their
+//     spread (measured: on MNIST, 784 columns and 210 of 300 rows kept, the
+//     C-steps cut the AUROC of some classes to chance). Otherwise the
+//     reweighting starts from the fit to all rows;
 //  2. reweighting: with d² rescaled so that its median matches the χ²_d
 //     median (a trimmed fit is too narrow), refit on every row whose
 //     rescaled d² is at most the χ²_d quantile reweight, until the set of
@@ -221,7 +227,7 @@ func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, start
 	rows := func(idx []int) []float64 { return rowsOf(z, idx) }
 	kept := all
 	const steps = 5
-	if h := int(math.Round((1 - trim) * float64(n))); trim > 0 && h >= 2 {
+	if h := int(math.Round((1 - trim) * float64(n))); trim > 0 && h >= 2 && h > d {
 		// C-steps on the n rows z keeping h of them, from each start (at
 		// most maxSteps); the fit of least log det Σ wins.
 		cstepOn := func(z []float64, n, h int, w *whitener, maxSteps int) (*whitener, []int, error) {

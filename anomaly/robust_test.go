@@ -2,10 +2,12 @@ package anomaly
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/tensor"
+	"gonum.org/v1/gonum/mat"
 )
 
 // keptAnomalies runs the robust fit with the default trimming and
@@ -124,5 +126,36 @@ func TestRobustFitWine(t *testing.T) {
 	}
 	if without < 8 {
 		t.Errorf("without elemental starts class-0 rows are kept on only %d of 20 splits: the test no longer tells the fits apart", without)
+	}
+}
+
+// TestRobustFitNeedsMoreRowsThanColumns: when the h = (1 − Trim)·n rows the
+// C-steps keep are no more than the columns, the C-steps are left out and the
+// fit is the reweighted fit from all rows, the fit with Trim 0; with more
+// rows they run and the fit differs from it (here a planted cluster, which
+// the C-steps leave out and the fit to all rows does not).
+func TestRobustFitNeedsMoreRowsThanColumns(t *testing.T) {
+	o := DefaultOptions()
+	for _, c := range []struct {
+		n, k, d int
+		same    bool
+	}{{20, 4, 24, true}, {60, 8, 12, false}} {
+		x := plantedCluster(3, c.n, c.k, c.d)
+		n := c.n + c.k
+		sc, _ := FitScaler(x, n, c.d)
+		z := make([]float64, n*c.d)
+		sc.Apply(z, x)
+		w1, k1, err := robustWhitener(z, n, c.d, -1, o.Trim, o.Reweight, 0, o.Elemental, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w0, k0, err := robustWhitener(z, n, c.d, -1, 0, o.Reweight, 0, o.Elemental, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := slices.Equal(k1, k0) && slices.Equal(w1.Mean, w0.Mean) && mat.Equal(w1.W, w0.W)
+		if same != c.same {
+			t.Errorf("n %d, d %d: fit with trimming equal to the fit without: %v, want %v", n, c.d, same, c.same)
+		}
 	}
 }
