@@ -202,10 +202,10 @@ const (
 // drawn from a fixed stream so that the fit does not depend on the seed;
 // their C-steps run on a fixed subsample of elementalRows rows when n is
 // larger, and the best of them is refined on all rows; there are fewer when
-// their first two C-steps would exceed
-// elementalFlops floating-point operations, and none unless the h of the
-// (sub)sample is at least 2(d + 1): an elemental subset close to h rows is
-// no more likely to be clean than a random h-subset.
+// their first two C-steps would exceed elementalFlops floating-point
+// operations, and none unless the h of the (sub)sample is at least 2(d + 1):
+// an elemental subset close to h rows is no more likely to be clean than a
+// random h-subset.
 //
 // It returns the fit and the indices of the rows of the final fit.
 func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, starts, elemental int, rng *rand.Rand) (*whitener, []int, error) {
