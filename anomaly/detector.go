@@ -45,6 +45,12 @@ type Options struct {
 	// seed, beside the two deterministic ones (default 0: the robust fit
 	// does not depend on the seed).
 	Starts int
+	// Elemental is the number of elemental starts of the C-steps, fits to
+	// subsets of d + 1 rows as in FastMCD, drawn from a fixed stream so that
+	// the fit does not depend on the seed (default 100; −1: none). They are
+	// used only when the C-steps keep at least 2(d + 1) rows and are cut to
+	// bound the work on large tables (see robustWhitener).
+	Elemental int
 	// Members is the number of networks in the ensemble (default 3; −1: none,
 	// a Gaussian alone).
 	Members int
@@ -69,7 +75,7 @@ type Options struct {
 // DefaultOptions returns the recipe chosen by measurement (BENCHMARKS.md,
 // scripts/anomaly-bench.sh).
 func DefaultOptions() Options {
-	return Options{Quantile: 0.99, Trim: 0.3, Reweight: 0.975, Members: 3, Hidden: []int{64, 64}, Bound: 8, Sigma: 0.2,
+	return Options{Quantile: 0.99, Trim: 0.3, Reweight: 0.975, Elemental: 100, Members: 3, Hidden: []int{64, 64}, Bound: 8, Sigma: 0.2,
 		Iters: 300, Batch: 128, LR: 2e-3}
 }
 
@@ -89,6 +95,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Reweight < 0 {
 		o.Reweight = 0
+	}
+	if o.Elemental == 0 {
+		o.Elemental = d.Elemental
+	}
+	if o.Elemental < 0 {
+		o.Elemental = 0
 	}
 	if o.Members == 0 {
 		o.Members = d.Members
@@ -128,6 +140,8 @@ func (o Options) check() error {
 		return bad("holdout", o.HoldOut, "a fraction in (0, 0.5), or 0")
 	case o.Starts < 0 || o.Starts > 1000:
 		return bad("starts", o.Starts, "0..1000")
+	case o.Elemental > 10000:
+		return bad("elemental", o.Elemental, "at most 10000")
 	case o.Trim < 0 || o.Trim >= 0.5 || math.IsNaN(o.Trim):
 		return bad("trim", o.Trim, "a fraction in [0, 0.5)")
 	case o.Reweight < 0 || o.Reweight >= 1 || math.IsNaN(o.Reweight):
@@ -228,7 +242,7 @@ func Fit(ctx context.Context, x *tensor.Dense[float64], opt Options) (*Detector,
 	// Random starts of the C-steps beside the deterministic ones (none by
 	// default: see robustWhitener).
 	starts := o.Starts
-	wh, kept, err := robustWhitener(z, n, d, shrink, o.Trim, o.Reweight, starts, rand.New(rand.NewPCG(o.Seed, 0x3cd)))
+	wh, kept, err := robustWhitener(z, n, d, shrink, o.Trim, o.Reweight, starts, o.Elemental, rand.New(rand.NewPCG(o.Seed, 0x3cd)))
 	if err != nil {
 		return nil, err
 	}

@@ -154,6 +154,17 @@ func (w *whitener) mahal2(z []float64, n, d int) []float64 {
 	return out
 }
 
+// elementalKeep is the number of elemental starts of least log det Σ
+// (after two C-steps) that robustWhitener carries on, as FastMCD keeps 10;
+// the two C-steps of a larger table run on elementalRows of its rows (FastMCD
+// uses subsets of 300 to 600 rows); elementalFlops bounds the work of those
+// C-steps (about n·d² + d³ operations a fit, three fits a start).
+const (
+	elementalKeep  = 10
+	elementalRows  = 600
+	elementalFlops = 4e9
+)
+
 // robustWhitener fits the Gaussian of the rows z so that anomalies among
 // them do not inflate it, in the manner of the reweighted minimum covariance
 // determinant estimator (Rousseeuw & Van Driessen 1999), with the shrunk
@@ -163,9 +174,18 @@ func (w *whitener) mahal2(z []float64, n, d int) []float64 {
 //     distance d² until the set stops changing (at most 5 times), from two
 //     deterministic starts, the fit to all rows and the fit to the h rows
 //     nearest the coordinatewise median (z is robustly standardized), as in
-//     DetMCD (Hubert, Rousseeuw & Verdonck 2012), and from starts fits to
-//     random subsets of h rows drawn from rng; the result of least log det Σ
-//     is kept, as MCD keeps the subset of least covariance determinant;
+//     DetMCD (Hubert, Rousseeuw & Verdonck 2012), from elemental starts as
+//     in FastMCD (Rousseeuw & Van Driessen 1999): fits to elemental random
+//     subsets of d + 1 rows, each followed by two C-steps, the elementalKeep
+//     of least log det Σ carried on, and from starts fits to random subsets
+//     of h rows drawn from rng; the result of least log det Σ is kept, as MCD
+//     keeps the subset of least covariance determinant. The C-steps run
+//     only when h > d, as the MCD is defined only then: the covariance of at
+//     most d rows is singular, and the determinant of its shrunk version
+//     ranks subsets by how they sit in a subspace rather than by their
+//     spread (measured: on MNIST, 784 columns and 210 of 300 rows kept, the
+//     C-steps cut the AUROC of some classes to chance). Otherwise the
+//     reweighting starts from the fit to all rows;
 //  2. reweighting: with d² rescaled so that its median matches the χ²_d
 //     median (a trimmed fit is too narrow), refit on every row whose
 //     rescaled d² is at most the χ²_d quantile reweight, until the set of
@@ -173,8 +193,22 @@ func (w *whitener) mahal2(z []float64, n, d int) []float64 {
 //
 // Either step may be left out (trim 0 or reweight 0).
 //
+// The elemental starts matter when the anomalies are a sizeable minority of
+// few rows in many columns: a start from all rows, or from the rows nearest
+// the median, can converge to a subset that keeps some anomalies, while a
+// subset of d + 1 rows is free of them with fair probability (with a
+// fraction ε of anomalies, (1 − ε)^(d+1)) and its C-steps then find the
+// clean subset of least determinant. There are elemental of them (0: none),
+// drawn from a fixed stream so that the fit does not depend on the seed;
+// their C-steps run on a fixed subsample of elementalRows rows when n is
+// larger, and the best of them is refined on all rows; there are fewer when
+// their first two C-steps would exceed elementalFlops floating-point
+// operations, and none unless the h of the (sub)sample is at least 2(d + 1):
+// an elemental subset close to h rows is no more likely to be clean than a
+// random h-subset.
+//
 // It returns the fit and the indices of the rows of the final fit.
-func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, starts int, rng *rand.Rand) (*whitener, []int, error) {
+func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, starts, elemental int, rng *rand.Rand) (*whitener, []int, error) {
 	all := make([]int, n)
 	for i := range all {
 		all[i] = i
@@ -183,22 +217,27 @@ func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, start
 	if err != nil {
 		return nil, nil, err
 	}
-	rows := func(idx []int) []float64 {
+	rowsOf := func(z []float64, idx []int) []float64 {
 		out := make([]float64, 0, len(idx)*d)
 		for _, i := range idx {
 			out = append(out, z[i*d:(i+1)*d]...)
 		}
 		return out
 	}
+	rows := func(idx []int) []float64 { return rowsOf(z, idx) }
 	kept := all
 	const steps = 5
-	if h := int(math.Round((1 - trim) * float64(n))); trim > 0 && h >= 2 {
-		// C-steps from each start; the fit of least log det Σ wins.
-		cstep := func(w *whitener) (*whitener, []int, error) {
+	if h := int(math.Round((1 - trim) * float64(n))); trim > 0 && h >= 2 && h > d {
+		// C-steps on the n rows z keeping h of them, from each start (at
+		// most maxSteps); the fit of least log det Σ wins.
+		cstepOn := func(z []float64, n, h int, w *whitener, maxSteps int) (*whitener, []int, error) {
 			var prev []int
-			for s := 0; s < steps; s++ {
+			for s := 0; s < maxSteps; s++ {
 				d2 := w.mahal2(z, n, d)
-				idx := slices.Clone(all)
+				idx := make([]int, n)
+				for i := range idx {
+					idx[i] = i
+				}
 				slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(d2[a], d2[b]) })
 				set := idx[:h]
 				slices.Sort(set)
@@ -207,13 +246,14 @@ func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, start
 				}
 				prev = set
 				var err error
-				if w, err = fitWhitener(rows(set), h, d, shrink); err != nil {
+				if w, err = fitWhitener(rowsOf(z, set), h, d, shrink); err != nil {
 					return nil, nil, err
 				}
 			}
 			return w, prev, nil
 		}
-		best, bestSet, err := cstep(wh)
+		cstep := func(w *whitener, maxSteps int) (*whitener, []int, error) { return cstepOn(z, n, h, w, maxSteps) }
+		best, bestSet, err := cstep(wh, steps)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -239,12 +279,62 @@ func robustWhitener(z []float64, n, d int, shrink, trim, reweight float64, start
 			if err != nil {
 				return nil, nil, err
 			}
-			w, set, err := cstep(w0)
+			w, set, err := cstep(w0, steps)
 			if err != nil {
 				return nil, nil, err
 			}
 			if w.LogDet < best.LogDet {
 				best, bestSet = w, set
+			}
+		}
+		// Elemental starts: two C-steps each, then the elementalKeep of
+		// least log det Σ run to the end; on a larger table these C-steps
+		// run on a subsample of elementalRows rows and only the best of
+		// them is refined on all rows (as FastMCD does).
+		m := d + 1
+		erng := rand.New(rand.NewPCG(0xe1e3e47a1, uint64(n)))
+		zs, ns, hs := z, n, h
+		if n > elementalRows {
+			sub := erng.Perm(n)[:elementalRows]
+			slices.Sort(sub)
+			zs, ns = rowsOf(z, sub), elementalRows
+			hs = int(math.Round((1 - trim) * float64(ns)))
+		}
+		perFit := float64(ns)*float64(d)*float64(d) + float64(d)*float64(d)*float64(d)
+		if k := min(elemental, int(elementalFlops/(3*perFit))); k > 0 && hs >= 2*m {
+			cands := make([]*whitener, 0, k)
+			for range k {
+				set := erng.Perm(ns)[:m]
+				slices.Sort(set)
+				w0, err := fitWhitener(rowsOf(zs, set), m, d, shrink)
+				if err != nil {
+					return nil, nil, err
+				}
+				w, _, err := cstepOn(zs, ns, hs, w0, 2)
+				if err != nil {
+					return nil, nil, err
+				}
+				cands = append(cands, w)
+			}
+			slices.SortStableFunc(cands, func(a, b *whitener) int { return cmp.Compare(a.LogDet, b.LogDet) })
+			var eb *whitener
+			var ebSet []int
+			for _, c := range cands[:min(elementalKeep, len(cands))] {
+				w, set, err := cstepOn(zs, ns, hs, c, steps)
+				if err != nil {
+					return nil, nil, err
+				}
+				if eb == nil || w.LogDet < eb.LogDet {
+					eb, ebSet = w, set
+				}
+			}
+			if n > ns { // the subsample's best, refined on all rows
+				if eb, ebSet, err = cstep(eb, steps); err != nil {
+					return nil, nil, err
+				}
+			}
+			if eb.LogDet < best.LogDet {
+				best, bestSet = eb, ebSet
 			}
 		}
 		wh, kept = best, bestSet

@@ -41,6 +41,7 @@ type Training struct {
 	Batch         int     `json:"batch"`
 	LR            float64 `json:"lr"`
 	Trim          float64 `json:"trim"`
+	Elemental     int     `json:"elemental"`
 	Contamination float64 `json:"contamination,omitempty"`
 	HoldOut       float64 `json:"holdout,omitempty"`
 	Quantile      float64 `json:"quantile"`
@@ -71,7 +72,7 @@ func (det *Detector) Save(dir string, meta *model.Meta) error {
 	m.Architecture = js
 	o := det.opts
 	tj, err := json.Marshal(Training{Estimator: "dsm", Sigma: o.Sigma, Iters: o.Iters, Batch: o.Batch, LR: o.LR,
-		Trim: o.Trim, Contamination: o.Contamination, HoldOut: o.HoldOut, Quantile: o.Quantile})
+		Trim: o.Trim, Elemental: o.Elemental, Contamination: o.Contamination, HoldOut: o.HoldOut, Quantile: o.Quantile})
 	if err != nil {
 		return err
 	}

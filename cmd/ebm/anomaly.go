@@ -100,6 +100,7 @@ training rows' scores with --contamination, else the --quantile of the scores of
 	f.Float64Var(&o.Sigma, "sigma", o.Sigma, "denoising noise level (whitened units)")
 	f.Float64Var(&o.Bound, "bound", o.Bound, "largest correction of a network (nats)")
 	f.Float64Var(&o.Trim, "trim", o.Trim, "fraction trimmed by the robust covariance's C-steps (-1: none)")
+	f.IntVar(&o.Elemental, "elemental", o.Elemental, "elemental (d+1-row) starts of the robust covariance's C-steps (-1: none)")
 	f.Uint64Var(&o.Seed, "seed", 0, "random seed")
 	return c
 }
