@@ -20,10 +20,17 @@ import (
 // of several per label. When a normalizer or a message is not a normal
 // positive finite number (transitions spread over hundreds of nats), the
 // sequence is recomputed by the log-space recursions (forward, backward).
+//
+// At a position t with edge features the factor Ẽ_ij becomes
+// exp(trans_ij + Δ_t(i, j) − max trans) for the pairs (i, j) with an edge
+// feature: those entries of Ẽ are replaced for the position and restored
+// afterwards (applyEdges), so the fixed matrix serves every other pair and
+// the extra cost is one exponential per active edge feature, without the
+// cancellation of adding a correction Ẽ_ij·(exp(Δ) − 1) to the unmodified sum.
 
 // scaledForward runs the scaled forward pass; ok is false when the caller
 // must use the log-space recursion.
-func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
+func (ws *Workspace) scaledForward(p *params, n int) (logZ float64, ok bool) {
 	l := ws.l
 	need := n * l
 	if cap(ws.eu) < need {
@@ -51,10 +58,17 @@ func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
 		if t > 0 {
 			prev := ah[(t-1)*l : t*l]
 			clear(cur)
+			edge := ws.edgeAt(t)
+			if edge {
+				ws.applyEdges(p, t)
+			}
 			for i, a := range prev {
 				if a != 0 {
 					floats.AddScaled(cur, a, ws.expT[i*l:i*l+l])
 				}
+			}
+			if edge {
+				ws.restoreEdges(t)
 			}
 			et := eu[t*l : t*l+l]
 			for j := range cur {
@@ -80,7 +94,7 @@ func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
 
 // scaledBackward runs the scaled backward pass after scaledForward; ok is
 // false when a message overflows.
-func (ws *Workspace) scaledBackward(n int) bool {
+func (ws *Workspace) scaledBackward(p *params, n int) bool {
 	l := ws.l
 	bh, eu, e := ws.bh, ws.eu, ws.e
 	last := bh[(n-1)*l : n*l]
@@ -95,12 +109,24 @@ func (ws *Workspace) scaledBackward(n int) bool {
 			e[j] = ne[j] * nb[j] * inv
 		}
 		cur := bh[t*l : t*l+l]
+		edge := ws.edgeAt(t + 1)
+		if edge {
+			ws.applyEdges(p, t+1)
+		}
+		ok := true
 		for i := range cur {
 			s := floats.Dot(ws.expT[i*l:i*l+l], e)
 			if math.IsInf(s, 0) || math.IsNaN(s) {
-				return false
+				ok = false
+				break
 			}
 			cur[i] = s
+		}
+		if edge {
+			ws.restoreEdges(t + 1)
+		}
+		if !ok {
+			return false
 		}
 	}
 	return true
@@ -110,7 +136,7 @@ func (ws *Workspace) scaledBackward(n int) bool {
 // recursions when they are safe and in log space otherwise, and returns
 // log Z. Afterwards gamma and addPairs give the marginals.
 func (ws *Workspace) infer(p *params, n int) float64 {
-	if lz, ok := ws.scaledForward(n); ok && ws.scaledBackward(n) {
+	if lz, ok := ws.scaledForward(p, n); ok && ws.scaledBackward(p, n) {
 		ws.scaled = true
 		ws.logZ = lz
 		return lz
@@ -140,8 +166,17 @@ func (ws *Workspace) gamma(t int, dst []float64) {
 // after infer. On the scaled path the sums Σ_t α̂_{t−1}(i)·ũ_t(j)β̂_t(j)/c_t
 // are accumulated in a buffer (one rank-one update per position), and
 // flushPairs multiplies them by Ẽ_ij into gt: call it after the last position.
+// At a position with edge features (see edgePairs) the pair marginals are
+// added directly instead.
 func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
 	l := ws.l
+	if ws.edgeAt(t) {
+		ws.edgePairs(p, t)
+		for k, v := range ws.xi {
+			gt[k] += scale * v
+		}
+		return
+	}
 	if !ws.scaled {
 		ws.addPairLog(p, t, gt, scale)
 		return
@@ -173,4 +208,51 @@ func (ws *Workspace) flushPairs(gt []float64) {
 	}
 	clear(ws.pacc)
 	ws.pending = false
+}
+
+// edgePairs writes the pair marginals ξ_t(i, j) = p(y_{t−1} = i, y_t = j | x)
+// of a position t ≥ 1 with edge features into ws.xi (L×L), after infer:
+// α̂_{t−1}(i)·Ẽ_ij·ũ_t(j)β̂_t(j)/c_t with Ẽ of the position (applyEdges) on the
+// scaled path, exp(α_{t−1}(i) + trans_ij + Δ_t(i, j) + u_t(j) + β_t(j) − log Z)
+// in log space.
+func (ws *Workspace) edgePairs(p *params, t int) {
+	l := ws.l
+	xi := ws.xi
+	if ws.scaled {
+		s := ws.s
+		et, bt := ws.eu[t*l:t*l+l], ws.bh[t*l:t*l+l]
+		inv := 1 / ws.c[t]
+		for j := range s {
+			s[j] = et[j] * bt[j] * inv
+		}
+		ws.applyEdges(p, t)
+		for i, a := range ws.ah[(t-1)*l : t*l] {
+			row, xr := ws.expT[i*l:i*l+l], xi[i*l:i*l+l]
+			for j, r := range row {
+				xr[j] = a * r * s[j]
+			}
+		}
+		ws.restoreEdges(t)
+		return
+	}
+	ws.setDense(t)
+	prev, nu, nb := ws.alpha[(t-1)*l:t*l], ws.u[t*l:t*l+l], ws.beta[t*l:t*l+l]
+	for i, a := range prev {
+		for j := range nu {
+			k := i*l + j
+			xi[k] = math.Exp(a + p.trans[k] + ws.dd[k] + nu[j] + nb[j] - ws.logZ)
+		}
+	}
+	ws.clearDense(t)
+}
+
+// edgeIndexOf returns the position in ws.epair of pair at position t, or −1.
+func (ws *Workspace) edgeIndexOf(t int, pair int32) int {
+	lo, hi := ws.eoff[t], ws.eoff[t+1]
+	for i := lo; i < hi; i++ {
+		if ws.epair[i] == pair {
+			return int(i)
+		}
+	}
+	return -1
 }
