@@ -40,6 +40,7 @@ type Workspace struct {
 	eoff    []int32
 	epair   []int32
 	edelta  []float64
+	eexp    []float64 // exp(trans + Δ_t − max trans) per edelta entry (see edgeFactors)
 	esave   []float64 // expT entries saved by applyEdges
 	dd      []float64 // dense Δ_t of one position, L×L (see setDense)
 	dmark   []bool    // L×L scratch of edges
@@ -152,6 +153,19 @@ func (ws *Workspace) edges(m *Model, p *params, q *Sequence) {
 	ws.hasEdge = len(ws.epair) > 0
 	if cap(ws.esave) < len(ws.epair) {
 		ws.esave = make([]float64, len(ws.epair))
+		ws.eexp = make([]float64, len(ws.epair))
+	}
+}
+
+// edgeFactors computes the factors exp(trans(k) + Δ_t(k) − max trans) of
+// every edge entry once per sequence, for applyEdges (after setTrans and
+// unary).
+func (ws *Workspace) edgeFactors(p *params) {
+	if !ws.hasEdge {
+		return
+	}
+	for i, k := range ws.epair {
+		ws.eexp[i] = math.Exp(p.trans[k] + ws.edelta[i] - ws.maxT)
 	}
 }
 
@@ -161,16 +175,17 @@ func (ws *Workspace) edgeAt(t int) bool {
 }
 
 // applyEdges replaces expT(k) by exp(trans(k) + Δ_t(k) − max trans) for the
-// pairs with edge features at position t, saving the old entries;
+// pairs with edge features at position t (computed by edgeFactors), saving
+// the old entries;
 // restoreEdges undoes it. Between the two calls expT holds the transition
 // factors of position t exactly (no cancellation), and may overflow to +Inf
 // (the scaled recursions then fall back to log space).
-func (ws *Workspace) applyEdges(p *params, t int) {
+func (ws *Workspace) applyEdges(t int) {
 	lo, hi := ws.eoff[t], ws.eoff[t+1]
 	for i := lo; i < hi; i++ {
 		k := ws.epair[i]
 		ws.esave[i] = ws.expT[k]
-		ws.expT[k] = math.Exp(p.trans[k] + ws.edelta[i] - ws.maxT)
+		ws.expT[k] = ws.eexp[i]
 	}
 }
 

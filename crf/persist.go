@@ -218,20 +218,22 @@ func fromFolder(dir string, meta *model.Meta, ts map[string]model.Tensor) (*Mode
 // TrainReport describes a training run: the model's size, the optimizer's
 // summary and, when a test file was given, the evaluation on it.
 type TrainReport struct {
-	Labels     int          `json:"labels"`
-	Attributes int          `json:"attributes"`
-	Features   int          `json:"features"`
-	Train      *TrainResult `json:"train"`
-	Test       *Evaluation  `json:"test,omitempty"`
-	Algo       string       `json:"algo"`
-	Build      BuildOptions `json:"build"`
-	Data       []string     `json:"data"`
+	Labels     int `json:"labels"`
+	Attributes int `json:"attributes"`
+	Features   int `json:"features"`
+	// EdgeFeatures counts the edge features (edge attribute, label pair).
+	EdgeFeatures int          `json:"edge_features"`
+	Train        *TrainResult `json:"train"`
+	Test         *Evaluation  `json:"test,omitempty"`
+	Algo         string       `json:"algo"`
+	Build        BuildOptions `json:"build"`
+	Data         []string     `json:"data"`
 }
 
 // NewTrainReport fills a report for a trained model.
 func NewTrainReport(m *Model, algo string, bo BuildOptions, res *TrainResult, test *Evaluation, data ...string) *TrainReport {
 	return &TrainReport{Labels: len(m.Labels), Attributes: len(m.Attrs), Features: m.NumFeatures(),
-		Train: res, Test: test, Algo: algo, Build: bo, Data: data}
+		EdgeFeatures: m.NumEdgeFeatures(), Train: res, Test: test, Algo: algo, Build: bo, Data: data}
 }
 
 // SaveWithReport saves m (see Save) with the report's settings in
@@ -253,8 +255,12 @@ func (m *Model) SaveWithReport(dir string, seed uint64, r *TrainReport) error {
 // test evaluation if there is one.
 func (r *TrainReport) WriteText(w io.Writer) error {
 	t := r.Train
-	fmt.Fprintf(w, "%s: %d labels, %d attributes, %d features; %d iterations in %.1fs (%s), objective %.6g\n",
-		t.Algorithm, r.Labels, r.Attributes, r.Features, t.Iterations, t.Seconds, t.Status, t.Objective)
+	edge := ""
+	if r.EdgeFeatures > 0 {
+		edge = fmt.Sprintf(", %d edge features", r.EdgeFeatures)
+	}
+	fmt.Fprintf(w, "%s: %d labels, %d attributes, %d features%s; %d iterations in %.1fs (%s), objective %.6g\n",
+		t.Algorithm, r.Labels, r.Attributes, r.Features, edge, t.Iterations, t.Seconds, t.Status, t.Objective)
 	if r.Test != nil {
 		return r.Test.WriteText(w)
 	}

@@ -43,6 +43,7 @@ func (ws *Workspace) scaledForward(p *params, n int) (logZ float64, ok bool) {
 	}
 	ws.eu, ws.ah, ws.bh, ws.c = ws.eu[:need], ws.ah[:need], ws.bh[:need], ws.c[:n]
 	u, eu, ah := ws.u, ws.eu, ws.ah
+	ws.edgeFactors(p)
 	for t := 0; t < n; t++ {
 		ut := u[t*l : t*l+l]
 		mu := maxOf(ut)
@@ -60,7 +61,7 @@ func (ws *Workspace) scaledForward(p *params, n int) (logZ float64, ok bool) {
 			clear(cur)
 			edge := ws.edgeAt(t)
 			if edge {
-				ws.applyEdges(p, t)
+				ws.applyEdges(t)
 			}
 			for i, a := range prev {
 				if a != 0 {
@@ -111,7 +112,7 @@ func (ws *Workspace) scaledBackward(p *params, n int) bool {
 		cur := bh[t*l : t*l+l]
 		edge := ws.edgeAt(t + 1)
 		if edge {
-			ws.applyEdges(p, t+1)
+			ws.applyEdges(t + 1)
 		}
 		ok := true
 		for i := range cur {
@@ -225,7 +226,7 @@ func (ws *Workspace) edgePairs(p *params, t int) {
 		for j := range s {
 			s[j] = et[j] * bt[j] * inv
 		}
-		ws.applyEdges(p, t)
+		ws.applyEdges(t)
 		for i, a := range ws.ah[(t-1)*l : t*l] {
 			row, xr := ws.expT[i*l:i*l+l], xi[i*l:i*l+l]
 			for j, r := range row {
