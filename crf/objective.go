@@ -60,15 +60,11 @@ func (m *Model) nllGrad(ws *Workspace, p *params, q *Sequence, g []float64) floa
 	for t := 1; t < n; t++ {
 		gp := q.Y[t-1]*int32(l) + q.Y[t]
 		gt[gp]--
+		ws.addPairs(p, t, gt, 1)
 		if !ws.edgeAt(t) {
-			ws.addPairs(p, t, gt, 1)
 			continue
 		}
-		ws.edgePairs(p, t)
 		xi := ws.xi
-		for k, v := range xi {
-			gt[k] += v
-		}
 		for _, a := range q.EAttr[q.EOff[t]:q.EOff[t+1]] {
 			lo, hi := m.EdgeOff[a], m.EdgeOff[a+1]
 			gk := ge[lo:hi]

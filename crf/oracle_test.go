@@ -355,7 +355,7 @@ func bruteEdge(m *Model, q *Sequence, logZ float64) []float64 {
 // large enough (scale 300) that the scaled recursions fall back to log space.
 func TestEdgeInferenceMatchesEnumeration(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	fallbacks, scaled := 0, 0
+	fallbacks, scaled, safe, dense := 0, 0, 0, 0
 	for trial := 0; trial < 120; trial++ {
 		l := 1 + trial%4
 		n := 1 + (trial/4)%6
@@ -413,7 +413,11 @@ func TestEdgeInferenceMatchesEnumeration(t *testing.T) {
 			for tt := 1; tt < n; tt++ {
 				ws.addPairs(&p, tt, pair, 1)
 				if ws.edgeAt(tt) {
-					ws.edgePairs(&p, tt)
+					if pass == 0 && ws.scaled && ws.edgeSafe(tt) {
+						safe++
+					} else if pass == 0 && ws.scaled {
+						dense++
+					}
 					for _, a := range q.EAttr[q.EOff[tt]:q.EOff[tt+1]] {
 						for k := m.EdgeOff[a]; k < m.EdgeOff[a+1]; k++ {
 							edge[k] += ws.xi[m.EdgePair[k]]
@@ -441,8 +445,9 @@ func TestEdgeInferenceMatchesEnumeration(t *testing.T) {
 			t.Fatalf("trial %d: Viterbi path %v scores %.15g, enumeration best %v %.15g", trial, path, m.Score(&q, path), want.best, want.bestScor)
 		}
 	}
-	if fallbacks == 0 || scaled == 0 {
-		t.Errorf("%d trials on the scaled recursions, %d on the log-space fallback: want both", scaled, fallbacks)
+	if fallbacks == 0 || scaled == 0 || safe == 0 || dense == 0 {
+		t.Errorf("%d trials on the scaled recursions (positions: %d with corrected rank-one pair updates, %d direct), %d on the log-space fallback: want all",
+			scaled, safe, dense, fallbacks)
 	}
 }
 

@@ -167,11 +167,19 @@ func (ws *Workspace) gamma(t int, dst []float64) {
 // after infer. On the scaled path the sums Σ_t α̂_{t−1}(i)·ũ_t(j)β̂_t(j)/c_t
 // are accumulated in a buffer (one rank-one update per position), and
 // flushPairs multiplies them by Ẽ_ij into gt: call it after the last position.
-// At a position with edge features (see edgePairs) the pair marginals are
-// added directly instead.
+//
+// At a position with edge features, the pair marginals ξ_t(k) of its edge
+// pairs k are also written into ws.xi[k] (unscaled; other entries of ws.xi are
+// left as they are). On the scaled path with every Δ_t(k) ≥ minSafeDelta the
+// rank-one update is made as usual and the edge pairs get the correction
+// α̂_{t−1}(i)·ũ_t(j)β̂_t(j)/c_t·(exp(trans_k + Δ_t(k) − max trans) − Ẽ_k):
+// the subtracted term is at most ξ_t(k)·exp(−Δ_t(k)) ≤ e^5·ξ_t(k), so the
+// cancellation costs at most a few ulps of 1. Otherwise every pair marginal of
+// the position is computed directly (edgePairs).
 func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
 	l := ws.l
-	if ws.edgeAt(t) {
+	edge := ws.edgeAt(t)
+	if edge && !(ws.scaled && ws.edgeSafe(t)) {
 		ws.edgePairs(p, t)
 		for k, v := range ws.xi {
 			gt[k] += scale * v
@@ -191,12 +199,38 @@ func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
 	for j := range s {
 		s[j] = et[j] * bt[j] * inv
 	}
-	for i, a := range ws.ah[(t-1)*l : t*l] {
+	ah := ws.ah[(t-1)*l : t*l]
+	for i, a := range ah {
 		if a != 0 {
 			floats.AddScaled(ws.pacc[i*l:i*l+l], a, s)
 		}
 	}
 	ws.pending = true
+	if edge {
+		invc := 1 / ws.c[t]
+		for e := ws.eoff[t]; e < ws.eoff[t+1]; e++ {
+			k := ws.epair[e]
+			i, j := int(k)/l, int(k)%l
+			x := ah[i] * (et[j] * bt[j] * invc) * ws.eexp[e]
+			ws.xi[k] = x
+			gt[k] += scale*x - ah[i]*s[j]*ws.expT[k]
+		}
+	}
+}
+
+// minSafeDelta is the smallest edge score Δ_t(k) for which addPairs corrects
+// the rank-one update of the scaled path instead of computing the position's
+// pair marginals directly.
+const minSafeDelta = -5
+
+// edgeSafe reports whether every Δ_t(k) of position t is ≥ minSafeDelta.
+func (ws *Workspace) edgeSafe(t int) bool {
+	for _, d := range ws.edelta[ws.eoff[t]:ws.eoff[t+1]] {
+		if d < minSafeDelta {
+			return false
+		}
+	}
+	return true
 }
 
 // flushPairs adds the pair sums accumulated by addPairs, times Ẽ, to gt.
