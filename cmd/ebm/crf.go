@@ -46,8 +46,14 @@ func newCRFTrainCmd() *cobra.Command {
 		asJSON, quiet, bigrams bool
 	)
 	c := &cobra.Command{
-		Use:     "train",
-		Short:   "Train a CRF or structured SVM on a labelled CoNLL file",
+		Use:   "train",
+		Short: "Train a CRF or structured SVM on a labelled CoNLL file",
+		Long: `Train a CRF or structured SVM on a labelled CoNLL file. A label sequence y scores
+  score(x, y) = Σ_t Σ_{a ∈ A(t)} w[a, y_t] + Σ_{t>1} (trans[y_{t−1}, y_t] + Σ_{a ∈ Edge(t)} v[a, y_{t−1}, y_t]) + start + end,
+with state attributes A(t) set by --affix, --window, --bigrams (and shape and flags), and edge
+attributes Edge(t) set by --edge (none by default): with --edge l, each lower-cased word gets its own
+transition weights for the label pairs seen around it in training. Only the attribute-label pairs
+and edge-attribute-label-pair triples seen in training are weights.`,
 		Example: `  ebm crf train --data train.conll --test test.conll --algo ssvm:epochs=20 --out out/ssvm`,
 		Args:    rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
