@@ -280,14 +280,3 @@ func (ws *Workspace) edgePairs(p *params, t int) {
 	}
 	ws.clearDense(t)
 }
-
-// edgeIndexOf returns the position in ws.epair of pair at position t, or −1.
-func (ws *Workspace) edgeIndexOf(t int, pair int32) int {
-	lo, hi := ws.eoff[t], ws.eoff[t+1]
-	for i := lo; i < hi; i++ {
-		if ws.epair[i] == pair {
-			return int(i)
-		}
-	}
-	return -1
-}
