@@ -5,13 +5,21 @@
 // energy
 //
 //	E(x, y) = −score(x, y),
-//	score(x, y) = start[y_1] + Σ_t Σ_{a ∈ A(x,t)} w[a, y_t] + Σ_{t>1} trans[y_{t−1}, y_t] + end[y_T],
+//	score(x, y) = start[y_1] + Σ_t Σ_{a ∈ A(x,t)} w[a, y_t]
+//	            + Σ_{t>1} (trans[y_{t−1}, y_t] + Σ_{a ∈ Edge(x,t)} v[a, y_{t−1}, y_t]) + end[y_T],
 //
 // where A(x, t) is the set of sparse attributes of token t (the word, its
 // lower-cased form, prefixes and suffixes, shape, flags, neighbouring words;
-// see Templates). The CRF is the Gibbs distribution p(y | x) = exp(−E(x, y)) / Z(x);
-// log Z, the per-token marginals and the most likely sequence (Viterbi) are
-// exact, by dynamic programming in log space (float64), in O(T·L²) for L labels.
+// see Templates) and Edge(x, t) the set of its edge attributes (none unless
+// Templates.Edge names some, for example the lower-cased word): the edge
+// weights v make the transition score depend on the input. Both are sparse:
+// w[a, y] exists only for the attribute-label pairs seen in training, and
+// v[a, i, j] only for the triples of an edge attribute and a label pair
+// (y_{t−1}, y_t) = (i, j) seen in training (at least BuildOptions.EdgeMinCount
+// times); the others are zero. The CRF is the Gibbs distribution
+// p(y | x) = exp(−E(x, y)) / Z(x); log Z, the per-token marginals and the most
+// likely sequence (Viterbi) are exact, by dynamic programming in log space
+// (float64), in O(T·L²) for L labels, plus O(1) per active edge feature.
 //
 // Training (see Train and ParseAlgorithm):
 //   - lbfgs: maximum likelihood with an L2 penalty by L-BFGS (gonum's optimize);

@@ -24,12 +24,16 @@ import (
 //	w-<d>=, w+<d>=             lower-cased words at distance d = 1…Window
 //	                           ("<s>" and "</s>" beyond the ends)
 //	w-1|w=, w|w+1=             word bigrams with the neighbours (when Bigrams)
+//
+// Edge lists the edge attributes of token t ≥ 2 (1-based), which condition
+// the transition from y_{t−1} to y_t (see EdgeAttributes); empty means none.
 type Templates struct {
-	Affix   int  `json:"affix"`
-	Window  int  `json:"window"`
-	Shape   bool `json:"shape"`
-	Flags   bool `json:"flags"`
-	Bigrams bool `json:"bigrams"`
+	Affix   int    `json:"affix"`
+	Window  int    `json:"window"`
+	Shape   bool   `json:"shape"`
+	Flags   bool   `json:"flags"`
+	Bigrams bool   `json:"bigrams"`
+	Edge    string `json:"edge,omitempty"`
 }
 
 // DefaultTemplates returns the templates used unless others are given:
@@ -46,7 +50,101 @@ func (tp Templates) Validate() error {
 	if tp.Window < 0 || tp.Window > 4 {
 		return spec.Errorf("templates", "window %d out of [0, 4]", tp.Window)
 	}
-	return nil
+	_, err := parseEdge(tp.Edge)
+	return err
+}
+
+// edgeTemplate is one edge attribute template: kind 'l' (lower-cased word),
+// 'p' (lower-cased previous word), 's' (suffix of length k), 'h' (shape) or
+// 'c' (input column k).
+type edgeTemplate struct {
+	kind byte
+	k    int
+}
+
+// parseEdge reads a comma-separated list of edge templates (see
+// EdgeAttributes).
+func parseEdge(s string) ([]edgeTemplate, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []edgeTemplate
+	seen := map[string]bool{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if seen[f] {
+			return nil, spec.Errorf("templates", "edge template %q repeated", f)
+		}
+		seen[f] = true
+		var e edgeTemplate
+		switch {
+		case f == "l":
+			e.kind = 'l'
+		case f == "w-1":
+			e.kind = 'p'
+		case f == "sh":
+			e.kind = 'h'
+		case len(f) > 1 && (f[0] == 's' || f[0] == 'c'):
+			k, err := strconv.Atoi(f[1:])
+			if err != nil || k < 1 || k > 8 {
+				return nil, spec.Errorf("templates", "edge template %q: want %c1 … %c8", f, f[0], f[0])
+			}
+			e.kind, e.k = f[0], k
+		default:
+			return nil, spec.Errorf("templates", "unknown edge template %q (valid: l, w-1, s1…s8, sh, c1…c8)", f)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// EdgeAttributes calls emit with each edge attribute of token t (t ≥ 1,
+// 0-based) for the edge templates of tp.Edge, a comma-separated list of
+//
+//	l      "l=<lower(w_t)>"       the lower-cased word
+//	w-1    "w-1=<lower(w_{t−1})>" the lower-cased previous word
+//	s<k>   "s<k>=<suffix>"        the suffix of length k of lower(w_t) (if the word is that long)
+//	sh     "sh=<shape>"           the shape of w_t (as for the state attributes)
+//	c<k>   "c<k>=<value>"         input column k of token t (if present)
+//
+// The transition score from y_{t−1} = i to y_t = j is then
+// trans(i, j) + Σ_a v[a, i, j] over these attributes a (see the package
+// comment). buf and emit are as for Attributes. Invalid templates emit nothing
+// (Validate reports them).
+func (tp Templates) EdgeAttributes(toks [][]string, t int, buf []byte, emit func([]byte)) []byte {
+	ets, err := parseEdge(tp.Edge)
+	if err != nil || t < 1 {
+		return buf
+	}
+	return appendEdge(ets, toks, t, buf, emit)
+}
+
+func appendEdge(ets []edgeTemplate, toks [][]string, t int, buf []byte, emit func([]byte)) []byte {
+	w := toks[t][0]
+	for _, e := range ets {
+		buf = buf[:0]
+		switch e.kind {
+		case 'l':
+			buf = append(append(buf, "l="...), strings.ToLower(w)...)
+		case 'p':
+			buf = append(append(buf, "w-1="...), strings.ToLower(toks[t-1][0])...)
+		case 'h':
+			buf = appendShape(append(buf, "sh="...), w)
+		case 's':
+			lw := strings.ToLower(w)
+			if utf8.RuneCountInString(lw) < e.k {
+				continue
+			}
+			buf = append(append(buf, 's', byte('0'+e.k), '='), runeSuffix(lw, e.k)...)
+		case 'c':
+			if e.k >= len(toks[t]) {
+				continue
+			}
+			buf = append(append(buf, 'c', byte('0'+e.k), '='), toks[t][e.k]...)
+		}
+		emit(buf)
+	}
+	return buf
 }
 
 // Attributes calls emit with each attribute of token t of the sentence whose

@@ -2,13 +2,14 @@ package crf
 
 import "math"
 
-// params is a view of a weight vector: state weights (multiplied by scale,
-// which lets online learners shrink every weight in O(1)), transitions
+// params is a view of a weight vector: state and edge weights (multiplied by
+// scale, which lets online learners shrink every weight in O(1)), transitions
 // trans[i*L+j] from label i to label j, and start and end weights.
 type params struct {
 	state             []float64
 	scale             float64
 	trans, start, end []float64
+	edge              []float64
 }
 
 // Workspace holds the buffers of inference on one sequence at a time: reused
@@ -30,6 +31,20 @@ type Workspace struct {
 	scaled        bool
 	pending       bool
 	logZ          float64
+
+	// Edge features of the current sequence (see edges): the label pairs
+	// k = i·L + j with an edge feature at position t are epair[eoff[t]:eoff[t+1]],
+	// with the summed edge weights Δ_t(k) in edelta. hasEdge is false when the
+	// sequence has none.
+	hasEdge bool
+	eoff    []int32
+	epair   []int32
+	edelta  []float64
+	eexp    []float64 // exp(trans + Δ_t − max trans) per edelta entry (see edgeFactors)
+	esave   []float64 // expT entries saved by applyEdges
+	dd      []float64 // dense Δ_t of one position, L×L (see setDense)
+	dmark   []bool    // L×L scratch of edges
+	xi      []float64 // L×L pair marginals of one position
 }
 
 // NewWorkspace returns a workspace for models with l labels.
@@ -93,6 +108,122 @@ func (ws *Workspace) unary(m *Model, p *params, q *Sequence) {
 		u[y] += p.start[y]
 		u[(n-1)*l+y] += p.end[y]
 	}
+	ws.edges(m, p, q)
+}
+
+// edges collects the edge features of q: for each position t ≥ 1 the label
+// pairs k = i·L + j of the edge features of its edge attributes, each once,
+// with Δ_t(k) = scale · Σ_{a ∈ Edge(t)} v[a, k].
+func (ws *Workspace) edges(m *Model, p *params, q *Sequence) {
+	ws.hasEdge = false
+	if q.EOff == nil || len(m.EdgePair) == 0 {
+		return
+	}
+	l := ws.l
+	if len(ws.dd) != l*l {
+		ws.dd = make([]float64, l*l)
+		ws.dmark = make([]bool, l*l)
+		ws.xi = make([]float64, l*l)
+	}
+	n := q.Len()
+	ws.eoff = append(ws.eoff[:0], 0, 0)
+	ws.epair, ws.edelta = ws.epair[:0], ws.edelta[:0]
+	dacc, mark := ws.dd, ws.dmark
+	for t := 1; t < n; t++ {
+		start := len(ws.epair)
+		for _, a := range q.EAttr[q.EOff[t]:q.EOff[t+1]] {
+			lo, hi := m.EdgeOff[a], m.EdgeOff[a+1]
+			for k := lo; k < hi; k++ {
+				pk := m.EdgePair[k]
+				if !mark[pk] {
+					mark[pk] = true
+					dacc[pk] = 0
+					ws.epair = append(ws.epair, pk)
+				}
+				dacc[pk] += p.edge[k]
+			}
+		}
+		for _, pk := range ws.epair[start:] {
+			ws.edelta = append(ws.edelta, dacc[pk]*p.scale)
+			mark[pk] = false
+			dacc[pk] = 0
+		}
+		ws.eoff = append(ws.eoff, int32(len(ws.epair)))
+	}
+	ws.hasEdge = len(ws.epair) > 0
+	if cap(ws.esave) < len(ws.epair) {
+		ws.esave = make([]float64, len(ws.epair))
+		ws.eexp = make([]float64, len(ws.epair))
+	}
+}
+
+// edgeFactors computes the factors exp(trans(k) + Δ_t(k) − max trans) of
+// every edge entry once per sequence, for applyEdges (after setTrans and
+// unary).
+func (ws *Workspace) edgeFactors(p *params) {
+	if !ws.hasEdge {
+		return
+	}
+	for i, k := range ws.epair {
+		ws.eexp[i] = math.Exp(p.trans[k] + ws.edelta[i] - ws.maxT)
+	}
+}
+
+// edgeAt reports whether position t has edge features.
+func (ws *Workspace) edgeAt(t int) bool {
+	return ws.hasEdge && t >= 1 && ws.eoff[t+1] > ws.eoff[t]
+}
+
+// applyEdges replaces expT(k) by exp(trans(k) + Δ_t(k) − max trans) for the
+// pairs with edge features at position t (computed by edgeFactors), saving
+// the old entries;
+// restoreEdges undoes it. Between the two calls expT holds the transition
+// factors of position t exactly (no cancellation), and may overflow to +Inf
+// (the scaled recursions then fall back to log space).
+func (ws *Workspace) applyEdges(t int) {
+	lo, hi := ws.eoff[t], ws.eoff[t+1]
+	for i := lo; i < hi; i++ {
+		k := ws.epair[i]
+		ws.esave[i] = ws.expT[k]
+		ws.expT[k] = ws.eexp[i]
+	}
+}
+
+func (ws *Workspace) restoreEdges(t int) {
+	lo, hi := ws.eoff[t], ws.eoff[t+1]
+	for i := lo; i < hi; i++ {
+		ws.expT[ws.epair[i]] = ws.esave[i]
+	}
+}
+
+// setDense writes Δ_t into the dense L×L buffer ws.dd (zero elsewhere);
+// clearDense zeroes it again.
+func (ws *Workspace) setDense(t int) {
+	lo, hi := ws.eoff[t], ws.eoff[t+1]
+	for i := lo; i < hi; i++ {
+		ws.dd[ws.epair[i]] = ws.edelta[i]
+	}
+}
+
+func (ws *Workspace) clearDense(t int) {
+	lo, hi := ws.eoff[t], ws.eoff[t+1]
+	for i := lo; i < hi; i++ {
+		ws.dd[ws.epair[i]] = 0
+	}
+}
+
+// delta returns Δ_t(pair) (0 when the pair has no edge feature at t).
+func (ws *Workspace) delta(t int, pair int32) float64 {
+	if !ws.edgeAt(t) {
+		return 0
+	}
+	lo, hi := ws.eoff[t], ws.eoff[t+1]
+	for i := lo; i < hi; i++ {
+		if ws.epair[i] == pair {
+			return ws.edelta[i]
+		}
+	}
+	return 0
 }
 
 // tiny is the smallest scaled sum trusted by the fast forward and backward
@@ -112,6 +243,24 @@ func (ws *Workspace) forward(p *params, n int) float64 {
 	copy(a[:l], u[:l])
 	for t := 1; t < n; t++ {
 		prev := a[(t-1)*l : t*l]
+		if ws.edgeAt(t) {
+			// Exact log-sum-exp over trans + Δ_t.
+			ws.setDense(t)
+			cur, ut, dd := a[t*l:t*l+l], u[t*l:t*l+l], ws.dd
+			for j := range cur {
+				m := math.Inf(-1)
+				for i, v := range prev {
+					m = max(m, v+p.trans[i*l+j]+dd[i*l+j])
+				}
+				var z float64
+				for i, v := range prev {
+					z += math.Exp(v + p.trans[i*l+j] + dd[i*l+j] - m)
+				}
+				cur[j] = ut[j] + m + math.Log(z)
+			}
+			ws.clearDense(t)
+			continue
+		}
 		ma := maxOf(prev)
 		for i, v := range prev {
 			e[i] = math.Exp(v - ma)
@@ -159,6 +308,24 @@ func (ws *Workspace) backward(p *params, n int) {
 	for t := n - 2; t >= 0; t-- {
 		nb := b[(t+1)*l : (t+2)*l]
 		nu := u[(t+1)*l : (t+2)*l]
+		if ws.edgeAt(t + 1) {
+			// Exact log-sum-exp over trans + Δ_{t+1}.
+			ws.setDense(t + 1)
+			cur, dd := b[t*l:t*l+l], ws.dd
+			for i := range cur {
+				m := math.Inf(-1)
+				for j := range nb {
+					m = max(m, p.trans[i*l+j]+dd[i*l+j]+nu[j]+nb[j])
+				}
+				var z float64
+				for j := range nb {
+					z += math.Exp(p.trans[i*l+j] + dd[i*l+j] + nu[j] + nb[j] - m)
+				}
+				cur[i] = m + math.Log(z)
+			}
+			ws.clearDense(t + 1)
+			continue
+		}
 		mb := math.Inf(-1)
 		for j := range nb {
 			mb = max(mb, nb[j]+nu[j])
@@ -191,7 +358,7 @@ func (ws *Workspace) backward(p *params, n int) {
 }
 
 // viterbi writes the highest-scoring label sequence into ws.path[:n] and
-// returns its score: δ_t(j) = u_t(j) + max_i (δ_{t−1}(i) + trans(i, j)).
+// returns its score: δ_t(j) = u_t(j) + max_i (δ_{t−1}(i) + trans(i, j) + Δ_t(i, j)).
 // Ties go to the smaller label index.
 func (ws *Workspace) viterbi(p *params, n int) float64 {
 	l := ws.l
@@ -199,6 +366,22 @@ func (ws *Workspace) viterbi(p *params, n int) float64 {
 	copy(d[:l], u[:l])
 	for t := 1; t < n; t++ {
 		prev := d[(t-1)*l : t*l]
+		if ws.edgeAt(t) {
+			ws.setDense(t)
+			dd := ws.dd
+			for j := 0; j < l; j++ {
+				best, arg := math.Inf(-1), int32(0)
+				for i, v := range prev {
+					if s := v + p.trans[i*l+j] + dd[i*l+j]; s > best {
+						best, arg = s, int32(i)
+					}
+				}
+				d[t*l+j] = u[t*l+j] + best
+				bp[t*l+j] = arg
+			}
+			ws.clearDense(t)
+			continue
+		}
 		for j := 0; j < l; j++ {
 			best, arg := math.Inf(-1), int32(0)
 			for i, v := range prev {

@@ -12,8 +12,9 @@ import (
 // over sparse attribute-label features. Its weight vector W holds, in order,
 // the state weights (one per feature, a pair of an attribute and a label seen
 // together in training), the transitions trans[i·L+j] from label i to label j,
-// and the start and end weights of each label; see the package comment for
-// the energy E(x, y) = −score(x, y).
+// the start and end weights of each label, and the edge weights (one per edge
+// feature, a triple of an edge attribute and a label pair (i, j) seen together
+// in training); see the package comment for the energy E(x, y) = −score(x, y).
 type Model struct {
 	Labels    []string  // label names, index = label id
 	Attrs     []string  // attribute names, index = attribute id
@@ -26,18 +27,32 @@ type Model struct {
 	FeatLabel []int32
 	W         []float64
 
+	// EdgeAttrs are the edge attribute names (see Templates.EdgeAttributes);
+	// EdgeOff[a] … EdgeOff[a+1] are the edge features of edge attribute a
+	// and EdgePair[k] = i·L + j is the label pair of edge feature k, sorted
+	// within each attribute. Empty when the model has no edge features.
+	EdgeAttrs []string
+	EdgeOff   []int32
+	EdgePair  []int32
+
 	attrIndex  map[string]int32
 	labelIndex map[string]int32
+	edgeIndex  map[string]int32
+	edgeTpl    []edgeTemplate
 }
 
 // Sequence is a sentence encoded for a model: the attribute ids of token t
 // are Attr[Off[t]:Off[t+1]] (attributes the model does not know are dropped)
 // and Y[t] is the gold label id, or −1 when the label is unknown to the model
-// or absent.
+// or absent. The edge attribute ids of token t ≥ 1 are EAttr[EOff[t]:EOff[t+1]]
+// (EOff is nil when the model has no edge features).
 type Sequence struct {
 	Off  []int32
 	Attr []int32
 	Y    []int32
+
+	EOff  []int32
+	EAttr []int32
 }
 
 // Len returns the number of tokens.
@@ -49,12 +64,23 @@ func (m *Model) NumLabels() int { return len(m.Labels) }
 // NumFeatures returns the number of attribute-label state features.
 func (m *Model) NumFeatures() int { return len(m.FeatLabel) }
 
-// NumWeights returns len(W) = features + L² + 2L.
-func (m *Model) NumWeights() int { l := len(m.Labels); return len(m.FeatLabel) + l*l + 2*l }
+// NumEdgeFeatures returns the number of edge-attribute-label-pair features.
+func (m *Model) NumEdgeFeatures() int { return len(m.EdgePair) }
+
+// NumWeights returns len(W) = features + L² + 2L + edge features.
+func (m *Model) NumWeights() int {
+	l := len(m.Labels)
+	return len(m.FeatLabel) + l*l + 2*l + len(m.EdgePair)
+}
+
+// edgeBase returns the index in W of the first edge weight.
+func (m *Model) edgeBase() int { l := len(m.Labels); return len(m.FeatLabel) + l*l + 2*l }
 
 func (m *Model) view(w []float64) params {
 	f, l := len(m.FeatLabel), len(m.Labels)
-	return params{state: w[:f], scale: 1, trans: w[f : f+l*l], start: w[f+l*l : f+l*l+l], end: w[f+l*l+l : f+l*l+2*l]}
+	e := f + l*l + 2*l
+	return params{state: w[:f], scale: 1, trans: w[f : f+l*l], start: w[f+l*l : f+l*l+l], end: w[f+l*l+l : e],
+		edge: w[e : e+len(m.EdgePair)]}
 }
 
 // BuildOptions configure the feature set built from training data.
@@ -66,6 +92,10 @@ type BuildOptions struct {
 	// can also learn negative weights for pairs never seen in training;
 	// by default only the pairs seen in training are features.
 	AllPairs bool `json:"all_pairs,omitempty"`
+	// EdgeMinCount keeps only the edge features (edge attribute, label
+	// pair) seen at least this many times in training (default 1: keep all
+	// seen). Edge templates are Templates.Edge.
+	EdgeMinCount int `json:"edge_min_count,omitempty"`
 }
 
 // Build makes an untrained model (all weights zero) for labelled sentences:
@@ -165,8 +195,66 @@ func Build(sents []Sentence, opt BuildOptions) (*Model, error) {
 	if len(m.FeatLabel) > math.MaxInt32-int(l)*int(l) {
 		return nil, fmt.Errorf("crf: %d features is too many (raise the minimum count)", len(m.FeatLabel))
 	}
+	if err := m.buildEdges(sents, opt); err != nil {
+		return nil, err
+	}
 	m.W = make([]float64, m.NumWeights())
 	return m, nil
+}
+
+// buildEdges makes the edge features: the (edge attribute, y_{t−1}, y_t)
+// triples seen at least EdgeMinCount times at positions t ≥ 1 of the
+// training sentences. Edge attributes are those with at least one kept
+// triple, sorted by name.
+func (m *Model) buildEdges(sents []Sentence, opt BuildOptions) error {
+	ets, err := parseEdge(opt.Templates.Edge)
+	if err != nil {
+		return err
+	}
+	m.edgeTpl = ets
+	m.edgeIndex = map[string]int32{}
+	if len(ets) == 0 {
+		return nil
+	}
+	l := int32(len(m.Labels))
+	type key struct {
+		attr string
+		pair int32
+	}
+	counts := map[key]int{}
+	var buf []byte
+	for i := range sents {
+		s := &sents[i]
+		for t := 1; t < len(s.Tokens); t++ {
+			pair := m.labelIndex[s.Labels[t-1]]*l + m.labelIndex[s.Labels[t]]
+			buf = appendEdge(ets, s.Tokens, t, buf, func(b []byte) {
+				counts[key{string(b), pair}]++
+			})
+		}
+	}
+	minc := max(opt.EdgeMinCount, 1)
+	byAttr := map[string][]int32{}
+	for k, c := range counts {
+		if c >= minc {
+			byAttr[k.attr] = append(byAttr[k.attr], k.pair)
+		}
+	}
+	for a := range byAttr {
+		m.EdgeAttrs = append(m.EdgeAttrs, a)
+	}
+	sort.Strings(m.EdgeAttrs)
+	m.edgeIndex = indexOf(m.EdgeAttrs)
+	m.EdgeOff = make([]int32, len(m.EdgeAttrs)+1)
+	for a, name := range m.EdgeAttrs {
+		ps := byAttr[name]
+		slices.Sort(ps)
+		m.EdgePair = append(m.EdgePair, ps...)
+		m.EdgeOff[a+1] = int32(len(m.EdgePair))
+	}
+	if len(m.FeatLabel)+len(m.EdgePair) > math.MaxInt32-int(l)*int(l)-2*int(l) {
+		return fmt.Errorf("crf: %d features and %d edge features is too many (raise the minimum counts)", len(m.FeatLabel), len(m.EdgePair))
+	}
+	return nil
 }
 
 func indexOf(names []string) map[string]int32 {
@@ -198,6 +286,18 @@ func (m *Model) Encode(s *Sentence) Sequence {
 			}
 		})
 		q.Off[t+1] = int32(len(q.Attr))
+		if len(m.EdgePair) > 0 {
+			if t == 0 {
+				q.EOff = make([]int32, n+1)
+			} else {
+				buf = appendEdge(m.edgeTpl, s.Tokens, t, buf, func(b []byte) {
+					if a, ok := m.edgeIndex[string(b)]; ok {
+						q.EAttr = append(q.EAttr, a)
+					}
+				})
+			}
+			q.EOff[t+1] = int32(len(q.EAttr))
+		}
 		q.Y[t] = -1
 		if s.Labels != nil {
 			if y, ok := m.labelIndex[s.Labels[t]]; ok {
@@ -229,10 +329,35 @@ func (m *Model) Score(q *Sequence, y []int32) float64 {
 			}
 		}
 		if t > 0 {
-			s += p.trans[int(y[t-1])*l+int(y[t])]
+			pair := y[t-1]*int32(l) + y[t]
+			s += p.trans[pair] + m.edgeScore(&p, q, t, pair)
 		}
 	}
 	return s + p.start[y[0]] + p.end[y[q.Len()-1]]
+}
+
+// edgeScore returns Σ_{a ∈ Edge(t)} v[a, i, j] (times p.scale) for the label
+// pair i·L + j at position t ≥ 1.
+func (m *Model) edgeScore(p *params, q *Sequence, t int, pair int32) float64 {
+	if q.EOff == nil {
+		return 0
+	}
+	var s float64
+	for _, a := range q.EAttr[q.EOff[t]:q.EOff[t+1]] {
+		if k := m.edgeFeature(a, pair); k >= 0 {
+			s += p.edge[k]
+		}
+	}
+	return s * p.scale
+}
+
+// edgeFeature returns the index of the edge feature (a, pair), or −1.
+func (m *Model) edgeFeature(a, pair int32) int {
+	lo, hi := int(m.EdgeOff[a]), int(m.EdgeOff[a+1])
+	if i, ok := slices.BinarySearch(m.EdgePair[lo:hi], pair); ok {
+		return lo + i
+	}
+	return -1
 }
 
 // Energy returns E(x, y) = −score(x, y).
@@ -270,7 +395,7 @@ func (m *Model) LogZ(ws *Workspace, q *Sequence) float64 {
 	p := m.view(m.W)
 	ws.setTrans(&p)
 	ws.unary(m, &p, q)
-	if lz, ok := ws.scaledForward(q.Len()); ok {
+	if lz, ok := ws.scaledForward(&p, q.Len()); ok {
 		return lz
 	}
 	return ws.forward(&p, q.Len())

@@ -15,7 +15,9 @@ const numShards = 8
 // nllGrad adds the gradient of the negative log-likelihood of q,
 // log Z(x) − score(x, y), to g and returns it. The gradient is
 // E_p(y|x)[f] − f(x, y): marginals minus gold counts for the state,
-// transition, start and end weights. ws.setTrans(p) must have been called.
+// transition, start and end weights, and pair marginals minus gold pair counts
+// for the edge weights: ∂/∂v[a,i,j] = Σ_{t: a ∈ Edge(t)} ξ_t(i, j) − [y_{t−1} = i, y_t = j].
+// ws.setTrans(p) must have been called.
 func (m *Model) nllGrad(ws *Workspace, p *params, q *Sequence, g []float64) float64 {
 	l := len(m.Labels)
 	n := q.Len()
@@ -31,7 +33,8 @@ func (m *Model) nllGrad(ws *Workspace, p *params, q *Sequence, g []float64) floa
 		yt := q.Y[t]
 		gold += ws.u[t*l+int(yt)]
 		if t > 0 {
-			gold += p.trans[int(q.Y[t-1])*l+int(yt)]
+			gp := q.Y[t-1]*int32(l) + yt
+			gold += p.trans[gp] + ws.delta(t, gp)
 		}
 		ws.gamma(t, gam)
 		gam[yt]--
@@ -53,9 +56,25 @@ func (m *Model) nllGrad(ws *Workspace, p *params, q *Sequence, g []float64) floa
 			}
 		}
 	}
+	ge := g[m.edgeBase():]
 	for t := 1; t < n; t++ {
+		gp := q.Y[t-1]*int32(l) + q.Y[t]
+		gt[gp]--
 		ws.addPairs(p, t, gt, 1)
-		gt[int(q.Y[t-1])*l+int(q.Y[t])]--
+		if !ws.edgeAt(t) {
+			continue
+		}
+		xi := ws.xi
+		for _, a := range q.EAttr[q.EOff[t]:q.EOff[t+1]] {
+			lo, hi := m.EdgeOff[a], m.EdgeOff[a+1]
+			gk := ge[lo:hi]
+			for k, pk := range m.EdgePair[lo:hi] {
+				gk[k] += xi[pk]
+				if pk == gp {
+					gk[k]--
+				}
+			}
+		}
 	}
 	ws.flushPairs(gt)
 	return lz - gold

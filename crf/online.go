@@ -79,6 +79,7 @@ func trainOnline(ctx context.Context, m *Model, qs []Sequence, opt TrainOptions)
 	av := newAveraged(m.W)
 	l := len(m.Labels)
 	f := len(m.FeatLabel)
+	eb := m.edgeBase()
 	ws := NewWorkspace(l)
 	tb := make([]float64, l*l+2*l) // current transitions, start, end (α·v)
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x63726621))
@@ -105,7 +106,7 @@ func trainOnline(ctx context.Context, m *Model, qs []Sequence, opt TrainOptions)
 			for i := range tb {
 				tb[i] = av.alpha * av.v[f+i]
 			}
-			p := params{state: av.v[:f], scale: av.alpha, trans: tb[:l*l], start: tb[l*l : l*l+l], end: tb[l*l+l:]}
+			p := params{state: av.v[:f], scale: av.alpha, trans: tb[:l*l], start: tb[l*l : l*l+l], end: tb[l*l+l:], edge: av.v[eb:]}
 			switch opt.Algorithm {
 			case "perceptron", "ssvm":
 				ws.unary(m, &p, q)
@@ -124,7 +125,8 @@ func trainOnline(ctx context.Context, m *Model, qs []Sequence, opt TrainOptions)
 				for t := 0; t < n; t++ {
 					gold += ws.u[t*l+int(q.Y[t])]
 					if t > 0 {
-						gold += p.trans[int(q.Y[t-1])*l+int(q.Y[t])]
+						gp := q.Y[t-1]*int32(l) + q.Y[t]
+						gold += p.trans[gp] + ws.delta(t, gp)
 					}
 					if ws.path[t] != q.Y[t] {
 						wrong = true
@@ -155,10 +157,12 @@ func trainOnline(ctx context.Context, m *Model, qs []Sequence, opt TrainOptions)
 }
 
 // addDiff adds rate·(f(x, y) − f(x, ŷ)) to the weights, touching only the
-// positions where the two paths differ.
+// positions where the two paths differ (state features where the labels
+// differ, transition and edge features where the label pairs differ).
 func (m *Model) addDiff(av *averaged, q *Sequence, y, yh []int32, rate float64) {
 	l := len(m.Labels)
 	f := len(m.FeatLabel)
+	eb := m.edgeBase()
 	n := q.Len()
 	for t := 0; t < n; t++ {
 		if y[t] != yh[t] {
@@ -172,8 +176,19 @@ func (m *Model) addDiff(av *averaged, q *Sequence, y, yh []int32, rate float64) 
 			}
 		}
 		if t > 0 && (y[t-1] != yh[t-1] || y[t] != yh[t]) {
-			av.add(f+int(y[t-1])*l+int(y[t]), rate)
-			av.add(f+int(yh[t-1])*l+int(yh[t]), -rate)
+			gp, hp := y[t-1]*int32(l)+y[t], yh[t-1]*int32(l)+yh[t]
+			av.add(f+int(gp), rate)
+			av.add(f+int(hp), -rate)
+			if q.EOff != nil {
+				for _, a := range q.EAttr[q.EOff[t]:q.EOff[t+1]] {
+					if k := m.edgeFeature(a, gp); k >= 0 {
+						av.add(eb+k, rate)
+					}
+					if k := m.edgeFeature(a, hp); k >= 0 {
+						av.add(eb+k, -rate)
+					}
+				}
+			}
 		}
 	}
 	if y[0] != yh[0] {

@@ -281,4 +281,230 @@ func TestInnerLoopsDoNotAllocate(t *testing.T) {
 	if a := testing.AllocsPerRun(50, func() { path, _ = m.Viterbi(ws, &q, path) }); a != 0 {
 		t.Errorf("Viterbi: %v allocations", a)
 	}
+	// With edge features.
+	addRandomEdges(rng, m, 3, 1)
+	addRandomEdgeAttrs(rng, m, &q)
+	p = m.view(m.W)
+	ws.setTrans(&p)
+	g = make([]float64, m.NumWeights())
+	m.nllGrad(ws, &p, &q, g)
+	if a := testing.AllocsPerRun(50, func() { m.nllGrad(ws, &p, &q, g) }); a != 0 {
+		t.Errorf("gradient of one sequence with edge features: %v allocations", a)
+	}
+	if a := testing.AllocsPerRun(50, func() { path, _ = m.Viterbi(ws, &q, path) }); a != 0 {
+		t.Errorf("Viterbi with edge features: %v allocations", a)
+	}
+}
+
+// addRandomEdges gives m ne edge attributes, each with a random nonempty
+// subset of the L² label pairs as edge features, with weights drawn from
+// N(0, scale²), and returns m.
+func addRandomEdges(rng *rand.Rand, m *Model, ne int, scale float64) *Model {
+	l := len(m.Labels)
+	m.EdgeAttrs, m.EdgeOff, m.EdgePair = nil, []int32{0}, nil
+	for a := 0; a < ne; a++ {
+		m.EdgeAttrs = append(m.EdgeAttrs, "e"+string(rune('0'+a)))
+		for k := 0; k < l*l; k++ {
+			if rng.IntN(2) == 0 || k == a%(l*l) {
+				m.EdgePair = append(m.EdgePair, int32(k))
+			}
+		}
+		m.EdgeOff = append(m.EdgeOff, int32(len(m.EdgePair)))
+	}
+	m.edgeIndex = indexOf(m.EdgeAttrs)
+	for range m.EdgePair {
+		m.W = append(m.W, scale*rng.NormFloat64())
+	}
+	return m
+}
+
+// addRandomEdgeAttrs gives every token t ≥ 1 of q 0–2 distinct edge
+// attributes of m.
+func addRandomEdgeAttrs(rng *rand.Rand, m *Model, q *Sequence) {
+	n := q.Len()
+	q.EOff, q.EAttr = make([]int32, n+1), nil
+	for t := 1; t < n; t++ {
+		for _, a := range rng.Perm(len(m.EdgeAttrs))[:rng.IntN(min(3, len(m.EdgeAttrs)+1))] {
+			q.EAttr = append(q.EAttr, int32(a))
+		}
+		q.EOff[t+1] = int32(len(q.EAttr))
+	}
+}
+
+// bruteEdge returns, for each edge feature k, E_p[f_k] by enumeration.
+func bruteEdge(m *Model, q *Sequence, logZ float64) []float64 {
+	n, l := q.Len(), len(m.Labels)
+	out := make([]float64, len(m.EdgePair))
+	enumerate(n, l, func(y []int32) {
+		p := math.Exp(m.Score(q, y) - logZ)
+		for t := 1; t < n; t++ {
+			for _, a := range q.EAttr[q.EOff[t]:q.EOff[t+1]] {
+				if k := m.edgeFeature(a, y[t-1]*int32(l)+y[t]); k >= 0 {
+					out[k] += p
+				}
+			}
+		}
+	})
+	return out
+}
+
+// TestEdgeInferenceMatchesEnumeration checks log Z, the marginals, the pair
+// marginals, the expected edge feature counts (as the gradient uses them)
+// and Viterbi of models with edge features against enumeration, on the
+// scaled recursions and the log-space ones, with weights from moderate to
+// large enough (scale 300) that the scaled recursions fall back to log space.
+func TestEdgeInferenceMatchesEnumeration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	fallbacks, scaled, safe, dense := 0, 0, 0, 0
+	for trial := 0; trial < 120; trial++ {
+		l := 1 + trial%4
+		n := 1 + (trial/4)%6
+		es := []float64{0.5, 2, 300}[trial%3]
+		m := addRandomEdges(rng, randomModel(rng, l, 5, 1.5), 4, es)
+		ws := NewWorkspace(l)
+		q := randomSequence(rng, m, n)
+		addRandomEdgeAttrs(rng, m, &q)
+		want := brute(m, &q)
+		tol := 1e-10 * math.Max(1, math.Abs(want.logZ))
+		if got := m.LogZ(ws, &q); math.Abs(got-want.logZ) > tol {
+			t.Fatalf("trial %d L=%d T=%d: log Z %.15g, enumeration %.15g", trial, l, n, got, want.logZ)
+		}
+		marg, lz := m.Marginals(ws, &q, nil)
+		if math.Abs(lz-want.logZ) > tol {
+			t.Fatalf("trial %d: Marginals log Z %.15g, want %.15g", trial, lz, want.logZ)
+		}
+		for i := range marg {
+			if math.Abs(marg[i]-want.marg[i]) > 1e-10 {
+				t.Fatalf("trial %d L=%d T=%d: marginal[%d] = %.15g, enumeration %.15g", trial, l, n, i, marg[i], want.marg[i])
+			}
+		}
+		if ws.scaled {
+			scaled++
+		} else {
+			fallbacks++
+		}
+		wantEdge := bruteEdge(m, &q, want.logZ)
+		p := m.view(m.W)
+		ws.setTrans(&p)
+		ws.unary(m, &p, &q)
+		for pass := 0; pass < 2; pass++ {
+			if pass == 0 {
+				ws.infer(&p, n)
+			} else {
+				// The log-space recursions (the fallback of the scaled ones).
+				ws.logZ = ws.forward(&p, n)
+				ws.backward(&p, n)
+				ws.scaled = false
+				if math.Abs(ws.logZ-want.logZ) > tol {
+					t.Fatalf("trial %d: log-space log Z %.15g, enumeration %.15g", trial, ws.logZ, want.logZ)
+				}
+				gam := make([]float64, l)
+				for tt := 0; tt < n; tt++ {
+					ws.gamma(tt, gam)
+					for j := range gam {
+						if math.Abs(gam[j]-want.marg[tt*l+j]) > 1e-10 {
+							t.Fatalf("trial %d: log-space marginal %.15g, enumeration %.15g", trial, gam[j], want.marg[tt*l+j])
+						}
+					}
+				}
+			}
+			pair := make([]float64, l*l)
+			edge := make([]float64, len(m.EdgePair))
+			for tt := 1; tt < n; tt++ {
+				ws.addPairs(&p, tt, pair, 1)
+				if ws.edgeAt(tt) {
+					if pass == 0 && ws.scaled && ws.edgeSafe(tt) {
+						safe++
+					} else if pass == 0 && ws.scaled {
+						dense++
+					}
+					for _, a := range q.EAttr[q.EOff[tt]:q.EOff[tt+1]] {
+						for k := m.EdgeOff[a]; k < m.EdgeOff[a+1]; k++ {
+							edge[k] += ws.xi[m.EdgePair[k]]
+						}
+					}
+				}
+			}
+			ws.flushPairs(pair)
+			for i := range pair {
+				if math.Abs(pair[i]-want.pair[i]) > 1e-10 {
+					t.Fatalf("trial %d pass %d: pair marginal[%d] = %.15g, enumeration %.15g", trial, pass, i, pair[i], want.pair[i])
+				}
+			}
+			for i := range edge {
+				if math.Abs(edge[i]-wantEdge[i]) > 1e-10 {
+					t.Fatalf("trial %d pass %d: expected edge count[%d] = %.15g, enumeration %.15g", trial, pass, i, edge[i], wantEdge[i])
+				}
+			}
+		}
+		path, s := m.Viterbi(ws, &q, nil)
+		if math.Abs(s-want.bestScor) > tol {
+			t.Fatalf("trial %d: Viterbi score %.15g, enumeration %.15g", trial, s, want.bestScor)
+		}
+		if math.Abs(m.Score(&q, path)-want.bestScor) > tol {
+			t.Fatalf("trial %d: Viterbi path %v scores %.15g, enumeration best %v %.15g", trial, path, m.Score(&q, path), want.best, want.bestScor)
+		}
+	}
+	if fallbacks == 0 || scaled == 0 || safe == 0 || dense == 0 {
+		t.Errorf("%d trials on the scaled recursions (positions: %d with corrected rank-one pair updates, %d direct), %d on the log-space fallback: want all",
+			scaled, safe, dense, fallbacks)
+	}
+}
+
+// TestEdgeGradientFiniteDifference checks ∇f with edge features (every
+// weight: state, transitions, start, end, edges) against central differences.
+func TestEdgeGradientFiniteDifference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	m := addRandomEdges(rng, randomModel(rng, 3, 4, 0.7), 3, 0.7)
+	qs := make([]Sequence, 11)
+	for i := range qs {
+		qs[i] = randomSequence(rng, m, 1+rng.IntN(6))
+		addRandomEdgeAttrs(rng, m, &qs[i])
+	}
+	o := newObjective(m, qs, 0.3, 2)
+	w := append([]float64(nil), m.W...)
+	g := make([]float64, len(w))
+	o.eval(w, g)
+	scratch := make([]float64, len(w))
+	const h = 1e-5
+	for i := range w {
+		w0 := w[i]
+		w[i] = w0 + h
+		fp := o.eval(w, scratch)
+		w[i] = w0 - h
+		fm := o.eval(w, scratch)
+		w[i] = w0
+		fd := (fp - fm) / (2 * h)
+		if math.Abs(fd-g[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
+			t.Fatalf("weight %d of %d (edge weights from %d): gradient %.10g, finite difference %.10g", i, len(w), m.edgeBase(), g[i], fd)
+		}
+	}
+}
+
+// TestEdgeAddDiff checks the online learners' update against the feature
+// vectors: Score is linear in W, so f_k(x, y) = Score with W = e_k, and
+// addDiff must add rate·(f(x, y) − f(x, ŷ)) to W.
+func TestEdgeAddDiff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for trial := 0; trial < 20; trial++ {
+		m := addRandomEdges(rng, randomModel(rng, 3, 4, 1), 3, 1)
+		q := randomSequence(rng, m, 2+rng.IntN(5))
+		addRandomEdgeAttrs(rng, m, &q)
+		y, yh := q.Y, make([]int32, q.Len())
+		for i := range yh {
+			yh[i] = int32(rng.IntN(3))
+		}
+		w0 := append([]float64(nil), m.W...)
+		av := newAveraged(w0)
+		const rate = 0.25
+		m.addDiff(av, &q, y, yh, rate)
+		for k := range m.W {
+			clear(m.W)
+			m.W[k] = 1
+			want := w0[k] + rate*(m.Score(&q, y)-m.Score(&q, yh))
+			if math.Abs(av.v[k]-want) > 1e-12 {
+				t.Fatalf("trial %d weight %d (edge weights from %d): %v after the update, want %v", trial, k, m.edgeBase(), av.v[k], want)
+			}
+		}
+	}
 }

@@ -20,10 +20,17 @@ import (
 // of several per label. When a normalizer or a message is not a normal
 // positive finite number (transitions spread over hundreds of nats), the
 // sequence is recomputed by the log-space recursions (forward, backward).
+//
+// At a position t with edge features the factor Ẽ_ij becomes
+// exp(trans_ij + Δ_t(i, j) − max trans) for the pairs (i, j) with an edge
+// feature: those entries of Ẽ are replaced for the position and restored
+// afterwards (applyEdges), so the fixed matrix serves every other pair and
+// the extra cost is one exponential per active edge feature, without the
+// cancellation of adding a correction Ẽ_ij·(exp(Δ) − 1) to the unmodified sum.
 
 // scaledForward runs the scaled forward pass; ok is false when the caller
 // must use the log-space recursion.
-func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
+func (ws *Workspace) scaledForward(p *params, n int) (logZ float64, ok bool) {
 	l := ws.l
 	need := n * l
 	if cap(ws.eu) < need {
@@ -36,6 +43,7 @@ func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
 	}
 	ws.eu, ws.ah, ws.bh, ws.c = ws.eu[:need], ws.ah[:need], ws.bh[:need], ws.c[:n]
 	u, eu, ah := ws.u, ws.eu, ws.ah
+	ws.edgeFactors(p)
 	for t := 0; t < n; t++ {
 		ut := u[t*l : t*l+l]
 		mu := maxOf(ut)
@@ -51,10 +59,17 @@ func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
 		if t > 0 {
 			prev := ah[(t-1)*l : t*l]
 			clear(cur)
+			edge := ws.edgeAt(t)
+			if edge {
+				ws.applyEdges(t)
+			}
 			for i, a := range prev {
 				if a != 0 {
 					floats.AddScaled(cur, a, ws.expT[i*l:i*l+l])
 				}
+			}
+			if edge {
+				ws.restoreEdges(t)
 			}
 			et := eu[t*l : t*l+l]
 			for j := range cur {
@@ -80,7 +95,7 @@ func (ws *Workspace) scaledForward(n int) (logZ float64, ok bool) {
 
 // scaledBackward runs the scaled backward pass after scaledForward; ok is
 // false when a message overflows.
-func (ws *Workspace) scaledBackward(n int) bool {
+func (ws *Workspace) scaledBackward(p *params, n int) bool {
 	l := ws.l
 	bh, eu, e := ws.bh, ws.eu, ws.e
 	last := bh[(n-1)*l : n*l]
@@ -95,12 +110,24 @@ func (ws *Workspace) scaledBackward(n int) bool {
 			e[j] = ne[j] * nb[j] * inv
 		}
 		cur := bh[t*l : t*l+l]
+		edge := ws.edgeAt(t + 1)
+		if edge {
+			ws.applyEdges(t + 1)
+		}
+		ok := true
 		for i := range cur {
 			s := floats.Dot(ws.expT[i*l:i*l+l], e)
 			if math.IsInf(s, 0) || math.IsNaN(s) {
-				return false
+				ok = false
+				break
 			}
 			cur[i] = s
+		}
+		if edge {
+			ws.restoreEdges(t + 1)
+		}
+		if !ok {
+			return false
 		}
 	}
 	return true
@@ -110,7 +137,7 @@ func (ws *Workspace) scaledBackward(n int) bool {
 // recursions when they are safe and in log space otherwise, and returns
 // log Z. Afterwards gamma and addPairs give the marginals.
 func (ws *Workspace) infer(p *params, n int) float64 {
-	if lz, ok := ws.scaledForward(n); ok && ws.scaledBackward(n) {
+	if lz, ok := ws.scaledForward(p, n); ok && ws.scaledBackward(p, n) {
 		ws.scaled = true
 		ws.logZ = lz
 		return lz
@@ -140,8 +167,25 @@ func (ws *Workspace) gamma(t int, dst []float64) {
 // after infer. On the scaled path the sums Σ_t α̂_{t−1}(i)·ũ_t(j)β̂_t(j)/c_t
 // are accumulated in a buffer (one rank-one update per position), and
 // flushPairs multiplies them by Ẽ_ij into gt: call it after the last position.
+//
+// At a position with edge features, the pair marginals ξ_t(k) of its edge
+// pairs k are also written into ws.xi[k] (unscaled; other entries of ws.xi are
+// left as they are). On the scaled path with every Δ_t(k) ≥ minSafeDelta the
+// rank-one update is made as usual and the edge pairs get the correction
+// α̂_{t−1}(i)·ũ_t(j)β̂_t(j)/c_t·(exp(trans_k + Δ_t(k) − max trans) − Ẽ_k):
+// the subtracted term is at most ξ_t(k)·exp(−Δ_t(k)) ≤ e^5·ξ_t(k), so the
+// cancellation costs at most a few ulps of 1. Otherwise every pair marginal of
+// the position is computed directly (edgePairs).
 func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
 	l := ws.l
+	edge := ws.edgeAt(t)
+	if edge && !(ws.scaled && ws.edgeSafe(t)) {
+		ws.edgePairs(p, t)
+		for k, v := range ws.xi {
+			gt[k] += scale * v
+		}
+		return
+	}
 	if !ws.scaled {
 		ws.addPairLog(p, t, gt, scale)
 		return
@@ -155,12 +199,38 @@ func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
 	for j := range s {
 		s[j] = et[j] * bt[j] * inv
 	}
-	for i, a := range ws.ah[(t-1)*l : t*l] {
+	ah := ws.ah[(t-1)*l : t*l]
+	for i, a := range ah {
 		if a != 0 {
 			floats.AddScaled(ws.pacc[i*l:i*l+l], a, s)
 		}
 	}
 	ws.pending = true
+	if edge {
+		invc := 1 / ws.c[t]
+		for e := ws.eoff[t]; e < ws.eoff[t+1]; e++ {
+			k := ws.epair[e]
+			i, j := int(k)/l, int(k)%l
+			x := ah[i] * (et[j] * bt[j] * invc) * ws.eexp[e]
+			ws.xi[k] = x
+			gt[k] += scale*x - ah[i]*s[j]*ws.expT[k]
+		}
+	}
+}
+
+// minSafeDelta is the smallest edge score Δ_t(k) for which addPairs corrects
+// the rank-one update of the scaled path instead of computing the position's
+// pair marginals directly.
+const minSafeDelta = -5
+
+// edgeSafe reports whether every Δ_t(k) of position t is ≥ minSafeDelta.
+func (ws *Workspace) edgeSafe(t int) bool {
+	for _, d := range ws.edelta[ws.eoff[t]:ws.eoff[t+1]] {
+		if d < minSafeDelta {
+			return false
+		}
+	}
+	return true
 }
 
 // flushPairs adds the pair sums accumulated by addPairs, times Ẽ, to gt.
@@ -173,4 +243,40 @@ func (ws *Workspace) flushPairs(gt []float64) {
 	}
 	clear(ws.pacc)
 	ws.pending = false
+}
+
+// edgePairs writes the pair marginals ξ_t(i, j) = p(y_{t−1} = i, y_t = j | x)
+// of a position t ≥ 1 with edge features into ws.xi (L×L), after infer:
+// α̂_{t−1}(i)·Ẽ_ij·ũ_t(j)β̂_t(j)/c_t with Ẽ of the position (applyEdges) on the
+// scaled path, exp(α_{t−1}(i) + trans_ij + Δ_t(i, j) + u_t(j) + β_t(j) − log Z)
+// in log space.
+func (ws *Workspace) edgePairs(p *params, t int) {
+	l := ws.l
+	xi := ws.xi
+	if ws.scaled {
+		s := ws.s
+		et, bt := ws.eu[t*l:t*l+l], ws.bh[t*l:t*l+l]
+		inv := 1 / ws.c[t]
+		for j := range s {
+			s[j] = et[j] * bt[j] * inv
+		}
+		ws.applyEdges(t)
+		for i, a := range ws.ah[(t-1)*l : t*l] {
+			row, xr := ws.expT[i*l:i*l+l], xi[i*l:i*l+l]
+			for j, r := range row {
+				xr[j] = a * r * s[j]
+			}
+		}
+		ws.restoreEdges(t)
+		return
+	}
+	ws.setDense(t)
+	prev, nu, nb := ws.alpha[(t-1)*l:t*l], ws.u[t*l:t*l+l], ws.beta[t*l:t*l+l]
+	for i, a := range prev {
+		for j := range nu {
+			k := i*l + j
+			xi[k] = math.Exp(a + p.trans[k] + ws.dd[k] + nu[j] + nb[j] - ws.logZ)
+		}
+	}
+	ws.clearDense(t)
 }

@@ -13,6 +13,9 @@
 #
 # AFFIX, WINDOW and BIGRAMS=1 change the attribute templates of every model that
 # uses them (ebm crf train --affix/--window/--bigrams and crf_logreg.py alike).
+# EDGE sets the edge attributes of the structured models (ebm crf train --edge,
+# e.g. EDGE=l, or EDGE= for none; unset: the default of ebm crf train); the
+# logistic regression has no label pairs, so no edge features.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE=${CACHE:-$HOME/.cache/ebm-crf}
@@ -21,6 +24,7 @@ ALGOS=${ALGOS:-"lbfgs perceptron:epochs=10 ssvm:epochs=10,c2=1,lr=0.05 sgd:epoch
 export AFFIX=${AFFIX:-3} WINDOW=${WINDOW:-1} BIGRAMS=${BIGRAMS:-0}
 TFLAGS=(--affix "$AFFIX" --window "$WINDOW")
 [ "$BIGRAMS" = 1 ] && TFLAGS+=(--bigrams)
+[ -n "${EDGE+x}" ] && TFLAGS+=(--edge "$EDGE")
 mkdir -p "$CACHE"
 
 # Penn Treebank sample: test data of github.com/jdkato/prose/v2 v2.0.0 (not added to go.mod).
@@ -51,6 +55,6 @@ print("logistic regression   accuracy %.4f  train %.1fs (scikit-learn, C=%g, %d 
 		"$CACHE/ebm" crf train --data "$d/train.conll" --test "$d/test.conll" --algo "$a" "${TFLAGS[@]}" \
 			--out "$CACHE/models/$c-${a%%:*}" --json --quiet |
 			"$PY" -c 'import json,sys; r=json.load(sys.stdin); t=r["train"]
-print("%-21s accuracy %.4f  train %.1fs (%d iterations, %d features)" % (r["algo"], r["test"]["accuracy"], t["seconds"], t["iterations"], r["features"]))'
+print("%-21s accuracy %.4f  train %.1fs (%d iterations, %d features, %d edge features)" % (r["algo"], r["test"]["accuracy"], t["seconds"], t["iterations"], r["features"], r.get("edge_features", 0)))'
 	done
 done

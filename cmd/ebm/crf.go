@@ -39,13 +39,21 @@ func crfRead(flag, path string, labelled bool) ([]crf.Sentence, error) {
 func newCRFTrainCmd() *cobra.Command {
 	var (
 		data, test, out, algo  string
+		edge                   string
 		affix, window, minc    int
+		edgeMin                int
 		seed                   uint64
 		asJSON, quiet, bigrams bool
 	)
 	c := &cobra.Command{
-		Use:     "train",
-		Short:   "Train a CRF or structured SVM on a labelled CoNLL file",
+		Use:   "train",
+		Short: "Train a CRF or structured SVM on a labelled CoNLL file",
+		Long: `Train a CRF or structured SVM on a labelled CoNLL file. A label sequence y scores
+  score(x, y) = Σ_t Σ_{a ∈ A(t)} w[a, y_t] + Σ_{t>1} (trans[y_{t−1}, y_t] + Σ_{a ∈ Edge(t)} v[a, y_{t−1}, y_t]) + start + end,
+with state attributes A(t) set by --affix, --window, --bigrams (and shape and flags), and edge
+attributes Edge(t) set by --edge (none by default): with --edge l, each lower-cased word gets its own
+transition weights for the label pairs seen around it in training. Only the attribute-label pairs
+and edge-attribute-label-pair triples seen in training are weights.`,
 		Example: `  ebm crf train --data train.conll --test test.conll --algo ssvm:epochs=20 --out out/ssvm`,
 		Args:    rbmNoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -67,7 +75,8 @@ func newCRFTrainCmd() *cobra.Command {
 			}
 			bar := cli.NewProgress(max(opt.MaxIter, opt.Epochs), "crf "+opt.Algorithm, quiet || asJSON)
 			opt.Seed, opt.Progress = seed, func(int, int, float64) { bar.Add(1) }
-			bo := crf.BuildOptions{Templates: crf.Templates{Affix: affix, Window: window, Shape: true, Flags: true, Bigrams: bigrams}, MinCount: minc}
+			bo := crf.BuildOptions{Templates: crf.Templates{Affix: affix, Window: window, Shape: true, Flags: true, Bigrams: bigrams, Edge: edge},
+				MinCount: minc, EdgeMinCount: edgeMin}
 			m, res, err := crf.Fit(c.Context(), sents, bo, opt)
 			bar.Done()
 			if err != nil {
@@ -99,6 +108,8 @@ func newCRFTrainCmd() *cobra.Command {
 	f.IntVar(&window, "window", 1, "neighbouring words as attributes, ±window")
 	f.IntVar(&minc, "min-count", 1, "drop attributes seen on fewer tokens")
 	f.BoolVar(&bigrams, "bigrams", false, "word bigrams with the neighbours as attributes")
+	f.StringVar(&edge, "edge", "", "edge attributes conditioning the transition y[t-1]→y[t], comma-separated: l (lower-cased word), w-1 (previous word), s1…s8 (suffix), sh (shape), c1…c8 (input column); empty: none")
+	f.IntVar(&edgeMin, "edge-min-count", 1, "drop edge features (edge attribute, label pair) seen fewer times")
 	f.Uint64Var(&seed, "seed", 1, "seed of the online learners' visiting order")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	f.BoolVar(&quiet, "quiet", false, "no progress report")

@@ -76,6 +76,8 @@ func TestCRFBadInput(t *testing.T) {
 	wantUsage(t, err, "c9")
 	_, err = run(t, "crf", "train", "--data", crfTrain, "--out", dir, "--window", "9")
 	wantUsage(t, err, "window")
+	_, err = run(t, "crf", "train", "--data", crfTrain, "--out", dir, "--edge", "l,zz")
+	wantUsage(t, err, "edge template")
 
 	// A model folder of another kind.
 	other := filepath.Join(t.TempDir(), "other")
@@ -122,5 +124,34 @@ func TestCRFTrainBigrams(t *testing.T) {
 	}
 	if feats[1] <= feats[0] {
 		t.Fatalf("features without bigrams %d, with %d", feats[0], feats[1])
+	}
+}
+
+// TestCRFEdgeFeatures trains with edge features (--edge l): the report
+// counts them, the saved model tags as the trained one scored, and eval
+// of the reloaded model gives the same accuracy.
+func TestCRFEdgeFeatures(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	out, err := run(t, "crf", "train", "--data", crfTrain, "--test", crfTest, "--out", dir, "--json", "--edge", "l", "--edge-min-count", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		EdgeFeatures int `json:"edge_features"`
+		Test         struct{ Accuracy float64 }
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if r.EdgeFeatures == 0 || r.Test.Accuracy < 0.9 {
+		t.Fatalf("report %+v", r)
+	}
+	out, err = run(t, "crf", "eval", "--model", dir, "--data", crfTest, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct{ Accuracy float64 }
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Accuracy != r.Test.Accuracy {
+		t.Fatalf("eval accuracy %v (%v), train reported %v", ev.Accuracy, err, r.Test.Accuracy)
 	}
 }
