@@ -36,13 +36,7 @@ func TestParseEstimatorRejects(t *testing.T) {
 // TestParseEstimatorDefaults: each estimator builds from its bare name, and
 // the recorded settings hold every default of the table.
 func TestParseEstimatorDefaults(t *testing.T) {
-	ctx := EstimatorContext{Batch: 32, Data: tensor.FromSlice(4, 2, []float64{0, 1, 2, 3, 4, 6, 1, 1}),
-		Sampler: func(s string, d int, seed uint64) (any, error) {
-			if strings.HasPrefix(s, "noisy") {
-				return gen.NewNoisy[float64](gen.NoisyConfig{Dim: d, Latent: 2, Sigma: 0.1}, seed)
-			}
-			return gen.NewAffine[float64](d)
-		}}
+	ctx := smallEstimatorContext()
 	for _, name := range EstimatorNames() {
 		est, set, err := ParseEstimator[float64](name, ctx)
 		if err != nil {
@@ -115,13 +109,7 @@ func TestParseEstimatorNewDefaults(t *testing.T) {
 // for the noisy one, on and off override it, α and the energy's rate follow
 // it unless set, and the record holds the resolved values.
 func TestAdvImportanceSetting(t *testing.T) {
-	ctx := EstimatorContext{Batch: 32, Data: tensor.FromSlice(4, 2, []float64{0, 1, 2, 3, 4, 6, 1, 1}),
-		Sampler: func(s string, d int, seed uint64) (any, error) {
-			if strings.HasPrefix(s, "noisy") {
-				return gen.NewNoisy[float64](gen.NoisyConfig{Dim: d, Latent: 2, Sigma: 0.1}, seed)
-			}
-			return gen.NewAffine[float64](d)
-		}}
+	ctx := smallEstimatorContext()
 	for _, c := range []struct {
 		spec       string
 		imp        bool
@@ -150,4 +138,16 @@ func TestAdvImportanceSetting(t *testing.T) {
 	if _, _, err := ParseEstimator[float64]("adv:importance=on,refine=3", ctx); err == nil || !strings.Contains(err.Error(), "refine") {
 		t.Errorf("importance=on with refine: error %v, want one naming refine", err)
 	}
+}
+
+// smallEstimatorContext is a context for parsing every estimator: four 2-D
+// rows, and samplers from package gen (a Gaussian flow, a noisy generator).
+func smallEstimatorContext() EstimatorContext {
+	return EstimatorContext{Batch: 32, Data: tensor.FromSlice(4, 2, []float64{0, 1, 2, 3, 4, 6, 1, 1}),
+		Sampler: func(s string, d int, seed uint64) (any, error) {
+			if strings.HasPrefix(s, "noisy") {
+				return gen.NewNoisy[float64](gen.NoisyConfig{Dim: d, Latent: 2, Sigma: 0.1}, seed)
+			}
+			return gen.NewAffine[float64](d)
+		}}
 }
