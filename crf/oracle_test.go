@@ -243,6 +243,14 @@ func TestGradientFiniteDifference(t *testing.T) {
 	for i := range qs {
 		qs[i] = randomSequence(rng, m, 1+rng.IntN(6))
 	}
+	checkGradientFD(t, m, qs)
+}
+
+// checkGradientFD compares the gradient of the penalized negative
+// log-likelihood (c2 = 0.3) of m on qs with central differences, for every
+// weight.
+func checkGradientFD(t *testing.T, m *Model, qs []Sequence) {
+	t.Helper()
 	o := newObjective(m, qs, 0.3, 2)
 	w := append([]float64(nil), m.W...)
 	g := make([]float64, len(w))
@@ -258,7 +266,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 		w[i] = w0
 		fd := (fp - fm) / (2 * h)
 		if math.Abs(fd-g[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
-			t.Fatalf("weight %d: gradient %.10g, finite difference %.10g", i, g[i], fd)
+			t.Fatalf("weight %d of %d (edge weights from %d): gradient %.10g, finite difference %.10g", i, len(w), m.edgeBase(), g[i], fd)
 		}
 	}
 }
@@ -461,24 +469,7 @@ func TestEdgeGradientFiniteDifference(t *testing.T) {
 		qs[i] = randomSequence(rng, m, 1+rng.IntN(6))
 		addRandomEdgeAttrs(rng, m, &qs[i])
 	}
-	o := newObjective(m, qs, 0.3, 2)
-	w := append([]float64(nil), m.W...)
-	g := make([]float64, len(w))
-	o.eval(w, g)
-	scratch := make([]float64, len(w))
-	const h = 1e-5
-	for i := range w {
-		w0 := w[i]
-		w[i] = w0 + h
-		fp := o.eval(w, scratch)
-		w[i] = w0 - h
-		fm := o.eval(w, scratch)
-		w[i] = w0
-		fd := (fp - fm) / (2 * h)
-		if math.Abs(fd-g[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
-			t.Fatalf("weight %d of %d (edge weights from %d): gradient %.10g, finite difference %.10g", i, len(w), m.edgeBase(), g[i], fd)
-		}
-	}
+	checkGradientFD(t, m, qs)
 }
 
 // TestEdgeAddDiff checks the online learners' update against the feature
