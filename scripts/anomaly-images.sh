@@ -10,4 +10,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EBM_LONG=1 EBM_MNIST=${1:-/work/shared/data/mnist} EBM_FASHION=${2:-/usr/share/datasets/fashion-mnist} \
-  nice -n 10 go test ./anomaly -run '^TestImagesOOD$' -v -timeout 2h | sed -n 's/^ *images_test.go:[0-9]*: //p; /^|/p'
+  nice -n 10 go test ./anomaly -run '^TestImagesOOD$' -v -timeout 2h | sed -n 's/^ *images_test.go:[0-9]*: //p; s/^ *\(|.*\)/\1/p'
