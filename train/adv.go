@@ -195,11 +195,8 @@ func (a *Adversarial[T]) importanceLoss(t *autodiff.Tape[T], m energy.Model[T], 
 		for i := 0; i < n; i++ {
 			for j := 0; j < d; j++ {
 				u := neg.Data[i*d+j] / b
-				th := math.Tanh(u)
-				au := math.Abs(u)
-				// log sech²(u) = 2 log 2 − 2|u| − 2 log(1 + e^{−2|u|})
-				logq[i] -= 2*math.Ln2 - 2*au - 2*math.Log1p(math.Exp(-2*au))
-				neg.Data[i*d+j] = b * th
+				logq[i] -= logSech2Float(u)
+				neg.Data[i*d+j] = b * math.Tanh(u)
 			}
 		}
 	}
@@ -267,4 +264,10 @@ func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *
 func logSech2[T tensor.Float](u *autodiff.Var[T]) *autodiff.Var[T] {
 	au := autodiff.Abs(u)
 	return autodiff.AddScalar(autodiff.Scale(autodiff.Add(au, autodiff.Softplus(autodiff.Scale(au, -2))), -2), 2*math.Ln2)
+}
+
+// logSech2Float is logSech2 for one float64.
+func logSech2Float(u float64) float64 {
+	au := math.Abs(u)
+	return 2*math.Ln2 - 2*au - 2*math.Log1p(math.Exp(-2*au))
 }

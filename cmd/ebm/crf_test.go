@@ -42,14 +42,7 @@ func TestCRFTrainTagEval(t *testing.T) {
 		t.Fatalf("report %+v", r)
 	}
 	// eval on the same file gives the numbers train reported.
-	out, err = run(t, "crf", "eval", "--model", dir, "--data", crfTest, "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev struct{ Accuracy float64 }
-	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Accuracy != r.Test.Accuracy {
-		t.Fatalf("eval accuracy %v (%v), train reported %v", ev.Accuracy, err, r.Test.Accuracy)
-	}
+	checkEvalAccuracy(t, dir, r.Test.Accuracy)
 	// tag: an unlabelled file, written atomically to --out.
 	in := writeText(t, "in.conll", strings.ReplaceAll("Anna visited Paris .", " ", "\n")+"\n")
 	tagged := filepath.Join(t.TempDir(), "tagged.conll")
@@ -146,12 +139,19 @@ func TestCRFEdgeFeatures(t *testing.T) {
 	if r.EdgeFeatures == 0 || r.Test.Accuracy < 0.9 {
 		t.Fatalf("report %+v", r)
 	}
-	out, err = run(t, "crf", "eval", "--model", dir, "--data", crfTest, "--json")
+	checkEvalAccuracy(t, dir, r.Test.Accuracy)
+}
+
+// checkEvalAccuracy runs ebm crf eval of the model in dir on the test file
+// and checks that it reports the accuracy that train reported.
+func checkEvalAccuracy(t *testing.T, dir string, want float64) {
+	t.Helper()
+	out, err := run(t, "crf", "eval", "--model", dir, "--data", crfTest, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ev struct{ Accuracy float64 }
-	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Accuracy != r.Test.Accuracy {
-		t.Fatalf("eval accuracy %v (%v), train reported %v", ev.Accuracy, err, r.Test.Accuracy)
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.Accuracy != want {
+		t.Fatalf("eval accuracy %v (%v), train reported %v", ev.Accuracy, err, want)
 	}
 }
