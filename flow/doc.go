@@ -45,6 +45,10 @@
 //   - ActNorm (Kingma & Dhariwal 2018): x = z ⊙ exp(s) + b, initialized from
 //     data (Flow.InitFromData) so the data-side input of the layer maps to zero
 //     mean and unit variance.
+//   - Box: x = c·tanh(z/c), log|det| = Σ log sech²(zⱼ/c), confining a flow to
+//     (−c, c)^d (spec setting box=c; the saved form of an adversarial flow
+//     sampler, whose draws pass through the same map). Outside the box the
+//     density is 0 (E = +∞).
 //
 // # Flows as models, samplers and energies
 //

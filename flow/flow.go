@@ -3,7 +3,10 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ebm-go/ebm/autodiff"
@@ -238,4 +241,38 @@ func (f *Flow[T]) InitFromData(x *tensor.Dense[float64]) error {
 		v, _ = f.Layers[k].Inverse(t, v)
 	}
 	return nil
+}
+
+// WithBox returns a flow with f's layers (shared, not copied) followed by a
+// Box layer of half-width c > 0: the flow of c·tanh(x/c), x ~ f, as a
+// sampler confined to a box draws it (train.Adversarial's Box). Its Spec is
+// f's with box=c, so that Save and Load rebuild it.
+func (f *Flow[T]) WithBox(c float64) (*Flow[T], error) {
+	if !(c > 0) || math.IsInf(c, 0) {
+		return nil, fmt.Errorf("flow: WithBox: half-width %v, want a finite c > 0", c)
+	}
+	s := f.Spec
+	if s == "" {
+		return nil, errors.New("flow: WithBox: the flow has no spec (build it with Parse or Build)")
+	}
+	cfg, err := ParseConfig(s)
+	if err != nil {
+		return nil, fmt.Errorf("flow: WithBox: %w", err)
+	}
+	if cfg.Box > 0 {
+		return nil, fmt.Errorf("flow: WithBox: %q already ends in a box", s)
+	}
+	sep := ","
+	if !strings.Contains(s, ":") {
+		sep = ":"
+	}
+	if cfg, err = ParseConfig(s + sep + "box=" + strconv.FormatFloat(c, 'g', -1, 64)); err != nil {
+		return nil, fmt.Errorf("flow: WithBox: %w", err)
+	}
+	g, err := New(f.D, append(append([]Transform[T](nil), f.Layers...), NewBox[T](f.D, c))...)
+	if err != nil {
+		return nil, err
+	}
+	g.Spec = cfg.Canonical
+	return g, nil
 }

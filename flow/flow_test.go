@@ -31,6 +31,7 @@ var smallSpecs = []string{
 	"maf:layers=3,hidden=16",
 	"planar:layers=6",
 	"radial:layers=6",
+	"realnvp:layers=3,hidden=16,box=3",
 }
 
 func perturbed(t *testing.T, s string, d int, seed uint64) *Flow[float64] {

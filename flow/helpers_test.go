@@ -58,7 +58,7 @@ func testLayers(t *testing.T, d int, seed uint64) []Transform[float64] {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls = append(ls, pm, NewReverse[float64](d))
+	ls = append(ls, pm, NewReverse[float64](d), NewBox[float64](d, 1.5))
 	for _, b := range []float64{2, 0} {
 		m, err := NewMAF[float64]("maf", d, b, net, rng)
 		if err != nil {

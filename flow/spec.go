@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ const SpecHelp = `Flows (--flow kind:k=v,...):
            layers=16
   bound=c bounds the log-scales to (−c, c) by c·tanh(·/c) (0: unbounded);
   actnorm adds an ActNorm (data-initialized) before every coupling or MAF layer;
+  box=c (any kind) ends the flow with x = c·tanh(·/c), confining it to (−c, c)^d
+  (0: no box, the default);
   hidden=64 means one hidden width repeated twice (64x64).`
 
 // Kinds lists the flow kinds Parse knows.
@@ -38,6 +41,8 @@ type Config struct {
 	Bound     float64
 	ActNorm   bool
 	Constrain bool
+	// Box, if positive, appends a Box layer of that half-width.
+	Box       float64
 	Canonical string
 }
 
@@ -95,6 +100,12 @@ func ParseConfig(s string) (*Config, error) {
 		if c.Constrain, err = sp.Bool("constrain", true); err != nil {
 			return nil, err
 		}
+	}
+	if c.Box, err = sp.Float("box", 0); err != nil {
+		return nil, err
+	}
+	if !(c.Box >= 0) || math.IsInf(c.Box, 0) {
+		return nil, spec.Errorf(where, "box=%g: want a finite half-width ≥ 0 (0: no box)", c.Box)
 	}
 	if err := sp.CheckUnused(); err != nil {
 		return nil, err
@@ -158,6 +169,9 @@ func Build[T tensor.Float](c *Config, d int, seed uint64) (*Flow[T], error) {
 	}
 	if c.Kind == "nice" {
 		ls = append(ls, NewScale[T]("scale", d))
+	}
+	if c.Box > 0 {
+		ls = append(ls, NewBox[T](d, c.Box))
 	}
 	f, err := New(d, ls...)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/energy"
+	"github.com/ebm-go/ebm/flow"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -195,7 +196,7 @@ func (a *Adversarial[T]) importanceLoss(t *autodiff.Tape[T], m energy.Model[T], 
 		for i := 0; i < n; i++ {
 			for j := 0; j < d; j++ {
 				u := neg.Data[i*d+j] / b
-				logq[i] -= logSech2Float(u)
+				logq[i] -= flow.LogSech2Float(u)
 				neg.Data[i*d+j] = b * math.Tanh(u)
 			}
 		}
@@ -246,7 +247,7 @@ func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *
 		// y = b·tanh(u), u = x/b; log|dy/dx| = log sech²(u)
 		// = 2 log 2 − 2|u| − 2 softplus(−2|u|), stable for any u.
 		u := autodiff.Scale(xq, 1/b)
-		negH = autodiff.Sub(negH, autodiff.Scale(autodiff.Sum(logSech2(u)), 1/float64(xq.Rows())))
+		negH = autodiff.Sub(negH, autodiff.Scale(autodiff.Sum(flow.LogSech2(u)), 1/float64(xq.Rows())))
 		xq = autodiff.Scale(autodiff.Tanh(u), b)
 	}
 	e := m.Build(t, xq)
@@ -256,18 +257,4 @@ func (a *Adversarial[T]) SamplerLoss(t *autodiff.Tape[T], m energy.Model[T], x *
 		st.Extra = map[string]float64{"entropy": -negH.Item()}
 	}
 	return autodiff.Add(autodiff.Mean(e), negH), st, nil
-}
-
-// logSech2 records log sech²(u) = log(1 − tanh²(u)) elementwise as
-// 2 log 2 − 2|u| − 2 softplus(−2|u|), which stays finite where 1 − tanh²(u)
-// rounds to 0.
-func logSech2[T tensor.Float](u *autodiff.Var[T]) *autodiff.Var[T] {
-	au := autodiff.Abs(u)
-	return autodiff.AddScalar(autodiff.Scale(autodiff.Add(au, autodiff.Softplus(autodiff.Scale(au, -2))), -2), 2*math.Ln2)
-}
-
-// logSech2Float is logSech2 for one float64.
-func logSech2Float(u float64) float64 {
-	au := math.Abs(u)
-	return 2*math.Ln2 - 2*au - 2*math.Log1p(math.Exp(-2*au))
 }

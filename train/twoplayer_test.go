@@ -244,33 +244,6 @@ func TestTwoPlayerResumeIsExact(t *testing.T) {
 	}
 }
 
-// TestLogSech2 checks the stable log sech² against log(1 − tanh²) in float64
-// where the latter is accurate, its finiteness far out (float32, |u| = 60)
-// and its derivative −2 tanh(u) by finite differences.
-func TestLogSech2(t *testing.T) {
-	tp := autodiff.NewTape[float64]()
-	u := tensor.FromSlice(1, 6, []float64{-3, -0.7, 0, 0.2, 1.5, 4})
-	v := logSech2(tp.Input(u, false))
-	for i, x := range u.Data {
-		th := math.Tanh(x)
-		if want := math.Log(1 - th*th); math.Abs(v.Value.Data[i]-want) > 1e-12 {
-			t.Errorf("u = %v: %v, want %v", x, v.Value.Data[i], want)
-		}
-	}
-	t32 := autodiff.NewTape[float32]()
-	far := logSech2(t32.Input(tensor.FromSlice(1, 2, []float64{-60, 60}), false))
-	for _, x := range far.Value.Data {
-		if math.IsInf(float64(x), 0) || math.IsNaN(float64(x)) || math.Abs(float64(x)-(2*math.Ln2-120)) > 1e-3 {
-			t.Errorf("log sech² at ±60 in float32: %v", x)
-		}
-	}
-	f := func(tp *autodiff.Tape[float64], in []*autodiff.Var[float64]) *autodiff.Var[float64] {
-		return autodiff.Sum(logSech2(in[0]))
-	}
-	if e, err := autodiff.CheckGrad(f, []*tensor.Dense[float64]{u}, 1e-6); err != nil || e > 1e-6 {
-		t.Errorf("gradient: relative error %v, %v", e, err)
-	}
-}
 
 // countingAdv counts the sampler's updates of an adversarial estimator.
 type countingAdv struct {

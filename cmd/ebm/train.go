@@ -150,7 +150,8 @@ type trained struct {
 	model  energy.Model[float32]
 	pts    *data.Points
 	report *metric.TrainReport
-	// sampler is whether the run saved a sampler folder (fce's noise flow).
+	// sampler is whether the run saved a sampler folder (fce's noise flow,
+	// adv's flow sampler).
 	sampler bool
 }
 
@@ -207,7 +208,7 @@ func trainInto(cmd *cobra.Command, o *trainOpts, s *trainSetup, out *cli.OutDir)
 	if err := energy.SaveModel(out.Path("model"), m, meta); err != nil {
 		return nil, err
 	}
-	saved, err := saveNoiseFlow(out.Path("sampler"), s.Estimator, meta)
+	saved, err := saveSampler(out.Path("sampler"), s.Estimator, meta)
 	if err != nil {
 		return nil, err
 	}
@@ -295,25 +296,37 @@ func samplerFactory(s string, d int, seed uint64) (any, error) {
 	return flow.Parse[float32](s, d, seed)
 }
 
-// saveNoiseFlow saves the noise flow that --method fce trained beside the
-// energy into dir (kind "flow": a normalized model that ebm flow sample, eval
-// and score take) and reports whether it saved one; other methods save
-// nothing. The adversarial sampler is not saved: its draws pass through the
-// box transform of the estimator, so the flow alone is not the distribution
-// it learned.
-func saveNoiseFlow(dir string, est any, meta *model.Meta) (bool, error) {
-	f, ok := est.(*train.FCE[float32])
-	if !ok {
-		return false, nil
+// saveSampler saves the flow that --method fce (its noise) or adv (its
+// sampler, with sampler=flow) trained beside the energy into dir (kind
+// "flow": a normalized model that ebm flow sample, eval and score take) and
+// reports whether it saved one; other methods and the noisy sampler save
+// nothing. The adversarial sampler's draws pass through the estimator's box
+// transform, so its flow is saved with that box as its last layer: the saved
+// flow is the distribution the sampler drew from.
+func saveSampler(dir string, est any, meta *model.Meta) (bool, error) {
+	var q *flow.Flow[float32]
+	switch e := est.(type) {
+	case *train.FCE[float32]:
+		q, _ = e.Flow.(*flow.Flow[float32])
+	case *train.Adversarial[float32]:
+		fe, ok := e.Sampler.(train.FlowEntropy[float32])
+		if !ok {
+			return false, nil
+		}
+		if q, ok = fe.LearnedSampler.(*flow.Flow[float32]); ok && e.Box > 0 {
+			var err error
+			if q, err = q.WithBox(e.Box); err != nil {
+				return false, fmt.Errorf("saving the sampler: %w", err)
+			}
+		}
 	}
-	q, ok := f.Flow.(*flow.Flow[float32])
-	if !ok {
+	if q == nil {
 		return false, nil
 	}
 	m := *meta
 	m.Metrics = nil
 	if err := flow.Save(dir, q, &m); err != nil {
-		return false, fmt.Errorf("saving the noise flow: %w", err)
+		return false, fmt.Errorf("saving the sampler: %w", err)
 	}
 	return true, nil
 }

@@ -2,16 +2,21 @@ package main
 
 import (
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ebm-go/ebm/flow"
 )
 
 // TestTrainTwoPlayerMethods runs fce and both adversarial samplers briefly
 // through the command: each writes a model and reports its figures; fce
-// reports its learned log Z and saves its noise flow; the flow sampler's
-// importance weights log their effective sample size.
+// reports its learned log Z; fce's noise flow and adv's flow sampler (with
+// its box) are saved as flow models; the flow sampler's importance weights
+// log their effective sample size.
 func TestTrainTwoPlayerMethods(t *testing.T) {
 	for _, m := range []string{"fce:layers=2,hidden=16", "adv:layers=2,hidden=16", "adv:sampler=noisy,gen_hidden=16,is=4"} {
 		dir := filepath.Join(t.TempDir(), "run")
@@ -40,14 +45,34 @@ func TestTrainTwoPlayerMethods(t *testing.T) {
 			if _, ok := ex["fce_logz"].(float64); !ok {
 				t.Errorf("fce: no learned log Z in %s", out)
 			}
-			// The noise flow is saved beside the energy as a flow model
-			// that the flow commands take.
+		}
+		if strings.Contains(m, "noisy") {
+			if _, err := os.Stat(filepath.Join(dir, "sampler")); err == nil {
+				t.Errorf("%s: saved a sampler folder; the noisy sampler is not a saved kind", m)
+			}
+		} else {
+			// fce's noise flow and adv's flow sampler are saved beside the
+			// energy as flow models that the flow commands take.
 			sdir := filepath.Join(t.TempDir(), "draws")
 			if _, err := run(t, "flow", "sample", "--model", filepath.Join(dir, "sampler"), "--n", "50", "--out", sdir); err != nil {
-				t.Errorf("fce: flow sample of the saved noise flow: %v", err)
+				t.Errorf("%s: flow sample of the saved sampler: %v", m, err)
 			}
-		} else if _, err := os.Stat(filepath.Join(dir, "sampler")); err == nil {
-			t.Errorf("%s: saved a sampler folder; only fce does", m)
+			f, _, err := flow.Load[float32](filepath.Join(dir, "sampler"))
+			if err != nil {
+				t.Fatalf("%s: %v", m, err)
+			}
+			if m[:3] == "adv" {
+				// The adversarial sampler is saved with its box: every
+				// draw of the saved flow lies inside (−4, 4)².
+				if !strings.Contains(f.Spec, "box=4") {
+					t.Errorf("adv: saved sampler spec %q has no box=4", f.Spec)
+				}
+				for _, v := range f.Sample(2000, rand.New(rand.NewPCG(1, 1))).Data {
+					if !(math.Abs(v) < 4) {
+						t.Fatalf("adv: saved sampler draws %v outside the box", v)
+					}
+				}
+			}
 		}
 		if _, err := os.Stat(filepath.Join(dir, "model", "model.safetensors")); err != nil {
 			t.Errorf("%s: %v", m, err)
