@@ -293,3 +293,21 @@ func TestIMHDefensiveBanana(t *testing.T) {
 	}
 	checkMoments(t, "defensive IMH", r.Coord, r.AcceptRate, tg.e)
 }
+
+// TestEvaluateOutsideBox: a held-out point outside a boxed flow's support is
+// named in the error (the NLL is infinite), not reported as a number.
+func TestEvaluateOutsideBox(t *testing.T) {
+	f, err := flow.Parse[float64]("realnvp:layers=2,hidden=8,box=2", 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	in := tensor.FromSlice(3, 2, []float64{0, 0, 1, -1, 0.5, 0.5})
+	if err := r.EvaluateData(f, in); err != nil || r.TestNLL == nil {
+		t.Fatalf("inside points: %v", err)
+	}
+	out := tensor.FromSlice(3, 2, []float64{0, 0, 2.5, 0, 0.5, 0.5})
+	if err := r.EvaluateData(f, out); err == nil || !strings.Contains(err.Error(), "point 1") || !strings.Contains(err.Error(), "density 0") {
+		t.Fatalf("outside point: %v", err)
+	}
+}

@@ -47,6 +47,9 @@ func (r *Report) EvaluateData(f energy.Energy, test *tensor.Dense[float64]) erro
 	f.Energy(test, e)
 	var s, s2 float64
 	for i, v := range e {
+		if math.IsInf(v, 1) {
+			return fmt.Errorf("fit: held-out point %d %v has density 0 under the flow (outside its support, such as the box of a flow with box=c): the test NLL is infinite", i, test.Row(i))
+		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("fit: −log q of held-out point %d is %v", i, v)
 		}
