@@ -70,22 +70,24 @@ type Adversarial[T tensor.Float] struct {
 }
 
 // NewAdversarial returns adversarial training against q with the defaults of
-// ParseEstimator("adv"): importance weights for a flow (FlowEntropy), none for
-// other samplers, and α and the energy's rate from advDefaults.
+// ParseEstimator("adv"): importance weights for a sampler that gives the
+// density of its draws (a DensitySampler: a flow, the noisy sampler), none
+// for other samplers, and α and the energy's rate from advDefaults.
 func NewAdversarial[T tensor.Float](q EntropySampler[T]) *Adversarial[T] {
 	d := estimatorDefs["adv"]
-	_, flow := q.(FlowEntropy[T])
-	alpha, elr := advDefaults(flow)
-	return &Adversarial[T]{Sampler: q, Importance: flow, Alpha: alpha, EnergyLR: elr, SamplerLR: d.float("sampler_lr"), Box: d.float("box")}
+	_, density := q.(DensitySampler)
+	alpha, elr := advDefaults(density)
+	return &Adversarial[T]{Sampler: q, Importance: density, Alpha: alpha, EnergyLR: elr, SamplerLR: d.float("sampler_lr"), Box: d.float("box")}
 }
 
 // advDefaults returns the default weight of the E² regularizer and the
 // energy's learning-rate factor: α = 0.01 and 2 with importance weights,
 // α = 0.1 and 1 without. Measured on 8gaussians over seeds 0–5
-// (BENCHMARKS.md): with the flow sampler and importance weights, α = 0.01
-// and twice the rate fit best (the weights remove the bias of a lagging
-// sampler, so the energy can move faster); without them α = 0.01 lets the
-// noisy sampler's game diverge (grid NLL 5–11) and twice the rate is worse.
+// (BENCHMARKS.md): with importance weights (the flow sampler; the noisy
+// sampler with 200 latent draws per density estimate), α = 0.01 and twice
+// the rate fit best (the weights remove the bias of a lagging sampler, so
+// the energy can move faster); without them α = 0.01 lets the noisy
+// sampler's game diverge (grid NLL 5–11) and twice the rate is worse.
 func advDefaults(importance bool) (alpha, energyLR float64) {
 	if importance {
 		return 0.01, 2

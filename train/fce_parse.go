@@ -29,14 +29,14 @@ var (
 			{key: "energy_lr", def: -1.0, open: true, defText: "2 with importance weights, else 1", help: "energy learning rate / --lr"},
 			{key: "sampler_lr", def: 3.0, open: true, help: "sampler learning rate / energy learning rate"},
 			{key: "sampler_steps", def: 1, min: 1, help: "sampler updates per energy update"},
-			{key: "importance", def: "auto", enum: []string{"auto", "on", "off"}, help: "weigh the energy's negatives by self-normalized importance weights exp(-E)/q (auto: on for the flow sampler without refine, else off)"},
+			{key: "importance", def: "auto", enum: []string{"auto", "on", "off"}, help: "weigh the energy's negatives by self-normalized importance weights exp(-E)/q (auto: on without refine, off with it)"},
 			{key: "box", def: DefaultBox, help: "confine the sampler to (-box, box)^d by box*tanh(x/box), entropy corrected; 0: off"},
 		}, flowSettings...),
 			settingDef{key: "gen_hidden", def: "128x128", help: "noisy: hidden layers of g"},
 			settingDef{key: "latent", def: 2, min: 1, help: "noisy: dimension of z"},
 			settingDef{key: "sigma", def: 0.1, open: true, help: "noisy: initial (or fixed) sigma"},
 			settingDef{key: "learn_sigma", def: true, help: "noisy: learn sigma"},
-			settingDef{key: "is", def: 50, min: 1, help: "noisy: importance samples of the entropy-gradient estimate"},
+			settingDef{key: "is", def: 200, min: 1, help: "noisy: latent importance samples per draw of the entropy-gradient and density estimates"},
 			settingDef{key: "refine", def: 0, help: "MCMC steps (ula) moving the draws before the energy's step; 0: off"},
 			settingDef{key: "refine_step", def: 0.005, open: true, help: "step size of the refinement"})}
 )
@@ -137,8 +137,8 @@ func parseAdv[T tensor.Float](v map[string]any, ctx EstimatorContext, here strin
 	case "off":
 		a.Importance = false
 	case "auto":
-		_, flow := q.(LearnedSampler[T])
-		a.Importance = flow && v["refine"].(int) == 0
+		_, density := es.(DensitySampler)
+		a.Importance = density && v["refine"].(int) == 0
 	}
 	v["importance"] = map[bool]string{true: "on", false: "off"}[a.Importance]
 	if a.Importance && v["refine"].(int) > 0 {

@@ -105,8 +105,8 @@ func TestParseEstimatorNewDefaults(t *testing.T) {
 	}
 }
 
-// TestAdvImportanceSetting: importance=auto is on for a flow sampler and off
-// for the noisy one, on and off override it, α and the energy's rate follow
+// TestAdvImportanceSetting: importance=auto is on for both samplers without
+// refine and off with it, on and off override it, α and the energy's rate follow
 // it unless set, and the record holds the resolved values.
 func TestAdvImportanceSetting(t *testing.T) {
 	ctx := smallEstimatorContext()
@@ -118,8 +118,9 @@ func TestAdvImportanceSetting(t *testing.T) {
 		{"adv", true, 0.01, 2},
 		{"adv:importance=off", false, 0.1, 1},
 		{"adv:importance=off,alpha=0.3", false, 0.3, 1},
-		{"adv:sampler=noisy", false, 0.1, 1},
-		{"adv:sampler=noisy,importance=on", true, 0.01, 2},
+		{"adv:sampler=noisy", true, 0.01, 2},
+		{"adv:sampler=noisy,importance=off", false, 0.1, 1},
+		{"adv:sampler=noisy,refine=2", false, 0.1, 1},
 		{"adv:refine=3", false, 0.1, 1},
 		{"adv:alpha=0,energy_lr=0.5", true, 0, 0.5},
 	} {

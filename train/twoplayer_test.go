@@ -123,7 +123,7 @@ func TestAdversarialRecoversGaussian(t *testing.T) {
 			t.Fatal(err)
 		}
 		est := NewAdversarial[float32](g)
-		est.Alpha, est.SamplerLR, est.Box = 0, 3, 0
+		est.Alpha, est.SamplerLR, est.Box, est.Importance, est.EnergyLR = 0, 3, 0, false, 1
 		q, _ := twoPlayerRun(t, est, 600)
 		checkGaussFit(t, q, 0.1, 0.1)
 	})
