@@ -15,8 +15,8 @@ import (
 //
 // and the inverse z = c·atanh(x/c) has log|det ∂z/∂x| = −Σⱼ log(1 − (xⱼ/c)²).
 // Outside the box the inverse is undefined: for a point with any coordinate
-// outside, Inverse returns z = 0 and a log-determinant of −∞, so that log p(x) = −∞ (E = +∞) and the value
-// carries no gradient.
+// outside, Inverse returns z = 0 and a log-determinant of −∞, so that
+// log p(x) = −∞ (E = +∞) and the value carries no gradient.
 type Box[T tensor.Float] struct {
 	D int
 	C float64

@@ -16,7 +16,7 @@ import (
 // (volume-preserving layers). Both record on the tape of their argument.
 type Transform[T tensor.Float] interface {
 	// Kind names the layer type (planar, radial, additive, affine, scale,
-	// maf, permute, actnorm).
+	// maf, permute, actnorm, box).
 	Kind() string
 	// Dim returns d.
 	Dim() int

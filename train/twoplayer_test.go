@@ -244,7 +244,6 @@ func TestTwoPlayerResumeIsExact(t *testing.T) {
 	}
 }
 
-
 // countingAdv counts the sampler's updates of an adversarial estimator.
 type countingAdv struct {
 	*Adversarial[float32]
