@@ -8,9 +8,9 @@ import (
 )
 
 // SpecHelp describes the specs Parse accepts.
-const SpecHelp = `noisy[:hidden=128x128,latent=2,sigma=0.1,learn_sigma=true,is=50,act=silu]
-    x = g(z) + sigma*eps, g an MLP (hidden "" or 0: affine), is importance samples
-    of the entropy-gradient estimate
+const SpecHelp = `noisy[:hidden=128x128,latent=2,sigma=0.1,learn_sigma=true,is=200,act=silu]
+    x = g(z) + sigma*eps, g an MLP (hidden "" or 0: affine), is latent importance
+    samples per draw of the entropy-gradient and density estimates
 affine     the Gaussian x = mu + Lz (exact density), initialized to N(0, I)`
 
 // Parse builds a float32 sampler network for data of dimension d from a spec
@@ -50,7 +50,7 @@ func Parse(s string, d int, seed uint64) (any, error) {
 		if c.LearnSigma, err = sp.Bool("learn_sigma", true); err != nil {
 			return nil, err
 		}
-		if c.K, err = sp.Int("is", 50); err != nil {
+		if c.K, err = sp.Int("is", DefaultK); err != nil {
 			return nil, err
 		}
 		if err := sp.AtLeast("is", c.K, 1); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ebm-go/ebm/gen"
 	"github.com/ebm-go/ebm/sample"
 	"github.com/ebm-go/ebm/spec"
 	"github.com/ebm-go/ebm/tensor"
@@ -36,7 +37,7 @@ var (
 			settingDef{key: "latent", def: 2, min: 1, help: "noisy: dimension of z"},
 			settingDef{key: "sigma", def: 0.1, open: true, help: "noisy: initial (or fixed) sigma"},
 			settingDef{key: "learn_sigma", def: true, help: "noisy: learn sigma"},
-			settingDef{key: "is", def: 200, min: 1, help: "noisy: latent importance samples per draw of the entropy-gradient and density estimates"},
+			settingDef{key: "is", def: gen.DefaultK, min: 1, help: "noisy: latent importance samples per draw of the entropy-gradient and density estimates"},
 			settingDef{key: "refine", def: 0, help: "MCMC steps (ula) moving the draws before the energy's step; 0: off"},
 			settingDef{key: "refine_step", def: 0.005, open: true, help: "step size of the refinement"})}
 )
