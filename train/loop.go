@@ -156,11 +156,13 @@ type Stats struct {
 
 // Metrics is one record of training metrics. The top-level figures are those
 // of the first objective and the first group; with several groups or
-// objectives, Groups and Objectives hold each one's.
+// objectives, Groups and Objectives hold each one's. A mean energy an
+// objective does not have (NaN in its Stats) is recorded as 0, and omitted
+// from the top-level JSON.
 type Metrics struct {
 	Iter       int                `json:"iter"`
 	Loss       float64            `json:"loss"`
-	EPos       float64            `json:"e_data"`
+	EPos       float64            `json:"e_data,omitempty"`
 	ENeg       float64            `json:"e_neg,omitempty"`
 	GradNorm   float64            `json:"grad_norm"`
 	LR         float64            `json:"lr"`
@@ -730,7 +732,7 @@ func (l *Loop[T, B]) finalCheck(iter int) error {
 func (l *Loop[T, B]) metrics(done int, rate float64) Metrics {
 	st := l.objs[0].last
 	g0 := l.groups[0]
-	m := Metrics{Iter: done, Loss: st.Loss, EPos: st.EPos, ENeg: nanToZero(st.ENeg),
+	m := Metrics{Iter: done, Loss: st.Loss, EPos: nanToZero(st.EPos), ENeg: nanToZero(st.ENeg),
 		GradNorm: g0.gnorm, LR: g0.opt.LR(), ItersPerS: rate, Extra: st.Extra}
 	if len(l.groups) > 1 || len(l.objs) > 1 {
 		for _, gr := range l.groups {
@@ -738,7 +740,7 @@ func (l *Loop[T, B]) metrics(done int, rate float64) Metrics {
 		}
 		for _, or := range l.objs {
 			s := or.last
-			s.ENeg = nanToZero(s.ENeg)
+			s.EPos, s.ENeg = nanToZero(s.EPos), nanToZero(s.ENeg)
 			m.Objectives = append(m.Objectives, s)
 		}
 	}

@@ -45,9 +45,29 @@ func HasCheckpoint(dir string) bool {
 // Run runs tr (already Resumed for a resumed run) with the files of f: it
 // sets tr.Config.Metrics and, with checkpoints, tr.Config.Checkpoint. It
 // returns the run's Result (with Interrupted set when ctx was cancelled; the
-// log is then left in Live or Out but not copied) and the loss curve of the
+// log is then left in Live beside the checkpoint, not copied, and removed
+// from Out when there is no Live; the same when the run fails) and the loss
+// curve of the
 // whole history (Recorder.Curve).
 func (f Files) Run(ctx context.Context, tr *Trainer) (res *Result, iters, losses []float64, err error) {
+	return f.run(ctx, func(metrics func(Metrics), ckpt func(*Snapshot) error) {
+		tr.Config.Metrics, tr.Config.Checkpoint = metrics, ckpt
+	}, tr.Run)
+}
+
+// RunLoop is Files.Run for a float32 Loop (already Resumed for a resumed
+// run), such as the loop of a model family that builds its own (flow
+// fitting, for instance): it sets l.Metrics and, with checkpoints,
+// l.Checkpoint, and returns as Run does.
+func RunLoop[B any](ctx context.Context, f Files, l *Loop[float32, B]) (res *Result, iters, losses []float64, err error) {
+	return f.run(ctx, func(metrics func(Metrics), ckpt func(*Snapshot) error) {
+		l.Metrics, l.Checkpoint = metrics, ckpt
+	}, l.Run)
+}
+
+// run opens the log, hands the metrics and checkpoint callbacks to the run
+// through set, runs it and copies the live log into Out.
+func (f Files) run(ctx context.Context, set func(func(Metrics), func(*Snapshot) error), runFn func(context.Context) (*Result, error)) (res *Result, iters, losses []float64, err error) {
 	path := filepath.Join(f.Out, MetricsFile)
 	if f.Live != "" {
 		path = filepath.Join(f.Live, MetricsFile)
@@ -62,14 +82,19 @@ func (f Files) Run(ctx context.Context, tr *Trainer) (res *Result, iters, losses
 	}
 	defer rec.Close()
 	rec.OnEvent = f.OnEvent
-	tr.Config.Metrics = rec.Record
+	var ckpt func(*Snapshot) error
 	if f.Checkpoints && f.Live != "" {
-		tr.Config.Checkpoint = func(s *Snapshot) error { return SaveCheckpoint(f.Live, s) }
+		ckpt = func(s *Snapshot) error { return SaveCheckpoint(f.Live, s) }
 	}
-	if res, err = tr.Run(ctx); err == nil {
+	set(rec.Record, ckpt)
+	if res, err = runFn(ctx); err == nil {
 		err = rec.Close()
 	}
 	if err != nil || res.Interrupted {
+		if f.Live == "" {
+			rec.Close()
+			os.Remove(path) // no checkpoint goes with it: leave nothing
+		}
 		return res, nil, nil, err
 	}
 	iters, losses = rec.Curve()

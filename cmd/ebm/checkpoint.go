@@ -16,11 +16,19 @@ import (
 // can: a resume may run longer).
 var resumeFlags = []string{"data", "label-column", "model", "method", "seed", "lr", "batch", "schedule", "clip-grad", "ema"}
 
-// resumeSettings returns the values of resumeFlags as the flags print them:
-// the settings a run's checkpoints record (train.Config.Settings).
-func resumeSettings(cmd *cobra.Command) map[string]string {
+// flowTrainResumeFlags and flowFitResumeFlags are resumeFlags for ebm flow
+// train and ebm flow fit.
+var (
+	flowTrainResumeFlags = []string{"data", "label-column", "flow", "seed", "lr", "batch", "schedule", "clip-grad"}
+	flowFitResumeFlags   = []string{"energy", "model", "flow", "seed", "lr", "batch", "schedule", "clip-grad"}
+)
+
+// resumeSettings returns the values of keys (resumeFlags for ebm train) as
+// the flags print them: the settings a run's checkpoints record
+// (train.Config.Settings).
+func resumeSettings(cmd *cobra.Command, keys []string) map[string]string {
 	m, flags := map[string]string{}, cmd.Flags()
-	for _, k := range resumeFlags {
+	for _, k := range keys {
 		m[k] = flags.Lookup(k).Value.String()
 	}
 	return m
@@ -31,9 +39,9 @@ func resumeSettings(cmd *cobra.Command) map[string]string {
 // with the record (every disagreement is named in one usage error); a flag not
 // given takes the recorded value. Then train.CheckRecorded compares every
 // recorded setting with the run's.
-func reconcileResume(cmd *cobra.Command, recorded map[string]string, ckpt string) error {
+func reconcileResume(cmd *cobra.Command, keys []string, recorded map[string]string, ckpt string) error {
 	flags := cmd.Flags()
-	adopt, conflicts := train.ReconcileSettings(resumeFlags, recorded, resumeSettings(cmd), flags.Changed)
+	adopt, conflicts := train.ReconcileSettings(keys, recorded, resumeSettings(cmd, keys), flags.Changed)
 	if len(conflicts) > 0 {
 		diffs := make([]string, len(conflicts))
 		for i, c := range conflicts {
@@ -47,35 +55,43 @@ func reconcileResume(cmd *cobra.Command, recorded map[string]string, ckpt string
 			return cli.Input(fmt.Errorf("--resume %s: recorded %s %q: %w", ckpt, k, recorded[k], err))
 		}
 	}
-	if err := train.CheckRecorded(recorded, resumeSettings(cmd)); err != nil {
+	if err := train.CheckRecorded(recorded, resumeSettings(cmd, keys)); err != nil {
 		return cli.Input(fmt.Errorf("--resume %s: %w", ckpt, err))
 	}
 	return nil
 }
 
 // claimLiveDir sets o.liveDir, the checkpoint folder (--checkpoint, or the
-// output folder out plus ".ckpt"), and prepares it under the output rule: a
-// resumed run continues in the folder it resumes from; otherwise a new or
-// empty folder is used, and an earlier run's checkpoint folder is replaced
-// only with --force. It reports whether the folder is this run's own (and so
-// may be removed if the run fails).
+// output folder out plus ".ckpt"), and prepares it (claimLive). It reports
+// whether the folder is this run's own (and so may be removed if the run
+// fails).
 func claimLiveDir(o *trainOpts, out string, inputs []string) (created bool, err error) {
-	o.liveDir = o.checkpoint
-	if o.liveDir == "" {
-		o.liveDir = out + ".ckpt"
+	o.liveDir, created, err = claimLive(o.checkpoint, o.resume, o.force, out, inputs)
+	return created, err
+}
+
+// claimLive returns the checkpoint folder of a run writing into out: checkpoint,
+// or out plus ".ckpt", and prepares it under the output rule: a resumed run
+// (resume not empty) continues in the folder it resumes from; otherwise a new
+// or empty folder is used, and an earlier run's checkpoint folder is replaced
+// only with force. It reports whether the folder is this run's own.
+func claimLive(checkpoint, resume string, force bool, out string, inputs []string) (live string, created bool, err error) {
+	live = checkpoint
+	if live == "" {
+		live = out + ".ckpt"
 	}
-	o.liveDir = filepath.Clean(o.liveDir)
-	if cli.Contains(out, o.liveDir) || cli.Contains(o.liveDir, out) {
-		return false, cli.Usagef("--checkpoint %s: must lie outside --out %s (and not hold it)", o.liveDir, out)
+	live = filepath.Clean(live)
+	if cli.Contains(out, live) || cli.Contains(live, out) {
+		return live, false, cli.Usagef("--checkpoint %s: must lie outside --out %s (and not hold it)", live, out)
 	}
-	if o.resume != "" && cli.Contains(o.resume, o.liveDir) && cli.Contains(o.liveDir, o.resume) {
-		return false, cli.EnsureMarker(o.liveDir)
+	if resume != "" && cli.Contains(resume, live) && cli.Contains(live, resume) {
+		return live, false, cli.EnsureMarker(live)
 	}
-	if train.HasCheckpoint(o.liveDir) && !o.force {
-		return false, cli.Usagef("--checkpoint %s: holds an earlier run's checkpoint; continue that run with --resume %s, or pass --force to start over", o.liveDir, o.liveDir)
+	if train.HasCheckpoint(live) && !force {
+		return live, false, cli.Usagef("--checkpoint %s: holds an earlier run's checkpoint; continue that run with --resume %s, or pass --force to start over", live, live)
 	}
-	if err := cli.ClaimDir("--checkpoint", o.liveDir, o.force, inputs...); err != nil {
-		return false, err
+	if err := cli.ClaimDir("--checkpoint", live, force, inputs...); err != nil {
+		return live, false, err
 	}
-	return true, nil
+	return live, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -23,7 +24,8 @@ func init() { subcommands = append(subcommands, newFlowCmd) }
 // flowOpts holds the flags of the flow subcommands.
 type flowOpts struct {
 	data, flowSpec, energy, model, target, schedule, out, labelCol, method string
-	iters, batch, testN, isDraws, n, chains, steps                         int
+	checkpoint, resume                                                     string
+	iters, batch, testN, isDraws, n, chains, steps, ckptEvery              int
 	lr, clip, defensive, widen                                             float64
 	seed                                                                   uint64
 	jsonOut, force, quiet                                                  bool
@@ -72,6 +74,9 @@ func (o *flowOpts) training(c *cobra.Command, iters int, lr float64, schedule st
 	f.Float64Var(&o.lr, "lr", lr, "Adam learning rate")
 	f.StringVar(&o.schedule, "schedule", schedule, "learning-rate schedule (as in ebm train)")
 	f.Float64Var(&o.clip, "clip-grad", 0, "clip the global gradient norm (0: off)")
+	f.IntVar(&o.ckptEvery, "checkpoint-every", 500, "iterations between checkpoints (0: none)")
+	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint folder, also holding the live metrics.jsonl (default OUT.ckpt)")
+	f.StringVar(&o.resume, "resume", "", "resume from a checkpoint folder (with the settings it records)")
 }
 
 func newFlowTrainCmd() *cobra.Command {
@@ -109,7 +114,7 @@ func (o *flowOpts) setupTraining() (*flow.Config, fit.Options, error) {
 	if err != nil {
 		return nil, fit.Options{}, cli.Flag(err)
 	}
-	if err := cli.Flag(train.CheckConfig(train.Config{Iters: o.iters, Batch: o.batch, LR: o.lr, ClipNorm: o.clip, LogEvery: 100})); err != nil {
+	if err := cli.Flag(train.CheckConfig(train.Config{Iters: o.iters, Batch: o.batch, LR: o.lr, ClipNorm: o.clip, LogEvery: 100, SnapshotEvery: o.ckptEvery})); err != nil {
 		return nil, fit.Options{}, err
 	}
 	sched, err := optim.ParseSchedule(o.schedule, o.lr, o.iters)
@@ -120,6 +125,10 @@ func (o *flowOpts) setupTraining() (*flow.Config, fit.Options, error) {
 }
 
 func runFlowTrain(cmd *cobra.Command, o *flowOpts) error {
+	snap, err := o.loadResume(cmd, flowTrainResumeFlags)
+	if err != nil {
+		return err
+	}
 	cfg, opts, err := o.setupTraining()
 	if err != nil {
 		return err
@@ -136,30 +145,96 @@ func runFlowTrain(cmd *cobra.Command, o *flowOpts) error {
 	if !slices.Contains(data.ToyNames(), o.data) {
 		inputs = append(inputs, o.data)
 	}
+	f, err := flow.Build[float32](cfg, pts.Dim, o.seed)
+	if err != nil {
+		return cli.Flag(err)
+	}
+	job := &fit.TrainJob{Flow: f, Points: pts, Options: opts, Schedule: o.schedule}
+	return o.runFitting(cmd, "train", flowTrainResumeFlags, snap, inputs, &job.Hooks, &job.Checkpoints,
+		func(ctx context.Context, dir, final string) (*fit.Report, error) {
+			job.Out = final
+			return job.Run(ctx, dir)
+		})
+}
+
+// loadResume reads the checkpoint of --resume, if given, and reconciles the
+// flags with the settings it records (keys); it returns the checkpoint, or
+// nil without --resume.
+func (o *flowOpts) loadResume(cmd *cobra.Command, keys []string) (*train.Snapshot, error) {
+	if o.resume == "" {
+		return nil, nil
+	}
+	snap, err := train.LoadCheckpoint(o.resume)
+	if err != nil {
+		return nil, cli.Input(fmt.Errorf("--resume: %w", err))
+	}
+	if snap.Settings == nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "ebm flow: --resume %s: the checkpoint records no settings; they are not checked\n", o.resume)
+	}
+	if err := reconcileResume(cmd, keys, snap.Settings, o.resume); err != nil {
+		return nil, err
+	}
+	if snap.Iter >= o.iters {
+		return nil, cli.Usagef("--resume %s: the checkpoint is at iteration %d; --iters %d leaves nothing to do", o.resume, snap.Iter, o.iters)
+	}
+	return snap, nil
+}
+
+// runFitting runs a fitting job (ebm flow train or fit, named sub) into a
+// new output folder with its checkpoint folder (claimLive): run gets the
+// unfinished folder and the final name. A failed run leaves nothing behind;
+// an interrupted one keeps its checkpoint and says how to continue.
+func (o *flowOpts) runFitting(cmd *cobra.Command, sub string, keys []string, snap *train.Snapshot, inputs []string,
+	h *fit.Hooks, c *fit.Checkpoints, run func(ctx context.Context, dir, final string) (*fit.Report, error)) error {
+	if o.resume != "" {
+		inputs = append(inputs, o.resume)
+	}
 	out, err := cli.NewOutDir(o.out, o.force, inputs...)
 	if err != nil {
 		return err
 	}
 	defer out.Abort()
-	f, err := flow.Build[float32](cfg, pts.Dim, o.seed)
-	if err != nil {
-		return cli.Flag(err)
-	}
-	job := &fit.TrainJob{Flow: f, Points: pts, Options: opts, Schedule: o.schedule, Out: out.Final}
-	rep, err := runFlowJob(cmd, o, &job.Hooks, func(ctx context.Context) (*fit.Report, error) { return job.Run(ctx, out.Tmp) })
+	live, created, err := claimLive(o.checkpoint, o.resume, o.force, out.Final, inputs)
 	if err != nil {
 		return err
 	}
-	if err := out.Commit(); err != nil {
+	*c = fit.Checkpoints{Live: live, Every: o.ckptEvery, Settings: resumeSettings(cmd, keys), Resume: snap, From: o.resume}
+	skip := 0
+	if snap != nil {
+		skip = snap.Iter
+	}
+	rep, err := runFlowJob(cmd, o, skip, h, func(ctx context.Context) (*fit.Report, error) { return run(ctx, out.Tmp, out.Final) })
+	if err == nil {
+		err = out.Commit()
+	}
+	if err != nil {
+		kept := errors.Is(err, cli.ErrInterrupted) && o.ckptEvery > 0 && train.HasCheckpoint(live)
+		switch {
+		case kept:
+			fmt.Fprintf(cmd.ErrOrStderr(), "ebm flow %s: interrupted; checkpoint in %s (continue with: ebm flow %s --resume %s --out %s)\n",
+				sub, live, sub, live, out.Final)
+		case errors.Is(err, cli.ErrInterrupted):
+			fmt.Fprintf(cmd.ErrOrStderr(), "ebm flow %s: interrupted; nothing was saved (this run keeps no checkpoint)\n", sub)
+		}
+		if created && !kept {
+			os.RemoveAll(live)
+		}
 		return err
 	}
-	return printFlowReport(cmd.OutOrStdout(), rep, o.jsonOut)
+	if err := printFlowReport(cmd.OutOrStdout(), rep, o.jsonOut); err != nil {
+		return err
+	}
+	if !o.jsonOut {
+		fmt.Fprintf(cmd.OutOrStdout(), "checkpoint and live metrics in %s\n", live)
+	}
+	return nil
 }
 
 // runFlowJob runs a fitting job with a progress bar and the trainer's
 // events on stderr.
-func runFlowJob(cmd *cobra.Command, o *flowOpts, h *fit.Hooks, run func(context.Context) (*fit.Report, error)) (*fit.Report, error) {
+func runFlowJob(cmd *cobra.Command, o *flowOpts, skip int, h *fit.Hooks, run func(context.Context) (*fit.Report, error)) (*fit.Report, error) {
 	bar := cli.NewProgress(o.iters, "fitting", o.quiet || o.jsonOut)
+	bar.Skip(skip)
 	h.Progress = func() { bar.Add(1) }
 	h.Event = func(ev string) { fmt.Fprintf(cmd.ErrOrStderr(), "ebm flow: %s\n", ev) }
 	rep, err := run(cmd.Context())
@@ -205,6 +280,10 @@ Energies (--energy NAME[:k=v,...], or --model DIR for a saved model):
 }
 
 func runFlowFit(cmd *cobra.Command, o *flowOpts) error {
+	snap, err := o.loadResume(cmd, flowFitResumeFlags)
+	if err != nil {
+		return err
+	}
 	cfg, opts, err := o.setupTraining()
 	if err != nil {
 		return err
@@ -220,24 +299,16 @@ func runFlowFit(cmd *cobra.Command, o *flowOpts) error {
 	if o.model != "" {
 		inputs = append(inputs, o.model)
 	}
-	out, err := cli.NewOutDir(o.out, o.force, inputs...)
-	if err != nil {
-		return err
-	}
-	defer out.Abort()
 	f, err := flow.Build[float32](cfg, e.Dim(), o.seed)
 	if err != nil {
 		return cli.Flag(err)
 	}
-	job := &fit.FitJob{Flow: f, Energy: e, EnergyName: name, Options: opts, Schedule: o.schedule, ISDraws: o.isDraws, Out: out.Final}
-	rep, err := runFlowJob(cmd, o, &job.Hooks, func(ctx context.Context) (*fit.Report, error) { return job.Run(ctx, out.Tmp) })
-	if err != nil {
-		return err
-	}
-	if err := out.Commit(); err != nil {
-		return err
-	}
-	return printFlowReport(cmd.OutOrStdout(), rep, o.jsonOut)
+	job := &fit.FitJob{Flow: f, Energy: e, EnergyName: name, Options: opts, Schedule: o.schedule, ISDraws: o.isDraws}
+	return o.runFitting(cmd, "fit", flowFitResumeFlags, snap, inputs, &job.Hooks, &job.Checkpoints,
+		func(ctx context.Context, dir, final string) (*fit.Report, error) {
+			job.Out = final
+			return job.Run(ctx, dir)
+		})
 }
 
 func newFlowSampleCmd() *cobra.Command {

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/ebm-go/ebm/internal/cli"
+	"github.com/ebm-go/ebm/train"
 )
 
 // TestFlowRoundTrip trains a small flow, evaluates it (ebm flow eval and the
@@ -100,5 +107,79 @@ func TestFlowBadInput(t *testing.T) {
 	wantUsage(t, err, "dimension 3")
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Fatalf("a failed command left %s behind", out)
+	}
+}
+
+// ebm flow train keeps checkpoints as ebm train does: a run resumed from a
+// shorter run's checkpoint ends where an uninterrupted run ends, other
+// settings are refused by name, and Ctrl-C keeps a checkpoint and says how
+// to continue.
+func TestFlowCheckpointResume(t *testing.T) {
+	root := t.TempDir()
+	flowArgs := func(iters, out string, extra ...string) []string {
+		return append([]string{"flow", "train", "--flow", "realnvp:layers=2,hidden=8", "--iters", iters, "--batch", "32",
+			"--schedule", "constant", "--seed", "5", "--test", "200", "--checkpoint-every", "10", "--json", "--out", out}, extra...)
+	}
+	finalLoss := func(js string) float64 {
+		t.Helper()
+		var r struct {
+			FinalLoss float64 `json:"final_loss"`
+			Iters     int     `json:"iters"`
+		}
+		if err := json.Unmarshal([]byte(js), &r); err != nil {
+			t.Fatalf("%v: %q", err, js)
+		}
+		if r.Iters != 40 {
+			t.Fatalf("report of %d iterations, want 40", r.Iters)
+		}
+		return r.FinalLoss
+	}
+	whole, err := run(t, flowArgs("40", filepath.Join(root, "whole"))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := filepath.Join(root, "short")
+	if _, err := run(t, flowArgs("20", short)...); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := short + ".ckpt"
+	if _, err := os.Stat(filepath.Join(ckpt, train.CheckpointFile)); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, cli.ExitUsage, `--flow "realnvp:layers=3,hidden=8"`, "flow", "train", "--flow", "realnvp:layers=3,hidden=8",
+		"--iters", "40", "--resume", ckpt, "--out", filepath.Join(root, "bad"))
+	resumed, err := run(t, "flow", "train", "--iters", "40", "--resume", ckpt, "--out", filepath.Join(root, "resumed"),
+		"--test", "200", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := finalLoss(whole), finalLoss(resumed); a != b {
+		t.Fatalf("resumed run ends at loss %v, the uninterrupted one at %v", b, a)
+	}
+	mb, _ := os.ReadFile(filepath.Join(root, "resumed", "metrics.jsonl"))
+	if n := strings.Count(string(mb), "\n"); n < 2 {
+		t.Fatalf("resumed metrics log has %d lines", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := filepath.Join(root, "cut")
+	var eb bytes.Buffer
+	stderr := captureStderr(t, func() {
+		eb.WriteString(fmt.Sprint(execute(ctx, []string{"flow", "fit", "--energy", "banana", "--flow", "realnvp:layers=1,hidden=4",
+			"--iters", "50", "--out", out, "--quiet"}, &eb)))
+	})
+	if !strings.HasSuffix(eb.String(), "130") || !strings.Contains(stderr, "checkpoint in "+out+".ckpt") ||
+		!strings.Contains(stderr, "ebm flow fit --resume") {
+		t.Fatalf("exit %s, message %q", eb.String(), stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out+".ckpt", train.CheckpointFile)); err != nil {
+		t.Fatal("the named checkpoint does not exist")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("an interrupted run wrote its output")
+	}
+	if _, err := run(t, "flow", "fit", "--iters", "50", "--resume", out+".ckpt", "--out", out, "--quiet", "--is-draws", "200"); err != nil {
+		t.Fatal(err)
 	}
 }

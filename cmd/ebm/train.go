@@ -231,7 +231,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		if snap.Settings == nil {
 			fmt.Fprintf(os.Stderr, "ebm train: --resume %s: the checkpoint records no settings; they are not checked\n", o.resume)
 		}
-		if err := reconcileResume(cmd, snap.Settings, o.resume); err != nil {
+		if err := reconcileResume(cmd, resumeFlags, snap.Settings, o.resume); err != nil {
 			return err
 		}
 		if snap.Iter >= o.iters {
@@ -240,7 +240,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		o.snap = snap
 		inputs = append(inputs, o.resume)
 	}
-	o.settings = resumeSettings(cmd)
+	o.settings = resumeSettings(cmd, resumeFlags)
 	s, err := o.setup() // everything is checked before any work
 	if err != nil {
 		return err

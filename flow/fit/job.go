@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 
 	"github.com/ebm-go/ebm/data"
@@ -38,32 +39,74 @@ type Hooks struct {
 	Event    func(string)
 }
 
-// runLoop runs a loop with the hooks and collects the logged losses as
-// (iteration, loss) pairs.
-func runLoop(ctx context.Context, run func(context.Context) (*train.Result, error), progress *func(int, int), metrics *func(train.Metrics), h Hooks) (*train.Result, [][2]float64, error) {
-	*progress = func(int, int) {
+// Checkpoints keep a fitting job's checkpoints and live metrics log as ebm
+// train keeps its own (train.Files):
+//
+//   - Live, if not empty, is the checkpoint folder (created if missing): it
+//     holds the metrics log (train.MetricsFile) as it grows and, with
+//     Every > 0, a checkpoint (train.SaveCheckpoint: the flow's parameters,
+//     Adam's moments, the learning-rate back-off and the iteration) every
+//     Every iterations and when the run is interrupted. The completed run's log is also copied
+//     into the output folder (where it is written directly when Live is
+//     empty).
+//   - Settings are recorded in every checkpoint, so that a resume can check
+//     them (train.ReconcileSettings, train.CheckRecorded).
+//   - Resume, if not nil, is a checkpoint (train.LoadCheckpoint) of the same
+//     job to continue from, read from the folder From, whose log is
+//     continued up to the checkpoint's iteration. Batches and draws depend
+//     only on the seed and the iteration, so a resumed run ends where an
+//     uninterrupted one would.
+type Checkpoints struct {
+	Live     string
+	Every    int
+	Settings map[string]string
+	Resume   *train.Snapshot
+	From     string
+}
+
+// runJob runs a float32 loop with the hooks and the checkpoints c, writing
+// the metrics log into dir, and returns the result and the loss curve of the
+// whole history as (iteration, loss) pairs.
+func runJob[B any](ctx context.Context, l *train.Loop[float32, B], dir string, c Checkpoints, h Hooks) (*train.Result, [][2]float64, error) {
+	l.Progress = func(int, int) {
 		if h.Progress != nil {
 			h.Progress()
 		}
 	}
-	var losses [][2]float64
-	*metrics = func(m train.Metrics) {
-		if m.Event != "" {
-			if h.Event != nil {
-				h.Event(m.Event)
-			}
-			return
-		}
-		losses = append(losses, [2]float64{float64(m.Iter), m.Loss})
+	if c.Every > 0 {
+		l.SnapshotEvery = c.Every
 	}
-	res, err := run(ctx)
+	l.Settings = c.Settings
+	if c.Live != "" {
+		if err := os.MkdirAll(c.Live, 0o755); err != nil {
+			return nil, nil, err
+		}
+	}
+	files := train.Files{Out: dir, Live: c.Live, Checkpoints: c.Every > 0 && c.Live != ""}
+	if h.Event != nil {
+		files.OnEvent = func(m train.Metrics) { h.Event(m.Event) }
+	}
+	if c.Resume != nil {
+		if c.Resume.Iter >= l.Iters {
+			return nil, nil, fmt.Errorf("fit: the checkpoint is at iteration %d; %d iterations leave nothing to do", c.Resume.Iter, l.Iters)
+		}
+		if err := l.Resume(c.Resume); err != nil {
+			return nil, nil, err
+		}
+		files.From, files.UpTo = c.From, c.Resume.Iter
+	}
+	res, iters, losses, err := train.RunLoop(ctx, files, l)
 	if err != nil {
 		return nil, nil, err
 	}
 	if res.Interrupted {
 		return nil, nil, ErrInterrupted
 	}
-	return res, losses, nil
+	curve := make([][2]float64, len(iters))
+	for i := range iters {
+		curve[i] = [2]float64{iters[i], losses[i]}
+	}
+	return res, curve, nil
 }
 
 // SetTraining fills the report's training figures from a trainer's result.
@@ -81,6 +124,7 @@ type TrainJob struct {
 	Schedule string              // the schedule's spec, recorded in the saved model
 	Out      string              // the output folder's name, recorded in the report
 	Hooks
+	Checkpoints
 }
 
 // Run fits the flow, evaluates it on the held-out points (Report.EvaluateData)
@@ -99,7 +143,7 @@ func (j *TrainJob) Run(ctx context.Context, dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, losses, err := runLoop(ctx, l.Run, &l.Progress, &l.Metrics, j.Hooks)
+	res, losses, err := runJob(ctx, l, dir, j.Checkpoints, j.Hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +175,7 @@ type FitJob struct {
 	ISDraws    int                 // draws of the importance-sampling estimate (≥ 2)
 	Out        string              // the output folder's name, recorded in the report
 	Hooks
+	Checkpoints
 }
 
 // Run fits the flow, estimates log Z with ISDraws draws (seed Options.Seed ^
@@ -149,7 +194,7 @@ func (j *FitJob) Run(ctx context.Context, dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, losses, err := runLoop(ctx, l.Run, &l.Progress, &l.Metrics, j.Hooks)
+	res, losses, err := runJob(ctx, l, dir, j.Checkpoints, j.Hooks)
 	if err != nil {
 		return nil, err
 	}
