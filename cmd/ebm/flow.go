@@ -86,8 +86,10 @@ func newFlowTrainCmd() *cobra.Command {
 		Short: "Fit a flow to data by maximum likelihood",
 		Long: `Fit a flow to data by maximum likelihood (minimize -mean log q over batches),
 with Adam, on ebm's trainer (divergences roll back). Writes model/ (a flow model
-folder), loss.png and, for 2-D data, density.png and samples.png; reports the
-exact test NLL and, for 2-D data, the grid NLL of the README protocol.
+folder), report.json, metrics.jsonl, loss.png and, for 2-D data, density.png and
+samples.png; reports the exact test NLL and, for 2-D data, the grid NLL of the
+README protocol. Checkpoints and the live metrics go to OUT.ckpt (--checkpoint);
+--resume OUT.ckpt continues an interrupted run exactly, as in ebm train.
 
 Data (--data): a toy name (` + strings.Join(data.ToyNames(), ", ") + `) or a CSV file.
 
@@ -261,8 +263,9 @@ func newFlowFitCmd() *cobra.Command {
 E_q[E(x) + log q(x)] over reparameterized draws (Adam). Then estimate log Z of
 the energy by importance sampling with the fitted flow,
 log Z ≈ log mean exp(-E(x) - log q(x)), x ~ q, with its delta-method standard
-error and the effective sample size. Writes model/ (the fitted flow), loss.png
-and, for 2-D energies, density.png and samples.png.
+error and the effective sample size. Writes model/ (the fitted flow),
+report.json, metrics.jsonl, loss.png and, for 2-D energies, density.png and
+samples.png; checkpoints as ebm flow train.
 
 Energies (--energy NAME[:k=v,...], or --model DIR for a saved model):
 ` + energyHelp() + "\n\n" + flow.SpecHelp,
