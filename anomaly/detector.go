@@ -41,6 +41,13 @@ type Options struct {
 	// networks train on the rows of the final fit.
 	Trim     float64
 	Reweight float64
+	// Novelty declares the training rows all inliers (semi-supervised use;
+	// scikit-learn's novelty detection): the Gaussian is fitted to every
+	// row, with neither C-steps nor reweighting (Trim and Reweight are
+	// ignored), and the networks train on every row. On clean rows this
+	// keeps the inliers' tails that the robust fit would trim (measured:
+	// BENCHMARKS.md); with anomalies among the rows, leave it off.
+	Novelty bool
 	// Starts is the number of random starts of the C-steps, drawn from the
 	// seed, beside the two deterministic ones (default 0: the robust fit
 	// does not depend on the seed).
@@ -95,6 +102,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Reweight < 0 {
 		o.Reweight = 0
+	}
+	if o.Novelty {
+		o.Trim, o.Reweight = 0, 0
 	}
 	if o.Elemental == 0 {
 		o.Elemental = d.Elemental

@@ -31,7 +31,9 @@
 //     taken back. Anomalies among
 //     the training rows therefore do not inflate Σ, and the same procedure
 //     serves unsupervised fits (all rows, anomalies included) and
-//     semi-supervised ones (inliers only).
+//     semi-supervised ones (inliers only). A semi-supervised fit that
+//     declares its rows clean (Options.Novelty) skips both robust steps:
+//     trimming clean rows only narrows the Gaussian to the inliers' core.
 //   - fₖ are M small SiLU networks (default 3 of 64×64), each trained by
 //     denoising score matching (train.DenoisingSM through train.Trainer and
 //     its train.Loop) on the whitened rows kept by the robust fit, as the

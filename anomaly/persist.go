@@ -41,6 +41,8 @@ type Training struct {
 	Batch         int     `json:"batch"`
 	LR            float64 `json:"lr"`
 	Trim          float64 `json:"trim"`
+	Reweight      float64 `json:"reweight"`
+	Novelty       bool    `json:"novelty,omitempty"`
 	Elemental     int     `json:"elemental"`
 	Contamination float64 `json:"contamination,omitempty"`
 	HoldOut       float64 `json:"holdout,omitempty"`
@@ -72,7 +74,7 @@ func (det *Detector) Save(dir string, meta *model.Meta) error {
 	m.Architecture = js
 	o := det.opts
 	tj, err := json.Marshal(Training{Estimator: "dsm", Sigma: o.Sigma, Iters: o.Iters, Batch: o.Batch, LR: o.LR,
-		Trim: o.Trim, Elemental: o.Elemental, Contamination: o.Contamination, HoldOut: o.HoldOut, Quantile: o.Quantile})
+		Trim: o.Trim, Reweight: o.Reweight, Novelty: o.Novelty, Elemental: o.Elemental, Contamination: o.Contamination, HoldOut: o.HoldOut, Quantile: o.Quantile})
 	if err != nil {
 		return err
 	}

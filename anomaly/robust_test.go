@@ -1,6 +1,8 @@
 package anomaly
 
 import (
+	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -159,3 +161,42 @@ func TestRobustFitNeedsMoreRowsThanColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestNoveltyFitsEveryRow: with Novelty the Gaussian is the Ledoit–Wolf fit
+// to every (standardized) row, exactly, however heavy the rows' tails;
+// without it, the robust fit of the same clean rows trims the tails (its
+// centre and log det Σ differ), which is what Novelty is for.
+func TestNoveltyFitsEveryRow(t *testing.T) {
+	const n, d = 300, 5
+	rng := rand.New(rand.NewPCG(4, 9))
+	x := tensor.New[float64](n, d)
+	for i := range x.Data { // Student t with 3 degrees of freedom, plus a shift
+		chi2 := sq(rng.NormFloat64()) + sq(rng.NormFloat64()) + sq(rng.NormFloat64())
+		x.Data[i] = rng.NormFloat64()/math.Sqrt(chi2/3) + float64(i%d)
+	}
+	sc, _ := FitScaler(x.Data, n, d)
+	z := make([]float64, n*d)
+	sc.Apply(z, x.Data)
+	all, err := fitWhitener(z, n, d, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, novelty := range []bool{true, false} {
+		det, err := Fit(context.Background(), x, Options{Novelty: novelty, Members: -1, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff := 0.0
+		for j := range all.Mean {
+			diff = math.Max(diff, math.Abs(det.mean[j]-all.Mean[j]))
+		}
+		if novelty && (diff > 1e-12 || math.Abs(det.shrink-all.Shrinkage) > 1e-12) {
+			t.Errorf("novelty: centre off the all-row fit by %.3g, shrinkage %v against %v", diff, det.shrink, all.Shrinkage)
+		}
+		if !novelty && diff < 1e-3 {
+			t.Errorf("robust fit: centre within %.3g of the all-row fit; the test's rows do not exercise trimming", diff)
+		}
+	}
+}
+
+func sq(v float64) float64 { return v * v }

@@ -23,7 +23,9 @@ Splits (seed s draws everything with numpy's default_rng(s)):
     uses --mnist-train rows of the class from its training file (pixels / 255)
     and --mnist-test of each side from its test file.
 Modes: unsupervised (fit on the training inliers and outliers) and
-semi-supervised (fit on the training inliers only); same test rows.
+semi-supervised (fit on the training inliers only, which ebm is told with
+`--novelty` as LocalOutlierFactor runs with novelty=True; --no-novelty leaves
+it out); same test rows.
 The AUROC ranks the test outliers above the test inliers by anomaly score.
 
 Output: a Markdown table of mean ± standard deviation over the seeds per set,
@@ -89,12 +91,12 @@ def splits(name, seed, data, args):
         yield Xtr[I], Xtr[O], Xte[TI], Xte[TO]
 
 
-def run_ebm(args, tmp, train, test, seed):
+def run_ebm(args, tmp, train, test, seed, novelty=False):
     trf, tef, out = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv"), os.path.join(tmp, "det")
     np.savetxt(trf, train, delimiter=",", fmt="%.9g")
     np.savetxt(tef, test, delimiter=",", fmt="%.9g")
     subprocess.run([args.ebm, "anomaly", "fit", "--data", trf, "--out", out, "--force", "--seed", str(seed)]
-                   + args.ebm_flags.split(), check=True, stdout=subprocess.DEVNULL)
+                   + (["--novelty"] if novelty else []) + args.ebm_flags.split(), check=True, stdout=subprocess.DEVNULL)
     r = subprocess.run([args.ebm, "anomaly", "score", "--model", out, "--data", tef],
                        check=True, capture_output=True, text=True)
     lines = r.stdout.strip().split("\n")[1:]
@@ -127,7 +129,10 @@ def evaluate(args, tmp, name, data, seed, methods, model_seed=None):
             for m in methods:
                 t0 = time.time()
                 ms = seed if model_seed is None else model_seed
-                s = run_ebm(args, tmp, train, test, ms) if m == "ebm" else run_sklearn(m, train, test, ms)
+                if m == "ebm":
+                    s = run_ebm(args, tmp, train, test, ms, novelty=mode == "semi-supervised" and not args.no_novelty)
+                else:
+                    s = run_sklearn(m, train, test, ms)
                 secs[m] += time.time() - t0
                 per[m].append(roc_auc_score(y, s))
         for m in methods:
@@ -139,6 +144,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ebm", default="/tmp/ebm-anomaly-bench")
     p.add_argument("--ebm-flags", default="", help="extra flags for ebm anomaly fit")
+    p.add_argument("--no-novelty", action="store_true",
+                   help="semi-supervised fits without --novelty (by default ebm is told its rows are inliers, "
+                        "as LocalOutlierFactor runs with novelty=True)")
     p.add_argument("--data", default="/work/shared/data")
     p.add_argument("--sets", default="breast_cancer,wine,digits,mnist")
     p.add_argument("--seeds", type=int, default=5)

@@ -37,7 +37,8 @@ func newAnomalyFitCmd() *cobra.Command {
 		Short: "Fit an anomaly detector to the rows of a CSV file",
 		Long: `Fit an anomaly detector to the rows of a CSV file (plain or gzip; a header
 line is detected) and save it in DIR/model. Fit on all rows, anomalies included
-(unsupervised), or on normal rows only (semi-supervised).
+(unsupervised), or on normal rows only (semi-supervised): then say so with
+--novelty, and the Gaussian is fitted to every row instead of a robust core.
 
 The threshold that flags rows is the (1 - contamination) quantile of the
 training rows' scores with --contamination, else the --quantile of the scores of
@@ -99,7 +100,9 @@ training rows' scores with --contamination, else the --quantile of the scores of
 	f.IntVar(&o.Iters, "iters", o.Iters, "training iterations per network")
 	f.Float64Var(&o.Sigma, "sigma", o.Sigma, "denoising noise level (whitened units)")
 	f.Float64Var(&o.Bound, "bound", o.Bound, "largest correction of a network (nats)")
+	f.BoolVar(&o.Novelty, "novelty", false, "the rows are all inliers (semi-supervised): fit the Gaussian to every row, no trimming or reweighting")
 	f.Float64Var(&o.Trim, "trim", o.Trim, "fraction trimmed by the robust covariance's C-steps (-1: none)")
+	f.Float64Var(&o.Reweight, "reweight", o.Reweight, "χ² quantile within which rows are taken back after the robust fit (-1: none)")
 	f.IntVar(&o.Elemental, "elemental", o.Elemental, "elemental (d+1-row) starts of the robust covariance's C-steps (-1: none)")
 	f.Uint64Var(&o.Seed, "seed", 0, "random seed")
 	return c

@@ -65,6 +65,17 @@ func TestAnomalyFitScore(t *testing.T) {
 	if n := strings.Count(o, "\n"); n != 310 || !strings.HasPrefix(o, `{"row":1,"score":`) {
 		t.Fatalf("%d JSON lines, starting %.40q", n, o)
 	}
+	// --novelty (the rows are declared inliers) is recorded with the model.
+	clean := anomalyCSV(t, 200, 0)
+	nov := filepath.Join(t.TempDir(), "nov")
+	if _, err := run(t, "anomaly", "fit", "--data", clean, "--label-column", "last", "--out", nov,
+		"--iters", "30", "--members", "1", "--novelty"); err != nil {
+		t.Fatal(err)
+	}
+	mj, err := os.ReadFile(filepath.Join(nov, "model", "model.json"))
+	if compact := strings.Join(strings.Fields(string(mj)), ""); err != nil || !strings.Contains(compact, `"novelty":true`) || !strings.Contains(compact, `"trim":0,`) {
+		t.Fatalf("model.json %s (%v): novelty not recorded", mj, err)
+	}
 }
 
 func TestAnomalyBadInput(t *testing.T) {
