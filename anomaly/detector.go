@@ -35,7 +35,8 @@ type Options struct {
 	Shrinkage float64
 	// Trim and Reweight make the Gaussian robust to anomalies among the
 	// training rows (see robustWhitener): its C-steps refit on the
-	// (1 − Trim)·n most central rows (default Trim 0.3; −1: no robust fit),
+	// (1 − Trim)·n most central rows (default 0: h = ⌈(n + d + 1)/2⌉ rows,
+	// scikit-learn's MinCovDet rule; −1: no robust fit),
 	// then every row whose rescaled Mahalanobis distance is within the χ²
 	// quantile Reweight (default 0.975; −1: none) is taken back. The
 	// networks train on the rows of the final fit.
@@ -82,7 +83,7 @@ type Options struct {
 // DefaultOptions returns the recipe chosen by measurement (BENCHMARKS.md,
 // scripts/anomaly-bench.sh).
 func DefaultOptions() Options {
-	return Options{Quantile: 0.99, Trim: 0.3, Reweight: 0.975, Elemental: 100, Members: 3, Hidden: []int{64, 64}, Bound: 8, Sigma: 0.2,
+	return Options{Quantile: 0.99, Reweight: 0.975, Elemental: 100, Members: 3, Hidden: []int{64, 64}, Bound: 8, Sigma: 0.2,
 		Iters: 300, Batch: 128, LR: 2e-3}
 }
 
@@ -91,11 +92,8 @@ func (o Options) withDefaults() Options {
 	if o.Quantile == 0 {
 		o.Quantile = d.Quantile
 	}
-	if o.Trim == 0 {
-		o.Trim = d.Trim
-	}
 	if o.Trim < 0 {
-		o.Trim = 0
+		o.Trim = -1
 	}
 	if o.Reweight == 0 {
 		o.Reweight = d.Reweight
@@ -104,7 +102,7 @@ func (o Options) withDefaults() Options {
 		o.Reweight = 0
 	}
 	if o.Novelty {
-		o.Trim, o.Reweight = 0, 0
+		o.Trim, o.Reweight = -1, 0
 	}
 	if o.Elemental == 0 {
 		o.Elemental = d.Elemental
@@ -139,6 +137,25 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// trimFor returns the fraction of n rows in d columns that the C-steps trim
+// (0: no C-steps): none with Novelty or a negative Trim; Trim itself when it
+// is positive; and by default scikit-learn's MinCovDet support fraction,
+// h = ⌈(n + d + 1)/2⌉ rows kept (the minimum covariance determinant's
+// largest breakdown point), i.e. 1 − h/n, or none when h ≥ n.
+func (o Options) trimFor(n, d int) float64 {
+	switch {
+	case o.Novelty || o.Trim < 0:
+		return 0
+	case o.Trim > 0:
+		return o.Trim
+	}
+	h := (n + d + 2) / 2 // ⌈(n + d + 1)/2⌉
+	if h >= n {
+		return 0
+	}
+	return 1 - float64(h)/float64(n)
+}
+
 func (o Options) check() error {
 	bad := func(field string, v any, want string) error {
 		return fmt.Errorf("anomaly: option %s = %v: want %s", field, v, want)
@@ -152,8 +169,8 @@ func (o Options) check() error {
 		return bad("starts", o.Starts, "0..1000")
 	case o.Elemental > 10000:
 		return bad("elemental", o.Elemental, "at most 10000")
-	case o.Trim < 0 || o.Trim >= 0.5 || math.IsNaN(o.Trim):
-		return bad("trim", o.Trim, "a fraction in [0, 0.5)")
+	case (o.Trim < 0 && o.Trim != -1) || o.Trim >= 0.5 || math.IsNaN(o.Trim):
+		return bad("trim", o.Trim, "a fraction in (0, 0.5), 0 (the MCD rule) or -1 (none)")
 	case o.Reweight < 0 || o.Reweight >= 1 || math.IsNaN(o.Reweight):
 		return bad("reweight", o.Reweight, "a quantile in (0, 1), or 0")
 	case !(o.Quantile > 0 && o.Quantile < 1):
@@ -252,6 +269,7 @@ func Fit(ctx context.Context, x *tensor.Dense[float64], opt Options) (*Detector,
 	// Random starts of the C-steps beside the deterministic ones (none by
 	// default: see robustWhitener).
 	starts := o.Starts
+	o.Trim = o.trimFor(n, d) // recorded with the model as the fraction used
 	wh, kept, err := robustWhitener(z, n, d, shrink, o.Trim, o.Reweight, starts, o.Elemental, rand.New(rand.NewPCG(o.Seed, 0x3cd)))
 	if err != nil {
 		return nil, err

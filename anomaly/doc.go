@@ -20,20 +20,22 @@
 //   - Σ is a Ledoit–Wolf shrunk covariance (Ledoit & Wolf 2004, as
 //     scikit-learn computes it), fitted robustly in the manner of the
 //     reweighted minimum covariance determinant (Rousseeuw & Van Driessen
-//     1999): when the 70% most central rows outnumber the columns (the MCD
-//     needs h > d), C-steps refit on those rows from deterministic starts
+//     1999): C-steps refit on the h most central rows, h = ⌈(n + d + 1)/2⌉
+//     of n rows in d columns by default (scikit-learn's MinCovDet rule, the
+//     MCD's largest breakdown point; Options.Trim fixes another fraction),
+//     when h < n and h > d (the MCD needs h > d), from deterministic starts
 //     (the fit to all rows and the rows nearest the median, as in DetMCD)
 //     and from 100 elemental starts (fits to d + 1 rows drawn from a fixed
-//     stream, as in FastMCD, when the 70% hold at least 2(d + 1) rows; on a
-//     subsample of 600 rows of a larger table) and keep the fit of least
-//     log det Σ; then every row within the χ²_d 97.5% quantile (distances
-//     rescaled to the χ² median; from the fit to all rows when h ≤ d) is
-//     taken back. Anomalies among
-//     the training rows therefore do not inflate Σ, and the same procedure
-//     serves unsupervised fits (all rows, anomalies included) and
-//     semi-supervised ones (inliers only). A semi-supervised fit that
-//     declares its rows clean (Options.Novelty) skips both robust steps:
-//     trimming clean rows only narrows the Gaussian to the inliers' core.
+//     stream, as in FastMCD, when h ≥ 2(d + 1); on a subsample of 600 rows
+//     of a larger table) and keep the fit of least log det Σ; then every row
+//     within the χ²_d 97.5% quantile (distances rescaled to the χ² median;
+//     from the fit to all rows when there are no C-steps) is taken back.
+//     Anomalies among the training rows therefore do not inflate Σ, and the
+//     same procedure serves unsupervised fits (all rows, anomalies
+//     included) and semi-supervised ones (inliers only). A semi-supervised
+//     fit that declares its rows clean (Options.Novelty) skips both robust
+//     steps: trimming clean rows only narrows the Gaussian to the inliers'
+//     core.
 //   - fₖ are M small SiLU networks (default 3 of 64×64), each trained by
 //     denoising score matching (train.DenoisingSM through train.Trainer and
 //     its train.Loop) on the whitened rows kept by the robust fit, as the

@@ -21,7 +21,7 @@ func keptAnomalies(t *testing.T, x []float64, n, d, first, elemental int) int {
 	z := make([]float64, n*d)
 	sc.Apply(z, x)
 	o := DefaultOptions()
-	_, kept, err := robustWhitener(z, n, d, -1, o.Trim, o.Reweight, 0, elemental, nil)
+	_, kept, err := robustWhitener(z, n, d, -1, o.trimFor(n, d), o.Reweight, 0, elemental, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,8 @@ func plantedCluster(seed uint64, n, k, d int) []float64 {
 // planted rows (a straggler of the cluster may be taken back by the
 // reweighting). The case is one the deterministic starts alone get wrong:
 // without the elemental starts some seed keeps at least half of the cluster
-// (measured: seeds 2 and 20 keep 7 and 8 of them).
+// (measured: seeds 16 and 20 keep 4 and 8 of them; with the former fixed
+// Trim 0.3, seeds 2 and 20 kept 7 and 8).
 func TestRobustFitExcludesPlantedCluster(t *testing.T) {
 	const n, k, d = 60, 8, 12
 	worstOff := 0
@@ -74,7 +75,9 @@ func TestRobustFitExcludesPlantedCluster(t *testing.T) {
 		if a := keptAnomalies(t, x, n+k, d, n, DefaultOptions().Elemental); a > 1 {
 			t.Errorf("seed %d: the robust fit keeps %d of the %d planted anomalies", seed, a, k)
 		}
-		worstOff = max(worstOff, keptAnomalies(t, x, n+k, d, n, 0))
+		b := keptAnomalies(t, x, n+k, d, n, 0)
+		t.Logf("seed %d: without elemental starts %d of %d planted rows kept", seed, b, k)
+		worstOff = max(worstOff, b)
 	}
 	if worstOff < k/2 {
 		t.Errorf("without elemental starts at most %d of %d anomalies kept on any seed: the test no longer tells the fits apart", worstOff, k)
@@ -86,7 +89,8 @@ func TestRobustFitExcludesPlantedCluster(t *testing.T) {
 // in 13 columns), on 20 splits. With the elemental starts the robust fit
 // keeps a class-0 row on at most 4 splits (measured: 3, keeping 1, 1 and 3
 // rows); from the deterministic starts alone it keeps some on at least 8
-// (measured: 13, up to all 7).
+// (measured: 12, up to 6 of the 7; with the former fixed Trim 0.3: 13, up
+// to all 7).
 func TestRobustFitWine(t *testing.T) {
 	ds, err := data.Wine()
 	if err != nil {
@@ -147,7 +151,7 @@ func TestRobustFitNeedsMoreRowsThanColumns(t *testing.T) {
 		sc, _ := FitScaler(x, n, c.d)
 		z := make([]float64, n*c.d)
 		sc.Apply(z, x)
-		w1, k1, err := robustWhitener(z, n, c.d, -1, o.Trim, o.Reweight, 0, o.Elemental, nil)
+		w1, k1, err := robustWhitener(z, n, c.d, -1, o.trimFor(n, c.d), o.Reweight, 0, o.Elemental, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

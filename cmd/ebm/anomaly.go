@@ -101,7 +101,7 @@ training rows' scores with --contamination, else the --quantile of the scores of
 	f.Float64Var(&o.Sigma, "sigma", o.Sigma, "denoising noise level (whitened units)")
 	f.Float64Var(&o.Bound, "bound", o.Bound, "largest correction of a network (nats)")
 	f.BoolVar(&o.Novelty, "novelty", false, "the rows are all inliers (semi-supervised): fit the Gaussian to every row, no trimming or reweighting")
-	f.Float64Var(&o.Trim, "trim", o.Trim, "fraction trimmed by the robust covariance's C-steps (-1: none)")
+	f.Float64Var(&o.Trim, "trim", o.Trim, "fraction trimmed by the robust covariance's C-steps (0: keep ⌈(n+d+1)/2⌉ rows, scikit-learn's MinCovDet rule; -1: none)")
 	f.Float64Var(&o.Reweight, "reweight", o.Reweight, "χ² quantile within which rows are taken back after the robust fit (-1: none)")
 	f.IntVar(&o.Elemental, "elemental", o.Elemental, "elemental (d+1-row) starts of the robust covariance's C-steps (-1: none)")
 	f.Uint64Var(&o.Seed, "seed", 0, "random seed")
