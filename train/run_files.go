@@ -47,8 +47,7 @@ func HasCheckpoint(dir string) bool {
 // returns the run's Result (with Interrupted set when ctx was cancelled; the
 // log is then left in Live beside the checkpoint, not copied, and removed
 // from Out when there is no Live; the same when the run fails) and the loss
-// curve of the
-// whole history (Recorder.Curve).
+// curve of the whole history (Recorder.Curve).
 func (f Files) Run(ctx context.Context, tr *Trainer) (res *Result, iters, losses []float64, err error) {
 	return f.run(ctx, func(metrics func(Metrics), ckpt func(*Snapshot) error) {
 		tr.Config.Metrics, tr.Config.Checkpoint = metrics, ckpt

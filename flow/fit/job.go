@@ -46,9 +46,9 @@ type Hooks struct {
 //     holds the metrics log (train.MetricsFile) as it grows and, with
 //     Every > 0, a checkpoint (train.SaveCheckpoint: the flow's parameters,
 //     Adam's moments, the learning-rate back-off and the iteration) every
-//     Every iterations and when the run is interrupted. The completed run's log is also copied
-//     into the output folder (where it is written directly when Live is
-//     empty).
+//     Every iterations and when the run is interrupted. The completed run's
+//     log is also copied into the output folder (where it is written
+//     directly when Live is empty).
 //   - Settings are recorded in every checkpoint, so that a resume can check
 //     them (train.ReconcileSettings, train.CheckRecorded).
 //   - Resume, if not nil, is a checkpoint (train.LoadCheckpoint) of the same
@@ -129,8 +129,8 @@ type TrainJob struct {
 
 // Run fits the flow, evaluates it on the held-out points (Report.EvaluateData)
 // and writes into dir: model/ (the flow, with the report's metrics),
-// report.json and the figures of Figures (with up to 1,000 training points
-// under the density).
+// report.json, the metrics log (see Checkpoints) and the figures of Figures
+// (with up to 1,000 training points under the density).
 func (j *TrainJob) Run(ctx context.Context, dir string) (*Report, error) {
 	if j.Flow == nil || j.Points == nil {
 		return nil, errors.New("fit: TrainJob needs a flow and data")
@@ -180,8 +180,8 @@ type FitJob struct {
 
 // Run fits the flow, estimates log Z with ISDraws draws (seed Options.Seed ^
 // 0x15; the true log Z is reported too when the energy is
-// energy.Normalized) and writes into dir: model/, report.json and the
-// figures of Figures.
+// energy.Normalized) and writes into dir: model/, report.json, the metrics
+// log (see Checkpoints) and the figures of Figures.
 func (j *FitJob) Run(ctx context.Context, dir string) (*Report, error) {
 	if j.Flow == nil || j.Energy == nil {
 		return nil, errors.New("fit: FitJob needs a flow and an energy")
