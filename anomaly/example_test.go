@@ -69,3 +69,24 @@ func ExampleDetector_Save() {
 	// Output:
 	// anomaly true
 }
+
+// Semi-supervised use: the training rows are known to be normal (novelty
+// detection), so the Gaussian keeps their tails instead of trimming them;
+// new rows are flagged above the 99% quantile of the training scores.
+func ExampleOptions_novelty() {
+	rng := rand.New(rand.NewPCG(3, 3))
+	x := tensor.New[float64](400, 2)
+	for i := range x.Data {
+		x.Data[i] = rng.NormFloat64()
+	}
+	det, err := anomaly.Fit(context.Background(), x, anomaly.Options{Novelty: true, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rows := tensor.FromSlice(2, 2, []float64{0.5, -0.5, 6, 6})
+	p, _ := det.Predict(rows)
+	fmt.Println("predictions:", p)
+	// Output:
+	// predictions: [1 -1]
+}
