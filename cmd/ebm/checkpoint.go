@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -94,4 +96,39 @@ func claimLive(checkpoint, resume string, force bool, out string, inputs []strin
 		return live, false, err
 	}
 	return live, true, nil
+}
+
+// loadResume reads the checkpoint in dir (--resume; none when dir is empty)
+// and reconciles the flags keys with the settings it records
+// (reconcileResume); iters is the run's --iters, which must go beyond the
+// checkpoint. name is the command, for the messages.
+func loadResume(cmd *cobra.Command, name string, keys []string, dir string, iters int) (*train.Snapshot, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	snap, err := train.LoadCheckpoint(dir)
+	if err != nil {
+		return nil, cli.Input(fmt.Errorf("--resume: %w", err))
+	}
+	if snap.Settings == nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: --resume %s: the checkpoint records no settings; they are not checked\n", name, dir)
+	}
+	if err := reconcileResume(cmd, keys, snap.Settings, dir); err != nil {
+		return nil, err
+	}
+	if snap.Iter >= iters {
+		return nil, cli.Usagef("--resume %s: the checkpoint is at iteration %d; --iters %d leaves nothing to do", dir, snap.Iter, iters)
+	}
+	return snap, nil
+}
+
+// dropLive settles the checkpoint folder live of a run that failed with err:
+// an interrupted run that left a checkpoint there keeps it (and dropLive
+// reports true); otherwise a folder the run created is removed.
+func dropLive(err error, live string, created bool) (kept bool) {
+	kept = errors.Is(err, cli.ErrInterrupted) && train.HasCheckpoint(live)
+	if created && !kept {
+		os.RemoveAll(live)
+	}
+	return kept
 }

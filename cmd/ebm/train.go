@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -223,20 +222,11 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		return err
 	}
 	var inputs []string
-	if o.resume != "" {
-		snap, err := train.LoadCheckpoint(o.resume)
-		if err != nil {
-			return cli.Input(fmt.Errorf("--resume: %w", err))
-		}
-		if snap.Settings == nil {
-			fmt.Fprintf(os.Stderr, "ebm train: --resume %s: the checkpoint records no settings; they are not checked\n", o.resume)
-		}
-		if err := reconcileResume(cmd, resumeFlags, snap.Settings, o.resume); err != nil {
-			return err
-		}
-		if snap.Iter >= o.iters {
-			return cli.Usagef("--resume %s: the checkpoint is at iteration %d; --iters %d leaves nothing to do", o.resume, snap.Iter, o.iters)
-		}
+	snap, err := loadResume(cmd, "ebm train", resumeFlags, o.resume, o.iters)
+	if err != nil {
+		return err
+	}
+	if snap != nil {
 		o.snap = snap
 		inputs = append(inputs, o.resume)
 	}
@@ -264,9 +254,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	if err != nil {
 		// A failed run leaves nothing behind; an interrupted one keeps its
 		// checkpoint (trainInto said where), and a resumed one its folder.
-		if createdLive && !(errors.Is(err, cli.ErrInterrupted) && train.HasCheckpoint(o.liveDir)) {
-			os.RemoveAll(o.liveDir)
-		}
+		dropLive(err, o.liveDir, createdLive)
 		return err
 	}
 	rep := t.report
