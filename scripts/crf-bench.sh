@@ -53,7 +53,7 @@ print("first-order HMM       accuracy %.4f  train+tag %.1fs" % (r["hmm"], r["hmm
 print("logistic regression   accuracy %.4f  train %.1fs (scikit-learn, C=%g, %d iterations)" % (r["accuracy"], r["train_seconds"], r["C"], r["iterations"]))'
 	for a in $ALGOS; do
 		"$CACHE/ebm" crf train --data "$d/train.conll" --test "$d/test.conll" --algo "$a" "${TFLAGS[@]}" \
-			--out "$CACHE/models/$c-${a%%:*}" --json --quiet |
+			--out "$CACHE/models/$c-${a%%:*}" --force --json --quiet |
 			"$PY" -c 'import json,sys; r=json.load(sys.stdin); t=r["train"]
 print("%-21s accuracy %.4f  train %.1fs (%d iterations, %d features, %d edge features)" % (r["algo"], r["test"]["accuracy"], t["seconds"], t["iterations"], r["features"], r.get("edge_features", 0)))'
 	done

@@ -44,6 +44,7 @@ func newCRFTrainCmd() *cobra.Command {
 		edgeMin                int
 		seed                   uint64
 		asJSON, quiet, bigrams bool
+		force                  bool
 	)
 	c := &cobra.Command{
 		Use:   "train",
@@ -63,6 +64,15 @@ and edge-attribute-label-pair triples seen in training are weights.`,
 			} else if out == "" {
 				return cli.Usagef("--out is required")
 			}
+			inputs := []string{data}
+			if test != "" {
+				inputs = append(inputs, test)
+			}
+			od, err := cli.NewOutDir(out, force, inputs...) // the output rule, before any work
+			if err != nil {
+				return err
+			}
+			defer od.Abort()
 			sents, err := crfRead("data", data, true)
 			if err != nil {
 				return err
@@ -91,7 +101,9 @@ and edge-attribute-label-pair triples seen in training are weights.`,
 				}
 			}
 			r := crf.NewTrainReport(m, algo, bo, res, ev, data, test)
-			if err := m.SaveWithReport(out, seed, r); err != nil {
+			if err := m.SaveWithReport(od.Tmp, seed, r); err != nil {
+				return err
+			} else if err := od.Commit(); err != nil {
 				return err
 			} else if asJSON {
 				return cli.WriteJSON(c.OutOrStdout(), r)
@@ -103,6 +115,7 @@ and edge-attribute-label-pair triples seen in training are weights.`,
 	f.StringVar(&data, "data", "", "labelled CoNLL training file")
 	f.StringVar(&test, "test", "", "labelled CoNLL file to evaluate on after training")
 	f.StringVar(&out, "out", "", "model folder to write")
+	f.BoolVar(&force, "force", false, "replace --out if ebm wrote it")
 	f.StringVar(&algo, "algo", "lbfgs", "algorithm and settings: lbfgs:c2=0.3,maxiter=200 | owlqn:c1=1 | sgd:epochs=10,lr=0.05 | perceptron:epochs=10 | ssvm:epochs=10,c2=1")
 	f.IntVar(&affix, "affix", 3, "longest prefix and suffix attribute")
 	f.IntVar(&window, "window", 1, "neighbouring words as attributes, ±window")

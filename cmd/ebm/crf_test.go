@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ebm-go/ebm/internal/cli"
 	"github.com/ebm-go/ebm/model"
 )
 
@@ -52,6 +53,12 @@ func TestCRFTrainTagEval(t *testing.T) {
 	b, err := os.ReadFile(tagged)
 	if err != nil || !strings.HasPrefix(string(b), "Anna\tB-PER\nvisited\tO\nParis\tB-LOC\n") {
 		t.Fatalf("tagged %q (%v)", b, err)
+	}
+	// The output rule: the model folder is replaced only with --force,
+	// and the refusal comes before any training.
+	wantCode(t, cli.ExitUsage, "pass --force", "crf", "train", "--data", crfTrain, "--out", dir, "--algo", "perceptron:epochs=1")
+	if _, err := run(t, "crf", "train", "--data", crfTrain, "--out", dir, "--algo", "perceptron:epochs=1", "--force"); err != nil {
+		t.Fatal(err)
 	}
 }
 

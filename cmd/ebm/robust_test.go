@@ -86,6 +86,7 @@ func TestOutputForeignFolderRefused(t *testing.T) {
 		{"demo", "--out", dir, "--force"},
 		trainArgs("--out", dir, "--force"),
 		{"sample", "--energy", "gauss", "--steps", "10", "--warmup", "0", "--out", dir, "--force"},
+		{"crf", "train", "--data", crfTrain, "--algo", "perceptron:epochs=1", "--out", dir, "--force"},
 	} {
 		wantCode(t, cli.ExitUsage, "not written by ebm", args...)
 		if !sameFiles(before, snapshotDir(t, dir)) {
