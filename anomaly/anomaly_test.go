@@ -52,10 +52,10 @@ func TestFarPointsScoreHigher(t *testing.T) {
 		seeds = 2
 	}
 	for _, name := range []string{"elongated", "8gaussians", "moons", "rings"} {
-		for k := 0; k < 2*seeds; k++ {
+		for run := 0; run < 2*seeds; run++ {
 			// Each seed twice: unsupervised defaults, then Novelty (no
 			// robust trimming): the bound keeps the tails quadratic either way.
-			seed, novelty := uint64(k/2), k%2 == 1
+			seed, novelty := uint64(run/2), run%2 == 1
 			x := cloud(name, 500, rand.New(rand.NewPCG(seed, 1)))
 			o := Options{Seed: seed} // the defaults
 			if testing.Short() {
