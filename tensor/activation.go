@@ -43,18 +43,6 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 				return
 			}
 		}
-		var poly, poly1 []float64
-		switch f {
-		case FnTanh:
-			poly = tanhPoly(n)
-		case FnSoftplus:
-			poly = sigmoidPoly(n - 1)
-		default:
-			poly = sigmoidPoly(n)
-		}
-		if f == FnSiLU {
-			poly1 = sigmoidPoly(n - 1)
-		}
 		// u = σ(x) (tanh(x) for FnTanh) first, into d: SIMD for float32.
 		if dd, ok := any(d).([]float32); ok {
 			aa := any(a).([]float32)
@@ -75,6 +63,21 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 					d[i] = T(sigmoid(float64(v)))
 				}
 			}
+		}
+		if actDerivClosed(f, n, d, a) {
+			return
+		}
+		var poly, poly1 []float64
+		switch f {
+		case FnTanh:
+			poly = tanhPoly(n)
+		case FnSoftplus:
+			poly = sigmoidPoly(n - 1)
+		default:
+			poly = sigmoidPoly(n)
+		}
+		if f == FnSiLU {
+			poly1 = sigmoidPoly(n - 1)
 		}
 		for i, v := range a {
 			u := float64(d[i])
@@ -113,6 +116,113 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 	default:
 		panic(fmt.Sprintf("tensor: ActDeriv of Func %d", f))
 	}
+}
+
+// actDerivClosed overwrites d, which holds u = σ(x) (tanh x for FnTanh) on
+// entry, with f⁽ⁿ⁾(x) from closed forms in w = σ(1−σ) and t = 1−2σ (v = 1−t²
+// for tanh), for the orders the estimators use:
+//
+//	σ′ = w, σ″ = w·t, σ‴ = w·(1−6w), σ⁽⁴⁾ = w·t·(1−12w), σ⁽⁵⁾ = w·(1−30w+120w²),
+//	tanh′ = v, tanh″ = −2t·v, tanh‴ = v·(6t²−2), tanh⁽⁴⁾ = 8t·v·(2−3t²),
+//
+// with softplus⁽ⁿ⁾ = σ⁽ⁿ⁻¹⁾ and SiLU⁽ⁿ⁾ = x·σ⁽ⁿ⁾ + n·σ⁽ⁿ⁻¹⁾. These are the
+// polynomials of sigmoidPoly and tanhPoly, factored: a few operations per
+// element and no cancellation between large coefficients. It reports false,
+// leaving d alone, for higher orders.
+func actDerivClosed[T Float](f Func, n int, d, a []T) bool {
+	switch f {
+	case FnTanh:
+		switch n {
+		case 1:
+			for i, t := range d {
+				d[i] = 1 - t*t
+			}
+		case 2:
+			for i, t := range d {
+				d[i] = -2 * t * (1 - t*t)
+			}
+		case 3:
+			for i, t := range d {
+				t2 := t * t
+				d[i] = (1 - t2) * (6*t2 - 2)
+			}
+		case 4:
+			for i, t := range d {
+				t2 := t * t
+				d[i] = 8 * t * (1 - t2) * (2 - 3*t2)
+			}
+		default:
+			return false
+		}
+		return true
+	case FnSigmoid, FnSoftplus:
+		m := n
+		if f == FnSoftplus {
+			m--
+		}
+		switch m {
+		case 0:
+		case 1:
+			for i, s := range d {
+				d[i] = s * (1 - s)
+			}
+		case 2:
+			for i, s := range d {
+				d[i] = s * (1 - s) * (1 - 2*s)
+			}
+		case 3:
+			for i, s := range d {
+				w := s * (1 - s)
+				d[i] = w * (1 - 6*w)
+			}
+		case 4:
+			for i, s := range d {
+				w := s * (1 - s)
+				d[i] = w * (1 - 2*s) * (1 - 12*w)
+			}
+		case 5:
+			for i, s := range d {
+				w := s * (1 - s)
+				d[i] = w * (1 - 30*w + 120*w*w)
+			}
+		default:
+			return false
+		}
+		return true
+	case FnSiLU:
+		switch n {
+		case 1:
+			for i, s := range d {
+				d[i] = s + a[i]*s*(1-s)
+			}
+		case 2:
+			for i, s := range d {
+				w := s * (1 - s)
+				d[i] = w * (2 + a[i]*(1-2*s))
+			}
+		case 3:
+			for i, s := range d {
+				w := s * (1 - s)
+				d[i] = w * (3*(1-2*s) + a[i]*(1-6*w))
+			}
+		case 4:
+			for i, s := range d {
+				w := s * (1 - s)
+				t := 1 - 2*s
+				d[i] = w * (4*(1-6*w) + a[i]*t*(1-12*w))
+			}
+		case 5:
+			for i, s := range d {
+				w := s * (1 - s)
+				t := 1 - 2*s
+				d[i] = w * (5*t*(1-12*w) + a[i]*(1-30*w+120*w*w))
+			}
+		default:
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // siluGrad32 is SiLU′(x) = σ(x)·(1 + x·(1 − σ(x))) with SIMD exp.

@@ -49,3 +49,22 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// One activation derivative over a 256×128 float32 hidden layer (the 2-D
+// workloads' shape): SiLU's derivatives of the orders score matching uses.
+func BenchmarkActDerivSiLU(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	a := New[float32](256, 128)
+	for i := range a.Data {
+		a.Data[i] = float32(rng.NormFloat64() * 3)
+	}
+	dst := New[float32](256, 128)
+	for _, n := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("order%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				ActDeriv(FnSiLU, n, 0, dst, a)
+			}
+		})
+	}
+}

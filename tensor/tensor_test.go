@@ -230,3 +230,47 @@ func TestActDerivFloat32MatchesFloat64(t *testing.T) {
 		}
 	}
 }
+
+// The closed forms of actDerivClosed against the polynomials they factor
+// (sigmoidPoly, tanhPoly by their recurrences), in float64, over a wide range.
+func TestActDerivClosedFormsMatchPolynomials(t *testing.T) {
+	var xs []float64
+	for x := -40.0; x <= 40; x += 0.37 {
+		xs = append(xs, x)
+	}
+	for _, f := range []Func{FnTanh, FnSigmoid, FnSoftplus, FnSiLU} {
+		for n := 1; n <= 6; n++ {
+			u := make([]float64, len(xs))
+			for i, x := range xs {
+				if f == FnTanh {
+					u[i] = math.Tanh(x)
+				} else {
+					u[i] = sigmoid(x)
+				}
+			}
+			got := append([]float64(nil), u...)
+			if !actDerivClosed(f, n, got, xs) {
+				if n <= 4 || (f != FnTanh && n == 5) {
+					t.Fatalf("f=%d order %d: no closed form", f, n)
+				}
+				continue
+			}
+			for i, x := range xs {
+				var want float64
+				switch f {
+				case FnTanh:
+					want = horner(tanhPoly(n), u[i])
+				case FnSoftplus:
+					want = horner(sigmoidPoly(n-1), u[i])
+				case FnSigmoid:
+					want = horner(sigmoidPoly(n), u[i])
+				case FnSiLU:
+					want = x*horner(sigmoidPoly(n), u[i]) + float64(n)*horner(sigmoidPoly(n-1), u[i])
+				}
+				if math.Abs(got[i]-want) > 1e-12*(1+math.Abs(x)) {
+					t.Fatalf("f=%d order %d at %v: closed form %v, polynomial %v", f, n, x, got[i], want)
+				}
+			}
+		}
+	}
+}
