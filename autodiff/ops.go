@@ -241,14 +241,50 @@ func Act[T tensor.Float](f tensor.Func, param float64, x *Var[T]) *Var[T] {
 // actN is the order-th derivative of the activation as a node; its backward is
 // the next derivative.
 func actN[T tensor.Float](f tensor.Func, order int, param float64, x *Var[T]) *Var[T] {
-	out := x.tape.alloc(x.Value.Rows, x.Value.Cols)
-	if order == 0 {
+	return actU(f, order, param, x, nil)
+}
+
+// actU is actN with u = σ(x) (tanh x for tanh) kept from the forward pass. When
+// the smooth activations' derivatives may be asked for (recording, x needs a
+// gradient), the forward pass computes u once, into a buffer the tape owns,
+// and every derivative node reads it instead of evaluating exponentials again.
+// A backward pass that records nothing (createGraph false) multiplies the
+// incoming gradient in the same pass and makes no derivative node.
+func actU[T tensor.Float](f tensor.Func, order int, param float64, x *Var[T], u *tensor.Dense[T]) *Var[T] {
+	t := x.tape
+	out := t.alloc(x.Value.Rows, x.Value.Cols)
+	smooth := f == tensor.FnSiLU || f == tensor.FnSigmoid || f == tensor.FnTanh || f == tensor.FnSoftplus
+	switch {
+	case order == 0 && smooth && t.recording && x.reqGrad:
+		u = t.alloc(x.Value.Rows, x.Value.Cols)
+		uf := tensor.FnSigmoid
+		if f == tensor.FnTanh {
+			uf = tensor.FnTanh
+		}
+		tensor.Map(uf, 0, u, x.Value)
+		t.add(&Var[T]{Value: u, pooled: true}) // recycled on Reset
+		switch f {
+		case tensor.FnSiLU:
+			tensor.Binary(tensor.OpMul, out, x.Value, u)
+		case tensor.FnSoftplus:
+			tensor.Map(f, param, out, x.Value)
+		default:
+			copy(out.Data, u.Data)
+		}
+	case order == 0:
 		tensor.Map(f, param, out, x.Value)
-	} else {
+	case u != nil:
+		tensor.ActDerivFrom(f, order, out, x.Value, u, nil)
+	default:
 		tensor.ActDeriv(f, order, param, out, x.Value)
 	}
 	return node(out, func(g *Var[T], need []bool) []*Var[T] {
-		return []*Var[T]{Mul(g, actN(f, order+1, param, x))}
+		if u != nil && !t.recording && !g.reqGrad {
+			d := t.alloc(x.Value.Rows, x.Value.Cols)
+			tensor.ActDerivFrom(f, order+1, d, x.Value, u, g.Value)
+			return []*Var[T]{t.add(&Var[T]{Value: d, pooled: true})}
+		}
+		return []*Var[T]{Mul(g, actU(f, order+1, param, x, u))}
 	}, x)
 }
 

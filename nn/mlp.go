@@ -120,6 +120,7 @@ type fusedWS[T tensor.Float] struct {
 	g     []*tensor.Dense[T] // backward buffers per hidden layer
 	out   *tensor.Dense[T]
 	alpha []float64 // 1/σ(W) per layer (1 without spectral normalization)
+	col   []T       // the last layer's weights times its alpha
 }
 
 // getWorkspace takes a workspace for batch size n from the pool (building one
@@ -142,6 +143,7 @@ func (m *MLP[T]) getWorkspace(n int) *fusedWS[T] {
 		w.g[i] = tensor.New[T](n, o)
 	}
 	w.out = tensor.New[T](n, m.Out())
+	w.col = make([]T, m.Layers[L-1].In)
 	w.alpha = make([]float64, L)
 	return w
 }
@@ -150,7 +152,8 @@ func (m *MLP[T]) putWorkspace(w *fusedWS[T]) { m.ws.Put(w) }
 
 // fits reports whether w's buffers match m's layer widths.
 func (w *fusedWS[T]) fits(m *MLP[T]) bool {
-	if len(w.z) != len(m.Layers)-1 || len(w.alpha) != len(m.Layers) || w.out.Cols != m.Out() {
+	if len(w.z) != len(m.Layers)-1 || len(w.alpha) != len(m.Layers) || w.out.Cols != m.Out() ||
+		len(w.col) != m.Layers[len(m.Layers)-1].In {
 		return false
 	}
 	for i, z := range w.z {
@@ -220,17 +223,24 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 	// Backward: δ at the output is 1 per row, so the gradient entering the last
 	// hidden layer is the last weight column, broadcast over rows.
 	last := m.Layers[L-1]
+	col := w.col[:last.In]
+	for j := range col {
+		col[j] = T(w.alpha[L-1]) * last.W.Value.Data[j]
+	}
 	g := w.g[L-2]
-	for r := 0; r < n; r++ {
-		row := g.Data[r*g.Cols : (r+1)*g.Cols]
-		for j := range row {
-			row[j] = T(w.alpha[L-1]) * last.W.Value.Data[j]
+	if silu {
+		tensor.SiLUBackwardBroadcast(g.Data, w.z[L-2].Data, w.s[L-2].Data, col)
+	} else {
+		for r := 0; r < n; r++ {
+			copy(g.Data[r*g.Cols:(r+1)*g.Cols], col)
 		}
 	}
 	for i := L - 2; i >= 0; i-- {
 		g = w.g[i]
 		if silu {
-			tensor.SiLUBackward(g.Data, w.z[i].Data, w.s[i].Data)
+			if i < L-2 {
+				tensor.SiLUBackward(g.Data, w.z[i].Data, w.s[i].Data)
+			}
 		} else {
 			d := w.h[i] // the activation values are no longer needed: reuse
 			tensor.ActDeriv(m.Act.Fn, 1, m.Act.Param, d, w.z[i])

@@ -2,7 +2,8 @@
 # Side-by-side training speed: ebm against the PyTorch peers on the same workload
 # (MLP 2-128-128-1 SiLU, batch 256, 8gaussians, float32), alternating runs so
 # both see the same machine load. Prints iterations/s per run, the medians and
-# the ratio ebm/PyTorch.
+# the ratio ebm/PyTorch, then each run's grid NLL (nats, 300×300 grid over
+# [-4,4]², 10,000 held-out points; PyTorch's from the peer's own evaluation).
 #
 # Usage: scripts/bench-peers.sh [PEERS_DIR] [REPEATS] [ITERS]
 # The peers need Debian's python3-torch (see PEERS_DIR/README.md).
@@ -14,21 +15,29 @@ cd "$(dirname "$0")/.."
 go build -o /tmp/ebm-bench ./cmd/ebm
 py=/usr/bin/python3
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-rate() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])["iters_per_sec"])'; }
+field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
 printf '| workload | PyTorch it/s (runs) | ebm it/s (runs) | ratio ebm/PyTorch |\n|---|---|---|---|\n'
+nll=()
 for w in ssm dsm pcd; do
   case $w in
     ssm) method="ssm" ;;
     dsm) method="dsm:sigma=0.1" ;;
     pcd) method="replay:sampler=sgld,step=0.01,noise=0.005,k=20,alpha=0.1,buffer=10000,reinit=0.05,box=4" ;;
   esac
-  tr=(); er=()
+  tr=(); er=(); tn=(); en=()
   for r in $(seq "$reps"); do
-    tr+=("$($py "$peers/ebm_torch_$w.py" --iters "$iters" --eval-steps 1 | rate)")
-    er+=("$(/tmp/ebm-bench train --data 8gaussians --method "$method" --iters "$iters" --ema 0 \
-            --checkpoint-every 0 --seed "$r" --out "/tmp/ebm-bench-$w" --force --quiet --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["iters_per_sec"])')")
+    $py "$peers/ebm_torch_$w.py" --iters "$iters" --eval-steps 1 >/tmp/ebm-bench-peer.json
+    tr+=("$(field iters_per_sec </tmp/ebm-bench-peer.json)")
+    tn+=("$(field grid_nll_test </tmp/ebm-bench-peer.json)")
+    /tmp/ebm-bench train --data 8gaussians --method "$method" --iters "$iters" --ema 0 \
+      --checkpoint-every 0 --seed "$r" --out "/tmp/ebm-bench-$w" --force --quiet --json >/tmp/ebm-bench-ebm.json
+    er+=("$(field iters_per_sec </tmp/ebm-bench-ebm.json)")
+    en+=("$(field nll_grid </tmp/ebm-bench-ebm.json)")
   done
   tm=$(printf '%s\n' "${tr[@]}" | median); em=$(printf '%s\n' "${er[@]}" | median)
   printf '| %s | %.1f (%s) | %.1f (%s) | %.2f |\n' "$w" "$tm" "$(printf '%.0f ' "${tr[@]}")" "$em" "$(printf '%.0f ' "${er[@]}")" \
     "$(python3 -c "print($em/$tm)")"
+  nll+=("$(printf '| %s | %s| %s|' "$w" "$(printf '%.3f ' "${tn[@]}")" "$(printf '%.3f ' "${en[@]}")")")
 done
+printf '\n| workload | PyTorch grid NLL (runs) | ebm grid NLL (runs, seeds 1..%s) |\n|---|---|---|\n' "$reps"
+printf '%s\n' "${nll[@]}"

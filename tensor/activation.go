@@ -33,6 +33,50 @@ func ActDeriv[T Float](f Func, order int, param float64, dst, a *Dense[T]) *Dens
 	return dst
 }
 
+// ActDerivFrom is ActDeriv for the smooth activations (FnSigmoid, FnSoftplus,
+// FnSiLU, FnTanh) given u = σ(a) (tanh a for FnTanh) already computed, as a
+// network keeps it from its forward pass: no exponential is evaluated for the
+// orders with a closed form (up to 4 or 5, see ActDeriv), the others fall back
+// to ActDeriv. With mul non-nil it returns dst = mul ⊙ f⁽ⁿ⁾(a) (mul has a's
+// shape), the backward step of the activation, in the same pass. dst must not
+// be a, u or mul.
+func ActDerivFrom[T Float](f Func, order int, dst, a, u, mul *Dense[T]) *Dense[T] {
+	if order < 1 {
+		panic(fmt.Sprintf("tensor: ActDerivFrom order %d", order))
+	}
+	if u.Rows != a.Rows || u.Cols != a.Cols || (mul != nil && (mul.Rows != a.Rows || mul.Cols != a.Cols)) {
+		panic(fmt.Sprintf("tensor: ActDerivFrom shapes %s, %s", a.Shape(), u.Shape()))
+	}
+	dst = Reuse(dst, a.Rows, a.Cols)
+	ParallelFor(len(a.Data), parallelMin/4, func(lo, hi int) {
+		d, aa, uu := dst.Data[lo:hi], a.Data[lo:hi], u.Data[lo:hi]
+		var g []T
+		if mul != nil {
+			g = mul.Data[lo:hi]
+		}
+		if f == FnSiLU {
+			if d32, ok := any(d).([]float32); ok {
+				var g32 []float32
+				if g != nil {
+					g32 = any(g).([]float32)
+				}
+				k := siluDeriv32(order, d32, any(aa).([]float32), any(uu).([]float32), g32)
+				d, aa, uu = d[k:], aa[k:], uu[k:]
+				if g != nil {
+					g = g[k:]
+				}
+			}
+		}
+		if !actDerivClosed(f, order, d, aa, uu) {
+			actDerivSlice(f, order, 0, d, aa)
+		}
+		if g != nil {
+			binSame(OpMul, d, d, g)
+		}
+	})
+	return dst
+}
+
 func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 	a = a[:len(d)]
 	switch f {
@@ -64,7 +108,13 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 				}
 			}
 		}
-		if actDerivClosed(f, n, d, a) {
+		if f == FnSiLU {
+			if d32, ok := any(d).([]float32); ok {
+				k := siluDeriv32(n, d32, any(a).([]float32), d32, nil)
+				d, a = d[k:], a[k:]
+			}
+		}
+		if actDerivClosed(f, n, d, a, d) {
 			return
 		}
 		var poly, poly1 []float64
@@ -118,8 +168,8 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 	}
 }
 
-// actDerivClosed overwrites d, which holds u = σ(x) (tanh x for FnTanh) on
-// entry, with f⁽ⁿ⁾(x) from closed forms in w = σ(1−σ) and t = 1−2σ (v = 1−t²
+// actDerivClosed writes f⁽ⁿ⁾(x) into d, given x in a and u = σ(x) (tanh x for
+// FnTanh) in u (which may be d), from closed forms in w = σ(1−σ) and t = 1−2σ (v = 1−t²
 // for tanh), for the orders the estimators use:
 //
 //	σ′ = w, σ″ = w·t, σ‴ = w·(1−6w), σ⁽⁴⁾ = w·t·(1−12w), σ⁽⁵⁾ = w·(1−30w+120w²),
@@ -129,25 +179,27 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 // polynomials of sigmoidPoly and tanhPoly, factored: a few operations per
 // element and no cancellation between large coefficients. It reports false,
 // leaving d alone, for higher orders.
-func actDerivClosed[T Float](f Func, n int, d, a []T) bool {
+func actDerivClosed[T Float](f Func, n int, d, a, u []T) bool {
+	u = u[:len(d)]
+	a = a[:len(d)]
 	switch f {
 	case FnTanh:
 		switch n {
 		case 1:
-			for i, t := range d {
+			for i, t := range u {
 				d[i] = 1 - t*t
 			}
 		case 2:
-			for i, t := range d {
+			for i, t := range u {
 				d[i] = -2 * t * (1 - t*t)
 			}
 		case 3:
-			for i, t := range d {
+			for i, t := range u {
 				t2 := t * t
 				d[i] = (1 - t2) * (6*t2 - 2)
 			}
 		case 4:
-			for i, t := range d {
+			for i, t := range u {
 				t2 := t * t
 				d[i] = 8 * t * (1 - t2) * (2 - 3*t2)
 			}
@@ -162,26 +214,27 @@ func actDerivClosed[T Float](f Func, n int, d, a []T) bool {
 		}
 		switch m {
 		case 0:
+			copy(d, u)
 		case 1:
-			for i, s := range d {
+			for i, s := range u {
 				d[i] = s * (1 - s)
 			}
 		case 2:
-			for i, s := range d {
+			for i, s := range u {
 				d[i] = s * (1 - s) * (1 - 2*s)
 			}
 		case 3:
-			for i, s := range d {
+			for i, s := range u {
 				w := s * (1 - s)
 				d[i] = w * (1 - 6*w)
 			}
 		case 4:
-			for i, s := range d {
+			for i, s := range u {
 				w := s * (1 - s)
 				d[i] = w * (1 - 2*s) * (1 - 12*w)
 			}
 		case 5:
-			for i, s := range d {
+			for i, s := range u {
 				w := s * (1 - s)
 				d[i] = w * (1 - 30*w + 120*w*w)
 			}
@@ -192,27 +245,27 @@ func actDerivClosed[T Float](f Func, n int, d, a []T) bool {
 	case FnSiLU:
 		switch n {
 		case 1:
-			for i, s := range d {
+			for i, s := range u {
 				d[i] = s + a[i]*s*(1-s)
 			}
 		case 2:
-			for i, s := range d {
+			for i, s := range u {
 				w := s * (1 - s)
 				d[i] = w * (2 + a[i]*(1-2*s))
 			}
 		case 3:
-			for i, s := range d {
+			for i, s := range u {
 				w := s * (1 - s)
 				d[i] = w * (3*(1-2*s) + a[i]*(1-6*w))
 			}
 		case 4:
-			for i, s := range d {
+			for i, s := range u {
 				w := s * (1 - s)
 				t := 1 - 2*s
 				d[i] = w * (4*(1-6*w) + a[i]*t*(1-12*w))
 			}
 		case 5:
-			for i, s := range d {
+			for i, s := range u {
 				w := s * (1 - s)
 				t := 1 - 2*s
 				d[i] = w * (5*t*(1-12*w) + a[i]*(1-30*w+120*w*w))

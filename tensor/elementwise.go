@@ -429,6 +429,8 @@ func same32(a, b []float32) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &
 // sigmoidInto32 computes d = σ(a) = 1/(1 + e^{−a}); d and a may be the same
 // slice.
 func sigmoidInto32(d, a []float32) {
+	k := sigmoid32(d, a)
+	d, a = d[k:], a[k:]
 	if len(d) == 0 {
 		return
 	}
