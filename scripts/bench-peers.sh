@@ -15,7 +15,15 @@ cd "$(dirname "$0")/.."
 go build -o /tmp/ebm-bench ./cmd/ebm
 py=/usr/bin/python3
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])[sys.argv[1]])' "$1"; }
+# field NAME: the value of NAME in the JSON object on stdin (pretty-printed, or the last line).
+field() { python3 -c '
+import json, sys
+s = sys.stdin.read().strip()
+try:
+    o = json.loads(s)
+except ValueError:
+    o = json.loads(s.splitlines()[-1])
+print(o[sys.argv[1]])' "$1"; }
 printf '| workload | PyTorch it/s (runs) | ebm it/s (runs) | ratio ebm/PyTorch |\n|---|---|---|---|\n'
 nll=()
 for w in ssm dsm pcd; do

@@ -5,7 +5,8 @@
 #     ns/op is wall time, cpu-ns/op the process CPU time per iteration);
 #  2. 1- vs 2-core speed of the MNIST workloads (GOMAXPROCS=1 and 2);
 #  3. peak RSS (/usr/bin/time) of the MNIST workloads at ITERS and 10×ITERS
-#     iterations, and of ebm eval (grid NLL and 2,000 ULA samples) on a 2-D model.
+#     iterations, and of ebm eval (grid NLL and 2,000 ULA samples) on a 2-D model,
+#     with 1,000 and 10,000 sampler steps.
 #
 # Usage: scripts/bench-scaling.sh [MNIST_IMAGES] [ITERS]
 set -euo pipefail
@@ -52,4 +53,7 @@ done
 $ebm train --data 8gaussians --method dsm:sigma=0.1 --iters 200 --out /tmp/ebm-bench-scaling-2d --force --quiet >/dev/null
 /usr/bin/time -f '%M' -o /tmp/ebm-bench-scaling.rss $ebm eval --model /tmp/ebm-bench-scaling-2d --quiet --json >/dev/null
 printf '| ebm eval, 2-D model (grid NLL on 10,000 points, 2,000 ULA samples × 1,000 steps) | %s |\n' \
+  "$(( $(tail -1 /tmp/ebm-bench-scaling.rss) / 1024 ))"
+/usr/bin/time -f '%M' -o /tmp/ebm-bench-scaling.rss $ebm eval --model /tmp/ebm-bench-scaling-2d --steps 10000 --quiet --json >/dev/null
+printf '| ebm eval, 2-D model, 10× longer sampling (2,000 ULA samples × 10,000 steps) | %s |\n' \
   "$(( $(tail -1 /tmp/ebm-bench-scaling.rss) / 1024 ))"

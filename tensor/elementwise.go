@@ -93,6 +93,13 @@ func Binary[T Float](op BinOp, dst, a, b *Dense[T]) *Dense[T] {
 }
 
 func binSame[T Float](op BinOp, d, a, b []T) {
+	if dd, ok := any(d).([]float32); ok && len(d) >= 8 {
+		aa, bb := any(a).([]float32), any(b).([]float32)
+		if k := binary32(op, dd, aa, bb); k > 0 {
+			binRow(op, d[k:], a[k:], b[k:])
+			return
+		}
+	}
 	if dd, ok := any(d).([]float32); ok && len(d) >= 64 {
 		aa, bb := any(a).([]float32), any(b).([]float32)
 		// vek's _Into kernels refuse a destination that is also an input.

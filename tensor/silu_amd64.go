@@ -71,3 +71,40 @@ func siluForward32(h, s, z []float32) int {
 	siluFwdAVX2(m, &h[0], &s[:m][0], &z[:m][0])
 	return m
 }
+
+//go:noescape
+func addAVX(n int, d, a, b *float32)
+
+//go:noescape
+func subAVX(n int, d, a, b *float32)
+
+//go:noescape
+func mulAVX(n int, d, a, b *float32)
+
+//go:noescape
+func divAVX(n int, d, a, b *float32)
+
+var hasAVX = cpu.X86.HasAVX
+
+// binary32 writes d = a op b over the leading multiple of 8 elements in one
+// pass (d may be a or b) and returns how many it wrote (0 without AVX).
+func binary32(op BinOp, d, a, b []float32) int {
+	m := len(d) &^ 7
+	if !hasAVX || m == 0 {
+		return 0
+	}
+	pd, pa, pb := &d[0], &a[:m][0], &b[:m][0]
+	switch op {
+	case OpAdd:
+		addAVX(m, pd, pa, pb)
+	case OpSub:
+		subAVX(m, pd, pa, pb)
+	case OpMul:
+		mulAVX(m, pd, pa, pb)
+	case OpDiv:
+		divAVX(m, pd, pa, pb)
+	default:
+		return 0
+	}
+	return m
+}

@@ -73,6 +73,7 @@ func benchGemm[T Float](b *testing.B, im *impl[T], refs map[string]refGemm[T]) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, s := range []shape{ // m, n, k
 		{256, 500, 784}, {256, 128, 128}, {128, 128, 256},
+		{128, 512, 784}, {128, 784, 512}, {784, 512, 128}, // MNIST MLP: forward, ∇ₓ, weight gradient
 		{256, 128, 2}, {256, 2, 128}, {2, 128, 256}, {256, 1, 128}, {128, 1, 256}, {256, 128, 1},
 	} {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}} {
