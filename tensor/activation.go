@@ -81,12 +81,6 @@ func actDerivSlice[T Float](f Func, n int, p float64, d, a []T) {
 	a = a[:len(d)]
 	switch f {
 	case FnSigmoid, FnSoftplus, FnSiLU, FnTanh:
-		if f == FnSiLU && n == 1 {
-			if dd, ok := any(d).([]float32); ok {
-				siluGrad32(dd, any(a).([]float32))
-				return
-			}
-		}
 		// u = σ(x) (tanh(x) for FnTanh) first, into d: SIMD for float32.
 		if dd, ok := any(d).([]float32); ok {
 			aa := any(a).([]float32)
@@ -276,14 +270,6 @@ func actDerivClosed[T Float](f Func, n int, d, a, u []T) bool {
 		return true
 	}
 	return false
-}
-
-// siluGrad32 is SiLU′(x) = σ(x)·(1 + x·(1 − σ(x))) with SIMD exp.
-func siluGrad32(d, a []float32) {
-	sigmoidInto32(d, a)
-	for i, s := range d {
-		d[i] = s * (1 + a[i]*(1-s))
-	}
 }
 
 func horner(c []float64, x float64) float64 {
