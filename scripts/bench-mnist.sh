@@ -14,16 +14,7 @@ iters=${3:-200}
 cd "$(dirname "$0")/.."
 go build -o /tmp/ebm-bench-mnist ./cmd/ebm
 py=/usr/bin/python3
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-# field NAME: the value of NAME in the JSON object on stdin (pretty-printed, or the last line).
-field() { $py -c '
-import json, sys
-s = sys.stdin.read().strip()
-try:
-    o = json.loads(s)
-except ValueError:
-    o = json.loads(s.splitlines()[-1])
-print(o[sys.argv[1]])' "$1"; }
+. scripts/bench-lib.sh
 printf '| workload | PyTorch it/s (runs) | ebm it/s (runs) | ratio ebm/PyTorch | ebm peak RSS MB |\n|---|---|---|---|---|\n'
 for w in dsm replay; do
   case $w in

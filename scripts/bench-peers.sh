@@ -14,16 +14,7 @@ iters=${3:-1000}
 cd "$(dirname "$0")/.."
 go build -o /tmp/ebm-bench ./cmd/ebm
 py=/usr/bin/python3
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-# field NAME: the value of NAME in the JSON object on stdin (pretty-printed, or the last line).
-field() { python3 -c '
-import json, sys
-s = sys.stdin.read().strip()
-try:
-    o = json.loads(s)
-except ValueError:
-    o = json.loads(s.splitlines()[-1])
-print(o[sys.argv[1]])' "$1"; }
+. scripts/bench-lib.sh
 printf '| workload | PyTorch it/s (runs) | ebm it/s (runs) | ratio ebm/PyTorch |\n|---|---|---|---|\n'
 nll=()
 for w in ssm dsm pcd; do

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 go build -o /tmp/ebm-bench-scaling ./cmd/ebm
 ebm=/tmp/ebm-bench-scaling
 py=/usr/bin/python3
-field() { $py -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+. scripts/bench-lib.sh
 
 echo "## Batch and chain scaling (go test -bench, -cpu 1,2)"
 go test ./train -run XXX -bench 'DSMBatch|ULAChains' -benchtime 20x -cpu 1,2 | grep '^Benchmark'
