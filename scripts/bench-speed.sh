@@ -12,8 +12,9 @@ set -euo pipefail
 peers=${1:-../shared/peers}
 images=${2:-/work/shared/data/mnist/train-images-idx3-ubyte.gz}
 reps=${3:-3}
-cd "$(dirname "$0")/.."
 peers=$(cd "$peers" && pwd)
+images=$(cd "$(dirname "$images")" && pwd)/$(basename "$images")
+cd "$(dirname "$0")/.."
 echo "# Speed, $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 echo
 echo "## 2-D workloads against PyTorch (1,000 iterations, runs interleaved)"
