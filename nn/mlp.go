@@ -223,7 +223,7 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 	// Backward: δ at the output is 1 per row, so the gradient entering the last
 	// hidden layer is the last weight column, broadcast over rows.
 	last := m.Layers[L-1]
-	col := w.col[:last.In]
+	col := w.col
 	for j := range col {
 		col[j] = T(w.alpha[L-1]) * last.W.Value.Data[j]
 	}

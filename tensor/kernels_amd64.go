@@ -2,6 +2,11 @@
 
 package tensor
 
+// The Go side of the float32 assembly kernels (silu_amd64.s, sigmoid_amd64.s,
+// binary_amd64.s): each wrapper runs its kernel over the leading multiple of 8
+// elements when the CPU has the instructions and returns how many it wrote; the
+// callers finish the rest with the portable loops.
+
 import "golang.org/x/sys/cpu"
 
 //go:noescape
