@@ -148,8 +148,15 @@ func (o *Adam[T]) Step(params []*autodiff.Param[T]) {
 		if small && !l2 && !dec {
 			// The common case (Adam without weight decay, β₁ > 0.5), with
 			// the loop-invariant branches hoisted; the same operations as
-			// the general loop below, so the same rounding.
-			for j := range w {
+			// the general loop below, so the same rounding. For float32 a
+			// SIMD kernel (adam_amd64.s) does the same operations eight
+			// elements at a time and this loop finishes the tail.
+			j0 := 0
+			if w32, ok := any(w).([]float32); ok {
+				c := adamConsts{float32(w1), float32(b2), float32(omb2), float32(bc2s), float32(eps), float32(nstep)}
+				j0 = adam32(w32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &c)
+			}
+			for j := j0; j < len(w); j++ {
 				gj := g[j]
 				mj := m[j] + T(w1*(gj-m[j]))
 				vj := T(b2*v[j]) + T(omb2*gj*gj)

@@ -414,7 +414,11 @@ func TestValidate(t *testing.T) {
 // mlpParams returns the parameters of a 2-128-128-1 MLP with deterministic
 // values and gradients.
 func mlpParams[T tensor.Float]() []*autodiff.Param[T] {
-	shapes := [][2]int{{2, 128}, {1, 128}, {128, 128}, {1, 128}, {128, 1}, {1, 1}}
+	return mlpParamsShaped[T]([][2]int{{2, 128}, {1, 128}, {128, 128}, {1, 128}, {128, 1}, {1, 1}})
+}
+
+// mlpParamsShaped is mlpParams with the given weight and bias shapes.
+func mlpParamsShaped[T tensor.Float](shapes [][2]int) []*autodiff.Param[T] {
 	var ps []*autodiff.Param[T]
 	for k, s := range shapes {
 		v := tensor.New[T](s[0], s[1])
@@ -668,7 +672,10 @@ func TestZeroAllocs(t *testing.T) {
 }
 
 func benchStep[T tensor.Float](b *testing.B, o Optimizer[T]) {
-	ps := mlpParams[T]()
+	benchStepParams(b, o, mlpParams[T]())
+}
+
+func benchStepParams[T tensor.Float](b *testing.B, o Optimizer[T], ps []*autodiff.Param[T]) {
 	o.Step(ps)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -685,6 +692,11 @@ func BenchmarkAdamStep(b *testing.B) {
 	b.Run("float64", func(b *testing.B) {
 		o, _ := NewAdam[float64](DefaultAdam(1e-3))
 		benchStep(b, o)
+	})
+	// The MNIST MLP 784-512-512-1 of BENCHMARKS.md (664,065 parameters).
+	b.Run("float32/mnist", func(b *testing.B) {
+		o, _ := NewAdam[float32](DefaultAdam(1e-4))
+		benchStepParams(b, o, mlpParamsShaped[float32]([][2]int{{784, 512}, {1, 512}, {512, 512}, {1, 512}, {512, 1}, {1, 1}}))
 	})
 }
 
