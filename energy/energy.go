@@ -84,6 +84,17 @@ type GradEnergy interface {
 	EnergyGrad(x *tensor.Dense[float64], e []float64, g *tensor.Dense[float64])
 }
 
+// Freezer is implemented by energies whose parameters can be declared
+// constant for a while, so that they prepare for many evaluations (a neural
+// energy packs its weights once for the products of all the steps of a
+// sampler run instead of once per product). Freeze returns the function that
+// ends the frozen period; the parameters must not change before it is called,
+// and results are the same as without freezing. The trainer's negative
+// sampling freezes the model around each sampler run.
+type Freezer interface {
+	Freeze() (thaw func())
+}
+
 // Smoother is implemented by energies that know their Gaussian-smoothed versions
 // exactly: Smoothed(σ) is the energy of p * N(0, σ²I), the density of x + σξ for
 // x ~ p. Annealed Langevin follows these noise-conditional energies.

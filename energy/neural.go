@@ -59,6 +59,11 @@ func (m *MLPEnergy[T]) Build(t *autodiff.Tape[T], x *autodiff.Var[T]) *autodiff.
 	return m.Net.Forward(t, x)
 }
 
+// Freeze packs the network's weights for the evaluations that follow (see
+// nn.MLP.Freeze and Freezer); the weights must not change until the returned
+// function is called.
+func (m *MLPEnergy[T]) Freeze() (thaw func()) { return m.Net.Freeze() }
+
 // Energy writes E(x_i) into e[i].
 func (m *MLPEnergy[T]) Energy(x *tensor.Dense[float64], e []float64) {
 	m.eval(x, e, nil)

@@ -22,6 +22,37 @@ type MLP[T tensor.Float] struct {
 	Act    Activation
 
 	ws pool.Pool[fusedWS[T]] // one workspace per concurrent ValueGradX
+
+	packs  *mlpPacks[T] // the weights packed by Freeze (storage kept for the next)
+	frozen bool         // packs hold the current weights, ValueGradX uses them
+}
+
+// mlpPacks holds each layer's weights packed for ValueGradX's forward
+// products (W) and backward products (Wᵀ).
+type mlpPacks[T tensor.Float] struct {
+	fw, bw []tensor.PackedB[T]
+}
+
+// Freeze packs the weights once for the ValueGradX evaluations that follow,
+// until the returned function is called: the many evaluations of a sampler's
+// steps between two updates then skip packing the weights for every product
+// (the results are the same, to the bit). The weights (and the layers) must not
+// change before the returned function is called. Freeze is not safe to call
+// concurrently with evaluations; a Freeze while frozen returns a function that
+// does nothing.
+func (m *MLP[T]) Freeze() (thaw func()) {
+	if m.frozen {
+		return func() {}
+	}
+	if m.packs == nil || len(m.packs.fw) != len(m.Layers) {
+		m.packs = &mlpPacks[T]{fw: make([]tensor.PackedB[T], len(m.Layers)), bw: make([]tensor.PackedB[T], len(m.Layers))}
+	}
+	for i, l := range m.Layers {
+		m.packs.fw[i].Pack(false, l.W.Value)
+		m.packs.bw[i].Pack(true, l.W.Value)
+	}
+	m.frozen = true
+	return func() { m.frozen = false }
 }
 
 // MLPOptions configures NewMLP.
@@ -168,6 +199,8 @@ func (w *fusedWS[T]) fits(m *MLP[T]) bool {
 // it writes f(x_i) into f[i] and, when gx is not nil, ∇ₓf(x_i) into row i of gx
 // (n×In). It is safe for concurrent use: each call takes its work buffers from
 // a pool, so once warm (and between garbage collections) it allocates nothing.
+// Between Freeze and the call of the function it returns, the products use
+// the weights packed by Freeze.
 func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 	if m.Out() != 1 {
 		panic(fmt.Sprintf("nn: ValueGradX needs a scalar output, the MLP has %d", m.Out()))
@@ -195,7 +228,11 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 		} else {
 			z = w.out
 		}
-		tensor.Gemm(false, false, T(w.alpha[i]), in, l.W.Value, 0, z)
+		if m.frozen {
+			tensor.GemmPacked(false, T(w.alpha[i]), in, &m.packs.fw[i], 0, z)
+		} else {
+			tensor.Gemm(false, false, T(w.alpha[i]), in, l.W.Value, 0, z)
+		}
 		tensor.AddRowVector(z, l.B.Value.Data)
 		if i+1 < L {
 			if silu {
@@ -252,6 +289,10 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 		} else {
 			dst = w.g[i-1]
 		}
-		tensor.Gemm(false, true, T(w.alpha[i]), g, m.Layers[i].W.Value, 0, dst)
+		if m.frozen {
+			tensor.GemmPacked(false, T(w.alpha[i]), g, &m.packs.bw[i], 0, dst)
+		} else {
+			tensor.Gemm(false, true, T(w.alpha[i]), g, m.Layers[i].W.Value, 0, dst)
+		}
 	}
 }

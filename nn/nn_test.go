@@ -219,3 +219,57 @@ func TestNewMLPSizeLimit(t *testing.T) {
 		t.Errorf("swish is %+v, want SiLU", a)
 	}
 }
+
+// TestFreezeSameNumbers: ValueGradX with the weights packed by Freeze gives
+// the values and gradients of the unfrozen network to the bit (float32 and
+// float64, image-sized layers so that the products take the packed, parallel
+// paths); after thawing, a change of the weights is seen; a nested Freeze does
+// not end the outer one.
+func TestFreezeSameNumbers(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testFreeze[float32](t) })
+	t.Run("float64", func(t *testing.T) { testFreeze[float64](t) })
+}
+
+func testFreeze[T tensor.Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	a, _ := ActivationByName("silu")
+	m, err := NewMLP[T]([]int{300, 96, 80, 1}, a, MLPOptions{}, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.Convert[T](nil, randX(70, 300, rng))
+	eval := func() ([]T, []T) {
+		f, g := make([]T, 70), tensor.New[T](70, 300)
+		m.ValueGradX(x, f, g)
+		return f, g.Data
+	}
+	same := func(what string, a, b []T) {
+		t.Helper()
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%s %d: %v frozen, %v not", what, i, a[i], b[i])
+			}
+		}
+	}
+	f0, g0 := eval()
+	thaw := m.Freeze()
+	f1, g1 := eval()
+	m.Freeze()() // nested: a no-op
+	f2, g2 := eval()
+	same("value", f1, f0)
+	same("gradient", g1, g0)
+	same("value after a nested Freeze", f2, f0)
+	same("gradient after a nested Freeze", g2, g0)
+	thaw()
+	m.Layers[0].W.Value.Data[5] += 1 // the weights change after thawing
+	f3, _ := eval()
+	thaw = m.Freeze()
+	f4, g4 := eval()
+	thaw()
+	_, g5 := eval()
+	same("value with the new weights", f4, f3)
+	same("gradient with the new weights", g4, g5)
+	if f3[0] == f0[0] && f3[1] == f0[1] {
+		t.Fatal("changing a weight changed nothing")
+	}
+}

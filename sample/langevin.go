@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/tensor"
@@ -65,11 +66,39 @@ func (k *ULA) Step(s *State, rngs []*rand.Rand, info []Info) error {
 	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
 		return err
 	}
-	for c := 0; c < s.X.Rows; c++ {
-		eta := s.Step[c]
-		langevinRow(s, c, rngs[c], eta, math.Sqrt(2*eta), 0)
-	}
+	langevinRows(s, rngs, 1, -1, 0)
 	return evalUnadjusted(s, k.e, 1, info)
+}
+
+// langevinParMin is the number of coordinates (chains × dimension) from which
+// langevinRows splits the chains across cores: each chain has its own
+// generator and touches only its own rows, so the split changes no number.
+const langevinParMin = 1 << 14
+
+// langevinRows applies x ← x − a·g + b·ξ to every chain c, with a =
+// scale·s.Step[c] and b = noise, or b = √(2a) when noise < 0 (ULA), g clipped
+// to [−clip, clip] when clip > 0, then clamps into the box. Large batches are
+// split across cores by chains.
+func langevinRows(s *State, rngs []*rand.Rand, scale, noise, clip float64) {
+	n := s.X.Rows
+	if n*s.X.Cols >= langevinParMin && runtime.GOMAXPROCS(0) > 1 {
+		tensor.ParallelFor(n, max(1, langevinParMin/(2*s.X.Cols)), func(lo, hi int) {
+			langevinRange(s, rngs, lo, hi, scale, noise, clip)
+		})
+		return
+	}
+	langevinRange(s, rngs, 0, n, scale, noise, clip)
+}
+
+// langevinRange is langevinRows for chains lo ≤ c < hi.
+func langevinRange(s *State, rngs []*rand.Rand, lo, hi int, scale, noise, clip float64) {
+	for c := lo; c < hi; c++ {
+		a, b := scale*s.Step[c], noise
+		if b < 0 {
+			b = math.Sqrt(2 * a)
+		}
+		langevinRow(s, c, rngs[c], a, b, clip)
+	}
 }
 
 // langevinRow applies x ← x − a·g + b·ξ to chain c, with g clipped
@@ -197,9 +226,7 @@ func (k *SGLDStyle) Step(s *State, rngs []*rand.Rand, info []Info) error {
 	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
 		return err
 	}
-	for c := 0; c < s.X.Rows; c++ {
-		langevinRow(s, c, rngs[c], s.Step[c], k.opts.Noise, k.opts.Clip)
-	}
+	langevinRows(s, rngs, 1, k.opts.Noise, k.opts.Clip)
 	return evalUnadjusted(s, k.e, 1, info)
 }
 
@@ -369,11 +396,9 @@ func (k *AnnealedLangevin) Step(s *State, rngs []*rand.Rand, info []Info) error 
 	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
 		return err
 	}
-	i := k.level(s.Iter)
-	for c := 0; c < s.X.Rows; c++ {
-		a := s.Step[c] * k.mult[i]
-		langevinRow(s, c, rngs[c], a/2, math.Sqrt(a), 0)
-	}
+	// Step a = s.Step[c]·mult: the move x − (a/2)·g + √a·ξ, ULA's with η = a/2
+	// (halving is exact, so √(2η) is √a to the bit).
+	langevinRows(s, rngs, k.mult[k.level(s.Iter)]/2, -1, 0)
 	next := k.level(s.Iter + 1)
 	return evalUnadjusted(s, k.levels[next], k.temps[next], info)
 }

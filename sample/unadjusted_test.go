@@ -3,6 +3,7 @@ package sample
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/ebm-go/ebm/tensor"
@@ -105,6 +106,43 @@ func TestSGLDStyleClip(t *testing.T) {
 	for i, w := range want {
 		if got := r.Draw(0, i); math.Abs(got[0]-w) > 1e-12 || math.Abs(got[1]-(-w+2)) > 1e-12 {
 			t.Errorf("step %d: got %v, want [%g %g]", i, got, w, -w+2)
+		}
+	}
+}
+
+// TestLangevinSplitSameNumbers: a batch large enough to be split across cores
+// (chains × dimension ≥ langevinParMin) moves to the same points, bit for bit,
+// with one core and with several, for each unadjusted kernel (with a box and,
+// for SGLD-style, a gradient clip).
+func TestLangevinSplitSameNumbers(t *testing.T) {
+	const n, d = 64, 300
+	if n*d < langevinParMin {
+		t.Fatal("batch too small to be split")
+	}
+	e := newIndepGauss(nil, illcondVars(d))
+	ul, _ := NewULA(e, DefaultULAOptions())
+	sg, _ := NewSGLDStyle(e, SGLDStyleOptions{Step: 1e-2, Noise: 0.05, Clip: 0.5})
+	an, _ := NewAnnealedLangevin(e, AnnealedLangevinOptions{SigmaMax: 5, SigmaMin: 0.1, Levels: 4, StepsPerLevel: 3, Eps: 1e-3})
+	for _, k := range []Kernel{ul, sg, an} {
+		run := func(procs int) []float64 {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			s, err := k.Init(normalStarts(n, d, 0.3, 7), ScalarBox(-2, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rngs, info := newRngs(n, 3), make([]Info, n)
+			for i := 0; i < 6; i++ {
+				if err := k.Step(s, rngs, info); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return s.X.Data
+		}
+		one, four := run(1), run(4)
+		for j := range one {
+			if math.Float64bits(one[j]) != math.Float64bits(four[j]) {
+				t.Fatalf("%T: coordinate %d: %v with one core, %v with four", k, j, one[j], four[j])
+			}
 		}
 	}
 }

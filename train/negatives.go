@@ -138,6 +138,9 @@ func (ns *NegSampler) run(e energy.GradEnergy, x *tensor.Dense[float64], cr *cha
 	rngs := cr.reseed(rng.Uint64(), x.Rows)
 	info := cr.info[:x.Rows]
 	acc := 0.0
+	if f, ok := e.(energy.Freezer); ok { // the model does not change while sampling
+		defer f.Freeze()()
+	}
 	for i := 0; i < ns.Steps; i++ {
 		if err := k.Step(s, rngs, info); err != nil {
 			return nil, 0, fmt.Errorf("negative sampling step %d: %w", i, err)

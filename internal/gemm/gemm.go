@@ -179,7 +179,7 @@ func (im *impl[T]) gemm(transA, transB bool, m, n, k int, alpha T, a []T, lda in
 	p := problem[T]{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc}
 	size := float64(m) * float64(n) * float64(k)
 	if nw := min(runtime.GOMAXPROCS(0), maxProcs); nw > 1 && size >= parallelFlops {
-		im.parallel(kn, &p, nw)
+		im.parallel(kn, &p, nw, nil)
 		return
 	}
 	ws := im.getWorkspace()

@@ -59,7 +59,8 @@ type job[T Float] struct {
 	p       problem[T]
 	kn      *kernel[T]
 	byRows  bool // chunks are rows of C (else columns)
-	shared  []T  // packed op(B) (byRows) or op(A), or nil
+	shared  []T  // packed op(B) (byRows) or op(A), or nil (the job's own buffer)
+	packedB []T  // all of op(B) packed by the caller (PackedB), or nil
 	unit    int  // mr or nr
 	tiles   int  // tiles of the split dimension
 	nchunks int
@@ -163,10 +164,17 @@ func (j *job[T]) work(ws *workspace[T]) {
 		}
 		lo := min(c*j.tiles/j.nchunks*j.unit, dim)
 		hi := min((c+1)*j.tiles/j.nchunks*j.unit, dim)
-		if j.byRows {
+		switch {
+		case j.byRows && j.packedB != nil:
+			q := j.p.rows(lo, hi)
+			q.run(j.kn, ws, nil, j.packedB)
+		case j.byRows:
 			q := j.p.rows(lo, hi)
 			q.run(j.kn, ws, nil, j.shared)
-		} else {
+		case j.packedB != nil:
+			q := j.p.cols(lo, hi)
+			q.run(j.kn, ws, j.shared, j.packedB[lo*j.p.k:])
+		default:
 			q := j.p.cols(lo, hi)
 			q.run(j.kn, ws, j.shared, nil)
 		}
@@ -178,7 +186,7 @@ func (j *job[T]) work(ws *workspace[T]) {
 
 func (j *job[T]) release() {
 	if j.refs.Add(-1) == 0 {
-		j.p = problem[T]{}
+		j.p, j.packedB = problem[T]{}, nil
 		j.im.jobPool.Put(j)
 	}
 }
@@ -196,7 +204,9 @@ func (j *job[T]) wait() {
 
 // parallel computes p with the caller and up to nw-1 workers. C is split
 // along its longer side, so that the shared operand is the smaller one.
-func (im *impl[T]) parallel(kn *kernel[T], p *problem[T], nw int) {
+// packedB, if not nil, is all of op(B) already packed (PackedB): no chunk
+// packs B.
+func (im *impl[T]) parallel(kn *kernel[T], p *problem[T], nw int, packedB []T) {
 	var claimed [maxProcs - 1]*worker[T]
 	nc := 0
 	for nc < nw-1 {
@@ -209,12 +219,12 @@ func (im *impl[T]) parallel(kn *kernel[T], p *problem[T], nw int) {
 	}
 	if nc == 0 {
 		ws := im.getWorkspace()
-		p.run(kn, ws, nil, nil)
+		p.run(kn, ws, nil, packedB)
 		im.wsPool.Put(ws)
 		return
 	}
 	j := im.jobPool.Get().(*job[T])
-	j.p, j.kn = *p, kn
+	j.p, j.kn, j.packedB = *p, kn, packedB
 	j.byRows = p.m >= p.n
 	dim := p.n
 	j.unit = kn.nr
@@ -227,10 +237,13 @@ func (im *impl[T]) parallel(kn *kernel[T], p *problem[T], nw int) {
 	if !j.byRows {
 		size = (p.m + kn.mr) * p.k
 	}
-	if size <= maxShared {
+	switch {
+	case j.byRows && packedB != nil:
+		j.nchunks = 4 * (nc + 1)
+	case size <= maxShared:
 		j.shared = p.packShared(kn, j.shared, !j.byRows)
 		j.nchunks = 4 * (nc + 1)
-	} else {
+	default:
 		j.shared = nil
 		j.nchunks = 2 * (nc + 1) // each chunk packs the operand again
 	}
