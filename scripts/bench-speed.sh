@@ -30,8 +30,12 @@ echo
 echo "## Hot paths (go test -bench, allocations per operation)"
 echo
 go test ./tensor -run XXX -bench 'ActDerivSiLU|Elementwise32' -benchmem -cpu 1 | grep '^Benchmark' || true
+go test ./optim -run XXX -bench 'AdamStep' -benchmem -cpu 1 | grep '^Benchmark' || true
 # each SIMD kernel this CPU has (avx512, avx2); gonum, vek and pure Go are in BenchmarkGemm32's full output
 go test ./internal/gemm -run XXX -bench 'Gemm32/(256x128x128|128x784x512)/' -cpu 1,2 | grep '^Benchmark' | grep -E 'avx' || true
+# PyTorch's product on the same machine, one and two threads (torch's and OpenBLAS's pools both capped)
+/usr/bin/python3 scripts/peers/gemm_torch.py 1 || true
+/usr/bin/python3 scripts/peers/gemm_torch.py 2 || true
 go test ./train -run XXX -bench 'LangevinStep|IterSSM|IterDSM|IterReplay$' -benchtime 200x -benchmem | grep '^Benchmark' || true
 go test ./train -run XXX -bench 'IterMNIST' -benchtime 10x -benchmem | grep '^Benchmark' || true
 go test ./sample -run XXX -bench 'MALAStep|HMCStep' -benchmem | grep '^Benchmark' || true
