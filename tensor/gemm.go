@@ -72,22 +72,8 @@ func getF32(n int) *[]float32 {
 // float64 and float32 go to ebm's packed SIMD kernels (see SetFloat64Backend
 // and SetFloat32Backend); with the openblas build tag float64 goes to OpenBLAS.
 func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dense[T]) {
-	m, k := a.Rows, a.Cols
-	if transA {
-		m, k = k, m
-	}
-	kb, n := b.Rows, b.Cols
-	if transB {
-		kb, n = n, kb
-	}
-	if k != kb || c.Rows != m || c.Cols != n {
-		panic(fmt.Sprintf("tensor: Gemm shapes %s%s · %s%s → %s", a.Shape(), tmark(transA), b.Shape(), tmark(transB), c.Shape()))
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		scaleInPlace(c.Data, beta)
+	m, n, k, done := gemmShapes("Gemm", transA, transB, a, b, beta, c)
+	if done {
 		return
 	}
 	switch cc := any(c).(type) {
@@ -106,6 +92,31 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Dense[T], beta T, c *Dens
 	default:
 		gemmGeneric(transA, transB, m, n, k, alpha, a, b, beta, c)
 	}
+}
+
+// gemmShapes checks the shapes of c = alpha·op(a)·op(b) + beta·c (panicking
+// with fn's name on a mismatch) and returns m, n, k; done reports a product
+// already finished because it is empty (k == 0 leaves beta·c).
+func gemmShapes[T Float](fn string, transA, transB bool, a, b *Dense[T], beta T, c *Dense[T]) (m, n, k int, done bool) {
+	m, k = a.Rows, a.Cols
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Rows, b.Cols
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb || c.Rows != m || c.Cols != n {
+		panic(fmt.Sprintf("tensor: %s shapes %s%s · %s%s → %s", fn, a.Shape(), tmark(transA), b.Shape(), tmark(transB), c.Shape()))
+	}
+	if m == 0 || n == 0 {
+		return m, n, k, true
+	}
+	if k == 0 {
+		scaleInPlace(c.Data, beta)
+		return m, n, k, true
+	}
+	return m, n, k, false
 }
 
 func tmark(t bool) string {

@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-
-	"github.com/ebm-go/ebm/internal/gemm"
-)
+import "github.com/ebm-go/ebm/internal/gemm"
 
 // PackedB is the second operand of Gemm packed once, in the layout of the
 // GEMM's microkernels, for many products with the same matrix: the weights of
@@ -44,10 +40,6 @@ func (p *PackedB[T]) Pack(transB bool, b *Dense[T]) {
 	}
 }
 
-// Src returns the matrix last packed (nil before Pack) and whether it was
-// packed transposed.
-func (p *PackedB[T]) Src() (*Dense[T], bool) { return p.src, p.transB }
-
 // GemmPacked computes c = alpha·op(a)·op(B) + beta·c as Gemm does, with op(B)
 // packed in pb; the result is the same, to the bit.
 func GemmPacked[T Float](transA bool, alpha T, a *Dense[T], pb *PackedB[T], beta T, c *Dense[T]) {
@@ -58,22 +50,8 @@ func GemmPacked[T Float](transA bool, alpha T, a *Dense[T], pb *PackedB[T], beta
 		Gemm(transA, pb.transB, alpha, a, pb.src, beta, c)
 		return
 	}
-	m, k := a.Rows, a.Cols
-	if transA {
-		m, k = k, m
-	}
-	kb, n := pb.src.Rows, pb.src.Cols
-	if pb.transB {
-		kb, n = n, kb
-	}
-	if k != kb || c.Rows != m || c.Cols != n {
-		panic(fmt.Sprintf("tensor: GemmPacked shapes %s%s · %s%s → %s", a.Shape(), tmark(transA), pb.src.Shape(), tmark(pb.transB), c.Shape()))
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		scaleInPlace(c.Data, beta)
+	m, _, _, done := gemmShapes("GemmPacked", transA, pb.transB, a, pb.src, beta, c)
+	if done {
 		return
 	}
 	switch cc := any(c).(type) {

@@ -46,12 +46,6 @@ func GemmPackedB64(transA bool, m int, alpha float64, a []float64, lda int, pb *
 	f64.gemmPacked(transA, m, alpha, a, lda, pb, beta, c, ldc)
 }
 
-// K and N return the shape of op(B) of the pack.
-func (pb *PackedB[T]) K() int { return pb.k }
-
-// N: see K.
-func (pb *PackedB[T]) N() int { return pb.n }
-
 func (im *impl[T]) pack(pb *PackedB[T], transB bool, k, n int, b []T, ldb int) {
 	if k < 0 || n < 0 {
 		panic(fmt.Sprintf("%s: negative dimension k=%d n=%d", im.name, k, n))
