@@ -28,7 +28,7 @@ type MLP[T tensor.Float] struct {
 }
 
 // mlpPacks holds each layer's weights packed for ValueGradX's forward
-// products (W) and backward products (Wᵀ).
+// products (W) and backward products (Wᵀ; none for the last layer).
 type mlpPacks[T tensor.Float] struct {
 	fw, bw []tensor.PackedB[T]
 }
@@ -49,7 +49,9 @@ func (m *MLP[T]) Freeze() (thaw func()) {
 	}
 	for i, l := range m.Layers {
 		m.packs.fw[i].Pack(false, l.W.Value)
-		m.packs.bw[i].Pack(true, l.W.Value)
+		if i+1 < len(m.Layers) { // the last layer's backward is a broadcast, not a product
+			m.packs.bw[i].Pack(true, l.W.Value)
+		}
 	}
 	m.frozen = true
 	return func() { m.frozen = false }
