@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/ebm-go/ebm/tensor"
 	"github.com/viterin/vek/vek32"
@@ -140,7 +139,6 @@ type annealer struct {
 type weightJob struct {
 	a      *annealer
 	b0, b1 float64
-	wg     sync.WaitGroup
 }
 
 // Run is the parallel body (tensor.RowJob).
@@ -202,7 +200,7 @@ func (a *annealer) transition(beta float64) {
 // weights adds log f_{b1}(v) − log f_{b0}(v) to every run's log-weight.
 func (a *annealer) weights(b0, b1 float64) {
 	a.job.b0, a.job.b1 = b0, b1
-	tensor.ParallelRows(&a.job, &a.job.wg, a.v.Rows, max(1, 512/(a.r.NumHidden()+1)))
+	tensor.ParallelRows(&a.job, a.v.Rows, max(1, 512/(a.r.NumHidden()+1)))
 }
 
 // baseRates returns the base-rate model's visible biases.

@@ -2,7 +2,6 @@ package rbm
 
 import (
 	"math/rand/v2"
-	"sync"
 
 	"github.com/ebm-go/ebm/tensor"
 	"github.com/viterin/vek/vek32"
@@ -74,8 +73,7 @@ func (j *outerJob) outer(acc, x *tensor.Dense[float32], on *ones, y *tensor.Dens
 
 // sigmoidJob applies σ elementwise in place, with vek's SIMD exp.
 type sigmoidJob struct {
-	d  []float32
-	wg sync.WaitGroup
+	d []float32
 }
 
 // Run is the parallel body (tensor.RowJob).
@@ -96,7 +94,7 @@ func sigmoid32(d []float32) {
 // apply runs σ over d, in parallel for large inputs.
 func (j *sigmoidJob) apply(d []float32) {
 	j.d = d
-	tensor.ParallelRows(j, &j.wg, len(d), 1<<14)
+	tensor.ParallelRows(j, len(d), 1<<14)
 	j.d = nil
 }
 
@@ -105,7 +103,6 @@ func (j *sigmoidJob) apply(d []float32) {
 // eight reads along a source row, then eight writes down the tile's columns.
 type transposeJob struct {
 	dst, src *tensor.Dense[float32]
-	wg       sync.WaitGroup
 }
 
 // Run is the parallel body (tensor.RowJob).
@@ -147,7 +144,7 @@ func (j *transposeJob) transpose(dst, src *tensor.Dense[float32]) {
 	j.dst, j.src = dst, src
 	// Chunks of whole tiles: a multiple of 16 columns, about 16k values each.
 	grain := max(16, (1<<14)/max(src.Rows, 1)/16*16)
-	tensor.ParallelRows(j, &j.wg, src.Cols, grain)
+	tensor.ParallelRows(j, src.Cols, grain)
 	j.dst, j.src = nil, nil
 }
 

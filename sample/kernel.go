@@ -85,6 +85,7 @@ type State struct {
 	h0, h1    []float64
 	eps       []float64
 	dead      []bool
+	lrows     langevinJob // the parallel body of langevinRows
 }
 
 // Chains returns the number of chains n.

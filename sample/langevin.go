@@ -82,12 +82,26 @@ const langevinParMin = 1 << 14
 func langevinRows(s *State, rngs []*rand.Rand, scale, noise, clip float64) {
 	n := s.X.Rows
 	if n*s.X.Cols >= langevinParMin && runtime.GOMAXPROCS(0) > 1 {
-		tensor.ParallelFor(n, max(1, langevinParMin/(2*s.X.Cols)), func(lo, hi int) {
-			langevinRange(s, rngs, lo, hi, scale, noise, clip)
-		})
+		j := &s.lrows
+		*j = langevinJob{s: s, rngs: rngs, scale: scale, noise: noise, clip: clip}
+		tensor.ParallelRows(j, n, max(1, langevinParMin/(2*s.X.Cols)))
+		*j = langevinJob{}
 		return
 	}
 	langevinRange(s, rngs, 0, n, scale, noise, clip)
+}
+
+// langevinJob is langevinRows' parallel body (tensor.RowJob), kept in the
+// State so that handing it out does not allocate.
+type langevinJob struct {
+	s                  *State
+	rngs               []*rand.Rand
+	scale, noise, clip float64
+}
+
+// Run moves chains lo ≤ c < hi.
+func (j *langevinJob) Run(lo, hi int) {
+	langevinRange(j.s, j.rngs, lo, hi, j.scale, j.noise, j.clip)
 }
 
 // langevinRange is langevinRows for chains lo ≤ c < hi.

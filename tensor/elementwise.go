@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/ebm-go/ebm/internal/gemm"
 	"github.com/viterin/vek/vek32"
@@ -15,25 +14,17 @@ import (
 const parallelMin = 1 << 16
 
 // ParallelFor runs fn over [0, n) split into contiguous chunks, one per core,
-// when n is at least minChunk·2; otherwise it calls fn(0, n) directly.
+// when n is at least minChunk·2; otherwise it calls fn(0, n) directly. The
+// chunks run on the caller and on the idle workers of the matrix products
+// (internal/gemm.Split), which hold the cores between the products of a
+// training step; fn must write only what belongs to its range.
 func ParallelFor(n, minChunk int, fn func(lo, hi int)) {
 	w := runtime.GOMAXPROCS(0)
 	if w < 2 || n < 2*minChunk {
 		fn(0, n)
 		return
 	}
-	if maxW := n / minChunk; w > maxW {
-		w = maxW
-	}
-	var wg sync.WaitGroup
-	chunk := (n + w - 1) / w
-	for lo := chunk; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func(lo, hi int) { fn(lo, hi); wg.Done() }(lo, hi)
-	}
-	fn(0, min(chunk, n))
-	wg.Wait()
+	gemm.Split(gemm.Func(fn), n, min(w, n/max(minChunk, 1)))
 }
 
 // BinOp names an elementwise binary operation.

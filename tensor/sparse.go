@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/viterin/vek/vek32"
 )
@@ -95,7 +94,6 @@ type SparseKernel struct {
 	first []bool   // TMul: first[p] when entry p is the first one of its column
 	gen   uint32
 	tmul  bool
-	wg    sync.WaitGroup
 }
 
 // Mul sets dst = bias + X·m (bias may be nil for zero; dst is X.Rows()×m.Cols).
@@ -106,7 +104,7 @@ func (s *SparseKernel) Mul(dst *Dense[float32], bias []float32, x *BinaryRows, m
 	}
 	s.dst, s.bias, s.x, s.m, s.tmul = dst, bias, x, m, false
 	work := m.Cols * (x.NNZ()/max(n, 1) + 1)
-	ParallelRows(s, &s.wg, n, GrainFor(work))
+	ParallelRows(s, n, GrainFor(work))
 	s.dst, s.bias, s.x, s.m = nil, nil, nil, nil
 }
 
@@ -142,7 +140,7 @@ func (s *SparseKernel) TMul(dst *Dense[float32], x *BinaryRows, y *Dense[float32
 		}
 	}
 	// Split over the columns of dst, in chunks that keep a useful length.
-	ParallelRows(s, &s.wg, dst.Cols, max(64, (1<<15)/(x.NNZ()+1)))
+	ParallelRows(s, dst.Cols, max(64, (1<<15)/(x.NNZ()+1)))
 	s.dst, s.m, s.x = nil, nil, nil
 }
 

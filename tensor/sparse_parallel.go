@@ -2,7 +2,8 @@ package tensor
 
 import (
 	"runtime"
-	"sync"
+
+	"github.com/ebm-go/ebm/internal/gemm"
 )
 
 // RowJob is a unit of row-parallel work for ParallelRows: Run(lo, hi) handles
@@ -11,57 +12,16 @@ import (
 // one to ParallelRows does not allocate.
 type RowJob interface{ Run(lo, hi int) }
 
-// rowTask is one chunk of a RowJob sent to a worker.
-type rowTask struct {
-	j      RowJob
-	lo, hi int
-	wg     *sync.WaitGroup
-}
-
-var (
-	rowWorkersOnce sync.Once
-	rowTasks       chan rowTask
-	rowWorkers     int
-)
-
-// startRowWorkers starts GOMAXPROCS−1 persistent worker goroutines (the
-// caller of ParallelRows does one share of the work itself).
-func startRowWorkers() {
-	rowWorkers = max(runtime.GOMAXPROCS(0)-1, 0)
-	rowTasks = make(chan rowTask, 4*(rowWorkers+1))
-	for range rowWorkers {
-		go func() {
-			for t := range rowTasks {
-				t.j.Run(t.lo, t.hi)
-				t.wg.Done()
-			}
-		}()
-	}
-}
-
 // ParallelRows runs j over [0, n) split into contiguous chunks of at least
-// grain rows, one per core, on the caller's goroutine and on a set of
-// persistent workers: unlike ParallelFor it does not allocate, so sampler and
-// training steps can call it every iteration. wg must be owned by the caller
-// (a field of a long-lived struct) and not used concurrently. Jobs must not
-// call ParallelRows themselves (the workers would wait on each other). The
-// split depends only on n, grain and GOMAXPROCS, and jobs write disjoint
-// rows, so results do not depend on scheduling.
-func ParallelRows(j RowJob, wg *sync.WaitGroup, n, grain int) {
-	rowWorkersOnce.Do(startRowWorkers)
+// grain rows, one per core, on the caller's goroutine and on the idle workers
+// of the matrix products (internal/gemm.Split): unlike ParallelFor with a
+// closure it does not allocate, so sampler and training steps can call it
+// every iteration. Jobs may call ParallelRows themselves. The split depends
+// only on n, grain and GOMAXPROCS, and jobs write disjoint rows, so results
+// do not depend on scheduling.
+func ParallelRows(j RowJob, n, grain int) {
 	grain = max(grain, 1)
-	parts := min(rowWorkers+1, n/grain)
-	if parts < 2 {
-		j.Run(0, n)
-		return
-	}
-	chunk := (n + parts - 1) / parts
-	for lo := chunk; lo < n; lo += chunk {
-		wg.Add(1)
-		rowTasks <- rowTask{j: j, lo: lo, hi: min(lo+chunk, n), wg: wg}
-	}
-	j.Run(0, min(chunk, n))
-	wg.Wait()
+	gemm.Split(j, n, min(runtime.GOMAXPROCS(0), n/grain))
 }
 
 // GrainFor returns a chunk size in rows that gives each chunk of ParallelRows

@@ -53,6 +53,7 @@ const (
 type worker[T Float] struct {
 	state atomic.Int32
 	job   atomic.Pointer[job[T]] // set by the caller that claimed the worker
+	task  atomic.Pointer[task]   // or this (Split)
 	wake  chan struct{}
 }
 
@@ -85,29 +86,38 @@ func (im *impl[T]) allWorkers() []*worker[T] {
 // if all are busy (with concurrent callers).
 func (im *impl[T]) claim(max int) *worker[T] {
 	for _, from := range [...]int32{wIdle, wNap, wSleep} {
-		for _, w := range im.allWorkers() {
-			if w.state.CompareAndSwap(from, wBusy) {
-				if from == wSleep {
-					w.wake <- struct{}{}
-				}
-				return w
-			}
+		if w := im.claimFrom(from); w != nil {
+			return w
 		}
 	}
 	return im.spawn(max)
+}
+
+// claimFrom claims a worker in state from (waking it if parked), or returns
+// nil.
+func (im *impl[T]) claimFrom(from int32) *worker[T] {
+	for _, w := range im.allWorkers() {
+		if w.state.CompareAndSwap(from, wBusy) {
+			if from == wSleep {
+				w.wake <- struct{}{}
+			}
+			return w
+		}
+	}
+	return nil
 }
 
 // spawn starts a (claimed) worker if fewer than max exist.
 func (im *impl[T]) spawn(max int) *worker[T] {
 	im.workersMu.Lock()
 	defer im.workersMu.Unlock()
-	ws := im.allWorkers()
-	if len(ws) >= max {
-		return nil
+	old := im.allWorkers()
+	if len(old) >= max {
+		return nil // before ws, which escapes: this path must not allocate
 	}
 	w := &worker[T]{wake: make(chan struct{}, 1)}
 	w.state.Store(wBusy)
-	ws = append(ws[:len(ws):len(ws)], w)
+	ws := append(old[:len(old):len(old)], w)
 	im.workers.Store(&ws)
 	go w.loop()
 	return w
@@ -116,7 +126,14 @@ func (im *impl[T]) spawn(max int) *worker[T] {
 func (w *worker[T]) loop() {
 	ws := new(workspace[T])
 	for {
-		j := w.poll()
+		j, t := w.poll()
+		if t != nil {
+			w.task.Store(nil)
+			t.work()
+			w.state.Store(wIdle)
+			t.release()
+			continue
+		}
 		w.job.Store(nil)
 		j.work(ws)
 		w.state.Store(wIdle)
@@ -124,12 +141,15 @@ func (w *worker[T]) loop() {
 	}
 }
 
-// poll waits for a job: it spins, naps, and parks.
-func (w *worker[T]) poll() *job[T] {
+// poll waits for a job or a task: it spins, naps, and parks.
+func (w *worker[T]) poll() (*job[T], *task) {
 	start := time.Now()
 	for i := 1; ; i++ {
 		if j := w.job.Load(); j != nil {
-			return j
+			return j, nil
+		}
+		if t := w.task.Load(); t != nil {
+			return nil, t
 		}
 		if i%128 == 0 {
 			if time.Since(start) > spinFor && w.state.CompareAndSwap(wIdle, wNap) {
@@ -149,7 +169,10 @@ func (w *worker[T]) poll() *job[T] {
 			time.Sleep(nap)
 		}
 		if j := w.job.Load(); j != nil {
-			return j
+			return j, nil
+		}
+		if t := w.task.Load(); t != nil {
+			return nil, t
 		}
 	}
 }
