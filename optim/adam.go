@@ -71,6 +71,7 @@ type Adam[T tensor.Float] struct {
 	decoupled bool
 	step      int64
 	slots     slotSet[T] // "exp_avg", "exp_avg_sq"
+	job       adamJob[T] // the common update of a large parameter, split across cores
 }
 
 // NewAdam returns an Adam optimizer (weight decay, if any, as an L2 term added
@@ -147,23 +148,17 @@ func (o *Adam[T]) Step(params []*autodiff.Param[T]) {
 		v := o.slots.data[1][i][:len(w)]
 		if small && !l2 && !dec {
 			// The common case (Adam without weight decay, β₁ > 0.5), with
-			// the loop-invariant branches hoisted; the same operations as
-			// the general loop below, so the same rounding. For float32 a
-			// SIMD kernel (adam_amd64.s) does the same operations eight
-			// elements at a time and this loop finishes the tail.
-			j0 := 0
-			if w32, ok := any(w).([]float32); ok {
-				c := adamConsts{float32(w1), float32(b2), float32(omb2), float32(bc2s), float32(eps), float32(nstep)}
-				j0 = adam32(w32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &c)
+			// the loop-invariant branches hoisted (adamJob.Run); large
+			// parameters are split across cores (elementwise: the same
+			// numbers).
+			j := &o.job
+			*j = adamJob[T]{w: w, g: g, m: m, v: v, w1: w1, b2: b2, omb2: omb2, bc2s: bc2s, eps: eps, nstep: nstep}
+			if len(w) >= adamParMin {
+				tensor.ParallelRows(j, len(w), adamParMin/2)
+			} else {
+				j.Run(0, len(w))
 			}
-			for j := j0; j < len(w); j++ {
-				gj := g[j]
-				mj := m[j] + T(w1*(gj-m[j]))
-				vj := T(b2*v[j]) + T(omb2*gj*gj)
-				m[j], v[j] = mj, vj
-				den := T(T(math.Sqrt(float64(vj)))/bc2s) + eps
-				w[j] += T(nstep*mj) / den
-			}
+			*j = adamJob[T]{}
 			continue
 		}
 		for j := range w {
@@ -241,4 +236,37 @@ func (o *Adam[T]) LoadState(params []*autodiff.Param[T], s *State) error {
 	}
 	o.cfg, o.step, o.slots = c, s.Step, slots
 	return nil
+}
+
+// adamParMin is the parameter size from which the common Adam update is split
+// across cores.
+const adamParMin = 1 << 16
+
+// adamJob is the common Adam update (no weight decay, β₁ > 0.5) of one
+// parameter, as a parallel body (tensor.RowJob) kept in the optimizer so that
+// handing it out does not allocate.
+type adamJob[T tensor.Float] struct {
+	w, g, m, v                     []T
+	w1, b2, omb2, bc2s, eps, nstep T
+}
+
+// Run updates elements lo ≤ j < hi: the same operations as Step's general
+// loop, so the same rounding. For float32 a SIMD kernel (adam_amd64.s) does
+// them eight elements at a time and the loop finishes the tail.
+func (o *adamJob[T]) Run(lo, hi int) {
+	w, g, m, v := o.w[lo:hi], o.g[lo:hi], o.m[lo:hi], o.v[lo:hi]
+	w1, b2, omb2, bc2s, eps, nstep := o.w1, o.b2, o.omb2, o.bc2s, o.eps, o.nstep
+	j0 := 0
+	if w32, ok := any(w).([]float32); ok {
+		c := adamConsts{float32(w1), float32(b2), float32(omb2), float32(bc2s), float32(eps), float32(nstep)}
+		j0 = adam32(w32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &c)
+	}
+	for j := j0; j < len(w); j++ {
+		gj := g[j]
+		mj := m[j] + T(w1*(gj-m[j]))
+		vj := T(b2*v[j]) + T(omb2*gj*gj)
+		m[j], v[j] = mj, vj
+		den := T(T(math.Sqrt(float64(vj)))/bc2s) + eps
+		w[j] += T(nstep*mj) / den
+	}
 }

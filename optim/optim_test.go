@@ -3,6 +3,8 @@ package optim
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -715,5 +717,47 @@ func BenchmarkClipGradNorm(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		ClipGradNorm(ps, 1e9)
+	}
+}
+
+// TestAdamSplitSameNumbers: the common update of a parameter large enough to
+// be split across cores gives bit for bit the values (and moments) of the
+// unsplit update, for float32 and float64, over several steps.
+func TestAdamSplitSameNumbers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	testAdamSplit[float32](t)
+	testAdamSplit[float64](t)
+}
+
+func testAdamSplit[T tensor.Float](t *testing.T) {
+	const n = adamParMin + 1003 // not a multiple of 8 or of the chunk
+	rng := rand.New(rand.NewPCG(5, 6))
+	mk := func() *autodiff.Param[T] {
+		p := autodiff.NewParam("w", tensor.New[T](1, n))
+		p.Grad = tensor.New[T](1, n)
+		return p
+	}
+	a, b := mk(), mk()
+	for j := range a.Value.Data {
+		a.Value.Data[j] = T(rng.NormFloat64())
+	}
+	copy(b.Value.Data, a.Value.Data)
+	oa, _ := NewAdam[T](DefaultAdam(1e-3))
+	ob, _ := NewAdam[T](DefaultAdam(1e-3))
+	for step := 0; step < 4; step++ {
+		for j := range a.Grad.Data {
+			g := T(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(9)-4)))
+			a.Grad.Data[j], b.Grad.Data[j] = g, g
+		}
+		runtime.GOMAXPROCS(1)
+		oa.Step([]*autodiff.Param[T]{a})
+		runtime.GOMAXPROCS(4)
+		ob.Step([]*autodiff.Param[T]{b})
+		for j := range a.Value.Data {
+			if a.Value.Data[j] != b.Value.Data[j] || oa.slots.data[0][0][j] != ob.slots.data[0][0][j] ||
+				oa.slots.data[1][0][j] != ob.slots.data[1][0][j] {
+				t.Fatalf("%T step %d element %d: unsplit %v, split %v", a.Value.Data[0], step, j, a.Value.Data[j], b.Value.Data[j])
+			}
+		}
 	}
 }
