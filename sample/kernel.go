@@ -86,6 +86,7 @@ type State struct {
 	eps       []float64
 	dead      []bool
 	lrows     langevinJob // the parallel body of langevinRows
+	stale     bool        // E and G belong to the positions before a Move
 }
 
 // Chains returns the number of chains n.

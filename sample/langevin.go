@@ -66,8 +66,57 @@ func (k *ULA) Step(s *State, rngs []*rand.Rand, info []Info) error {
 	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
 		return err
 	}
+	if _, err := freshen(s, k.e); err != nil {
+		return err
+	}
 	langevinRows(s, rngs, 1, -1, 0)
 	return evalUnadjusted(s, k.e, 1, info)
+}
+
+// Move is Step without the evaluation at the new positions (see Mover).
+func (k *ULA) Move(s *State, rngs []*rand.Rand, info []Info) error {
+	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
+		return err
+	}
+	ng, err := freshen(s, k.e)
+	if err != nil {
+		return err
+	}
+	langevinRows(s, rngs, 1, -1, 0)
+	moved(s, info, ng)
+	return nil
+}
+
+// Mover is implemented by the unadjusted kernels, ULA and SGLDStyle, whose
+// move needs the gradient at the current positions only: Move moves every
+// chain exactly as Step does (same numbers, same generator draws) but does
+// not evaluate the energy at the new positions, which Step does for the next
+// step. For the last step of a run whose caller needs only the positions
+// (negative samples that a loss evaluates again) it saves one evaluation.
+// After Move the state's E and G are stale, and not checked for non-finite
+// values; a later Step or Move evaluates them first.
+type Mover interface {
+	Move(s *State, rngs []*rand.Rand, info []Info) error
+}
+
+// freshen evaluates E and G at the current positions if a Move left them
+// stale, and returns the number of evaluations (0 or 1).
+func freshen(s *State, e energy.GradEnergy) (int, error) {
+	if !s.stale {
+		return 0, nil
+	}
+	s.stale = false
+	return 1, initEval(s, nil, e)
+}
+
+// moved marks s stale after a Move and fills info as evalUnadjusted does,
+// with ngrad gradient evaluations.
+func moved(s *State, info []Info, ngrad int) {
+	s.stale = true
+	for c := range info {
+		info[c] = Info{AcceptProb: 1, Accepted: true, NGrad: ngrad}
+	}
+	s.Iter++
 }
 
 // langevinParMin is the number of coordinates (chains × dimension) from which
@@ -240,8 +289,25 @@ func (k *SGLDStyle) Step(s *State, rngs []*rand.Rand, info []Info) error {
 	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
 		return err
 	}
+	if _, err := freshen(s, k.e); err != nil {
+		return err
+	}
 	langevinRows(s, rngs, 1, k.opts.Noise, k.opts.Clip)
 	return evalUnadjusted(s, k.e, 1, info)
+}
+
+// Move is Step without the evaluation at the new positions (see Mover).
+func (k *SGLDStyle) Move(s *State, rngs []*rand.Rand, info []Info) error {
+	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
+		return err
+	}
+	ng, err := freshen(s, k.e)
+	if err != nil {
+		return err
+	}
+	langevinRows(s, rngs, 1, k.opts.Noise, k.opts.Clip)
+	moved(s, info, ng)
+	return nil
 }
 
 // AnnealedLangevin is annealed Langevin dynamics (Song & Ermon 2019, NCSN

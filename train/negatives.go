@@ -131,6 +131,9 @@ func (ns *NegSampler) run(e energy.GradEnergy, x *tensor.Dense[float64], cr *cha
 	if err != nil {
 		return nil, 0, err
 	}
+	if f, ok := e.(energy.Freezer); ok { // the model does not change while sampling
+		defer f.Freeze()()
+	}
 	s, err := k.Init(x, ns.Clamp)
 	if err != nil {
 		return nil, 0, err
@@ -138,11 +141,16 @@ func (ns *NegSampler) run(e energy.GradEnergy, x *tensor.Dense[float64], cr *cha
 	rngs := cr.reseed(rng.Uint64(), x.Rows)
 	info := cr.info[:x.Rows]
 	acc := 0.0
-	if f, ok := e.(energy.Freezer); ok { // the model does not change while sampling
-		defer f.Freeze()()
-	}
+	mover, _ := k.(sample.Mover)
 	for i := 0; i < ns.Steps; i++ {
-		if err := k.Step(s, rngs, info); err != nil {
+		if i == ns.Steps-1 && mover != nil {
+			// The loss evaluates the negatives itself: no evaluation at
+			// the final positions (the same positions as Step's).
+			err = mover.Move(s, rngs, info)
+		} else {
+			err = k.Step(s, rngs, info)
+		}
+		if err != nil {
 			return nil, 0, fmt.Errorf("negative sampling step %d: %w", i, err)
 		}
 		for _, in := range info {
