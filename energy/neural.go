@@ -35,9 +35,44 @@ type MLPEnergy[T tensor.Float] struct {
 
 // mlpBufs holds the conversion buffers of one Energy or EnergyGrad call.
 type mlpBufs[T tensor.Float] struct {
-	x  *tensor.Dense[T]
-	e  []T
-	gx *tensor.Dense[T]
+	x    *tensor.Dense[T]
+	e    []T
+	gx   *tensor.Dense[T]
+	conv convJob[T]
+}
+
+// convParMin is the number of elements from which a conversion between the
+// float64 batch and the network's type is split across cores.
+const convParMin = 1 << 15
+
+// convJob converts between a float64 slice and a T slice, elementwise
+// (tensor.RowJob): to T when toT, else back to float64.
+type convJob[T tensor.Float] struct {
+	toT bool
+	f64 []float64
+	t   []T
+}
+
+func (j *convJob[T]) Run(lo, hi int) {
+	if j.toT {
+		for i, v := range j.f64[lo:hi] {
+			j.t[lo+i] = T(v)
+		}
+		return
+	}
+	for i, v := range j.t[lo:hi] {
+		j.f64[lo+i] = float64(v)
+	}
+}
+
+// run converts all of j's elements, split across cores when there are many.
+func (j *convJob[T]) run() {
+	if n := len(j.t); n >= convParMin {
+		tensor.ParallelRows(j, n, convParMin/2)
+	} else {
+		j.Run(0, n)
+	}
+	*j = convJob[T]{}
 }
 
 // NewMLPEnergy wraps net, which must have a single output.
@@ -94,7 +129,9 @@ func (m *MLPEnergy[T]) eval(x *tensor.Dense[float64], e []float64, g *tensor.Den
 		b = &mlpBufs[T]{}
 	}
 	defer m.bufs.Put(b)
-	b.x = tensor.Convert(b.x, x)
+	b.x = tensor.Reuse(b.x, x.Rows, x.Cols)
+	b.conv = convJob[T]{toT: true, f64: x.Data[:len(b.x.Data)], t: b.x.Data}
+	b.conv.run()
 	if cap(b.e) < n {
 		b.e = make([]T, n)
 	}
@@ -109,8 +146,7 @@ func (m *MLPEnergy[T]) eval(x *tensor.Dense[float64], e []float64, g *tensor.Den
 		e[i] = float64(v)
 	}
 	if g != nil {
-		for i, v := range gx.Data {
-			g.Data[i] = float64(v)
-		}
+		b.conv = convJob[T]{f64: g.Data[:len(gx.Data)], t: gx.Data}
+		b.conv.run()
 	}
 }

@@ -154,6 +154,67 @@ type fusedWS[T tensor.Float] struct {
 	out   *tensor.Dense[T]
 	alpha []float64 // 1/σ(W) per layer (1 without spectral normalization)
 	col   []T       // the last layer's weights times its alpha
+	elt   eltJob[T] // the parallel body of the SiLU layers' elementwise steps
+}
+
+// eltParMin is the number of elements (rows × width) of a layer from which
+// ValueGradX splits its elementwise steps across cores.
+const eltParMin = 1 << 14
+
+// Elementwise steps of a SiLU layer (eltJob.op).
+const (
+	eltForward   = iota // z += b (per row); h = z·σ(z), s = σ(z)
+	eltBackward         // g ⊙= SiLU′(z)
+	eltBroadcast        // g[r] = v ⊙ SiLU′(z[r]) for every row r
+)
+
+// eltJob runs one elementwise step of a SiLU layer over groups of rows
+// (tensor.RowJob). A group is the fewest rows whose elements make a multiple
+// of 8, so every chunk but the last starts and ends on a multiple of 8: the
+// SIMD kernels then cover the same elements as on the whole matrix, and the
+// split gives the same numbers.
+type eltJob[T tensor.Float] struct {
+	op         int
+	rows, cols int
+	group      int // rows per group
+	z, s, h, g []T
+	b, v       []T
+}
+
+// Run applies the step to row groups lo ≤ r < hi.
+func (j *eltJob[T]) Run(lo, hi int) {
+	r0, r1 := lo*j.group, min(hi*j.group, j.rows)
+	e0, e1 := r0*j.cols, r1*j.cols
+	switch j.op {
+	case eltForward:
+		z := tensor.Dense[T]{Rows: r1 - r0, Cols: j.cols, Data: j.z[e0:e1]}
+		tensor.AddRowVector(&z, j.b)
+		tensor.SiLUForward(j.h[e0:e1], j.s[e0:e1], j.z[e0:e1])
+	case eltBackward:
+		tensor.SiLUBackward(j.g[e0:e1], j.z[e0:e1], j.s[e0:e1])
+	case eltBroadcast:
+		tensor.SiLUBackwardBroadcast(j.g[e0:e1], j.z[e0:e1], j.s[e0:e1], j.v)
+	}
+}
+
+// run applies the step set in j to the whole matrix, split across cores when
+// it is large.
+func (j *eltJob[T]) run() {
+	j.group = 8 / gcd(j.cols, 8)
+	groups := (j.rows + j.group - 1) / j.group
+	if j.rows*j.cols >= eltParMin {
+		tensor.ParallelRows(j, groups, max(1, eltParMin/(2*j.cols*j.group)))
+	} else {
+		j.Run(0, groups)
+	}
+	*j = eltJob[T]{}
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // getWorkspace takes a workspace for batch size n from the pool (building one
@@ -235,13 +296,15 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 		} else {
 			tensor.Gemm(false, false, T(w.alpha[i]), in, l.W.Value, 0, z)
 		}
+		if i+1 < L && silu {
+			w.elt = eltJob[T]{op: eltForward, rows: n, cols: z.Cols, z: z.Data, s: w.s[i].Data, h: w.h[i].Data, b: l.B.Value.Data}
+			w.elt.run()
+			in = w.h[i]
+			continue
+		}
 		tensor.AddRowVector(z, l.B.Value.Data)
 		if i+1 < L {
-			if silu {
-				tensor.SiLUForward(w.h[i].Data, w.s[i].Data, z.Data)
-			} else {
-				tensor.Map(m.Act.Fn, m.Act.Param, w.h[i], z)
-			}
+			tensor.Map(m.Act.Fn, m.Act.Param, w.h[i], z)
 			in = w.h[i]
 		}
 	}
@@ -268,7 +331,8 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 	}
 	g := w.g[L-2]
 	if silu {
-		tensor.SiLUBackwardBroadcast(g.Data, w.z[L-2].Data, w.s[L-2].Data, col)
+		w.elt = eltJob[T]{op: eltBroadcast, rows: n, cols: g.Cols, z: w.z[L-2].Data, s: w.s[L-2].Data, g: g.Data, v: col}
+		w.elt.run()
 	} else {
 		for r := 0; r < n; r++ {
 			copy(g.Data[r*g.Cols:(r+1)*g.Cols], col)
@@ -278,7 +342,8 @@ func (m *MLP[T]) ValueGradX(x *tensor.Dense[T], f []T, gx *tensor.Dense[T]) {
 		g = w.g[i]
 		if silu {
 			if i < L-2 {
-				tensor.SiLUBackward(g.Data, w.z[i].Data, w.s[i].Data)
+				w.elt = eltJob[T]{op: eltBackward, rows: n, cols: g.Cols, z: w.z[i].Data, s: w.s[i].Data, g: g.Data}
+				w.elt.run()
 			}
 		} else {
 			d := w.h[i] // the activation values are no longer needed: reuse

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -271,5 +272,49 @@ func testFreeze[T tensor.Float](t *testing.T) {
 	same("gradient with the new weights", g4, g5)
 	if f3[0] == f0[0] && f3[1] == f0[1] {
 		t.Fatal("changing a weight changed nothing")
+	}
+}
+
+// TestValueGradXSplitSameNumbers: the SiLU layers' elementwise steps, split
+// across cores for large batches, give the numbers of one core, for widths
+// that are and are not multiples of 8 (the SIMD kernels' block).
+func TestValueGradXSplitSameNumbers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	t.Run("float32", func(t *testing.T) { testValueGradXSplit[float32](t) })
+	t.Run("float64", func(t *testing.T) { testValueGradXSplit[float64](t) })
+}
+
+func testValueGradXSplit[T tensor.Float](t *testing.T) {
+	for _, tc := range []struct{ n, in, h1, h2 int }{
+		{300, 20, 512, 100}, // 100 columns: groups of 2 rows
+		{700, 13, 37, 41},   // odd widths: groups of 8 rows
+		{129, 784, 512, 512},
+		{5, 20, 37, 41}, // too small to split
+	} {
+		rng := rand.New(rand.NewPCG(9, uint64(tc.n)))
+		a, _ := ActivationByName("silu")
+		m, err := NewMLP[T]([]int{tc.in, tc.h1, tc.h2, 1}, a, MLPOptions{}, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := tensor.Convert[T](nil, randX(tc.n, tc.in, rng))
+		eval := func(procs int) ([]T, []T) {
+			runtime.GOMAXPROCS(procs)
+			f, g := make([]T, tc.n), tensor.New[T](tc.n, tc.in)
+			m.ValueGradX(x, f, g)
+			return f, g.Data
+		}
+		f1, g1 := eval(1)
+		f4, g4 := eval(4)
+		for i := range f1 {
+			if f1[i] != f4[i] {
+				t.Fatalf("%v: value %d = %v on 4 procs, %v on 1", tc, i, f4[i], f1[i])
+			}
+		}
+		for i := range g1 {
+			if g1[i] != g4[i] {
+				t.Fatalf("%v: gradient %d = %v on 4 procs, %v on 1", tc, i, g4[i], g1[i])
+			}
+		}
 	}
 }
