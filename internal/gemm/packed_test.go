@@ -21,9 +21,9 @@ func testGemmPackedB[T Float](im *impl[T], pack func(*PackedB[T], bool, int, int
 		forKernels(t, im, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(5, 6))
 			var pb PackedB[T]
-			for _, procs := range []int{1, 3} {
+			for _, procs := range []int{1, 2, 3} {
 				prev := runtime.GOMAXPROCS(procs)
-				for _, s := range [][3]int{{1, 40, 9}, {40, 1, 9}, {7, 13, 5}, {37, 45, 300}, {64, 256, 100}, {300, 64, 70}, {61, 97, 130}} {
+				for _, s := range [][3]int{{1, 40, 9}, {40, 1, 9}, {7, 13, 5}, {37, 45, 300}, {64, 256, 100}, {300, 64, 70}, {61, 97, 130}, {128, 512, 96}, {160, 400, 50}} {
 					m, n, k := s[0], s[1], s[2]
 					for _, ta := range []bool{false, true} {
 						for _, tb := range []bool{false, true} {

@@ -252,6 +252,12 @@ func (im *impl[T]) parallel(kn *kernel[T], p *problem[T], nw int, packedB []T) {
 	j := im.jobPool.Get().(*job[T])
 	j.p, j.kn, j.packedB = *p, kn, packedB
 	j.byRows = p.m >= p.n
+	if packedB != nil && p.m >= 4*kn.mr*(nc+1) {
+		// op(B) is packed already: row chunks pack only their own rows of
+		// A, in parallel, where column chunks would wait for the caller to
+		// pack all of op(A).
+		j.byRows = true
+	}
 	dim := p.n
 	j.unit = kn.nr
 	if j.byRows {
