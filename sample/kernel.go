@@ -284,6 +284,27 @@ func checkEnergy(c int, v float64, infOK bool) error {
 // finite reports whether v is neither NaN nor ±Inf.
 func finite(v float64) bool { return v-v == 0 }
 
+// sum4 returns the sum of v in four interleaved partial sums (four times
+// faster than one running sum, whose additions wait for each other). It only
+// screens a gradient for NaN or ±Inf: a non-finite element makes any order's
+// sum non-finite, and a finite sum that overflows sends the caller to the
+// per-element check.
+func sum4(v []float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(v); i += 4 {
+		w := v[i : i+4 : i+4]
+		s0 += w[0]
+		s1 += w[1]
+		s2 += w[2]
+		s3 += w[3]
+	}
+	for ; i < len(v); i++ {
+		s0 += v[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
 // checkGrad returns an error for the first non-finite element of g.
 func checkGrad(c int, g []float64) error {
 	for j, v := range g {

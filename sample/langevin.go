@@ -191,11 +191,7 @@ func evalUnadjusted(s *State, e energy.GradEnergy, temp float64, info []Info) er
 			return err
 		}
 		g := s.G.Row(c)
-		var gsum float64
-		for _, v := range g {
-			gsum += v
-		}
-		if !finite(gsum) {
+		if !finite(sum4(g)) {
 			if err := checkGrad(c, g); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package sample
 
 import (
+	"math"
 	"testing"
 
 	"github.com/ebm-go/ebm/tensor"
@@ -97,6 +98,32 @@ func TestMoveSameAsStep(t *testing.T) {
 		for c := range sa.E {
 			if sa.E[c] != sb.E[c] {
 				t.Fatalf("%s: energy %d = %v, want %v", kind, c, sb.E[c], sa.E[c])
+			}
+		}
+	}
+}
+
+// TestSum4: sum4 is the sum of its input (up to rounding) and non-finite as
+// soon as one element is NaN or ±Inf, wherever it sits (tail included).
+func TestSum4(t *testing.T) {
+	for n := 0; n < 13; n++ {
+		v := make([]float64, n)
+		want := 0.0
+		for i := range v {
+			v[i] = float64(i) + 0.5
+			want += v[i]
+		}
+		if got := sum4(v); got != want {
+			t.Fatalf("n=%d: sum4 %v, want %v", n, got, want)
+		}
+		for i := range v {
+			for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+				old := v[i]
+				v[i] = bad
+				if finite(sum4(v)) {
+					t.Fatalf("n=%d: %v at %d gives a finite sum", n, bad, i)
+				}
+				v[i] = old
 			}
 		}
 	}
