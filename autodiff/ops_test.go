@@ -225,3 +225,31 @@ func TestCheckGradDetectsWrongGradient(t *testing.T) {
 		t.Fatalf("checker missed a wrong gradient: relative error %.2e", e)
 	}
 }
+
+// TestScratch: a Scratch leaf holds what the caller writes, its gradient can
+// be asked for, and its buffer comes from the tape's pool after Reset.
+func TestScratch(t *testing.T) {
+	tp := NewTape[float64]()
+	for round := 0; round < 2; round++ {
+		tp.Reset()
+		v := tp.Scratch(2, 3, true)
+		for i := range v.Value.Data {
+			v.Value.Data[i] = float64(i + round)
+		}
+		g := Grad(Sum(Square(v)), []*Var[float64]{v}, false)[0]
+		for i, x := range v.Value.Data {
+			if g.Value.Data[i] != 2*x {
+				t.Fatalf("round %d: d/dx x² at %v = %v", round, x, g.Value.Data[i])
+			}
+		}
+	}
+	tp.Reset()
+	tp.Scratch(100, 100, false)
+	// Only the node itself is allocated, not its 10,000 values.
+	if a := testing.AllocsPerRun(20, func() {
+		tp.Reset()
+		tp.Scratch(100, 100, false)
+	}); a > 1 {
+		t.Fatalf("Reset + Scratch allocates %v times", a)
+	}
+}

@@ -106,6 +106,15 @@ func (t *Tape[T]) add(v *Var[T]) *Var[T] {
 	return v
 }
 
+// Scratch returns a leaf holding an r×c buffer from the tape's pool (reused
+// after Reset) whose contents are undefined: the caller fills Value before
+// recording anything on it. It is Input for inputs made on the fly, without
+// a float64 batch to convert; with requiresGrad the leaf's gradient can be
+// asked for.
+func (t *Tape[T]) Scratch(r, c int, requiresGrad bool) *Var[T] {
+	return t.add(&Var[T]{Value: t.alloc(r, c), reqGrad: requiresGrad, pooled: true})
+}
+
 // Const returns a leaf holding x (not copied) that needs no gradient.
 func (t *Tape[T]) Const(x *tensor.Dense[T]) *Var[T] {
 	return t.add(&Var[T]{Value: x})

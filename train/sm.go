@@ -200,16 +200,18 @@ func (s *DenoisingSM[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 		return nil, Stats{}, fmt.Errorf("dsm: sigma must be > 0, got %v", s.Sigma)
 	}
 	n := x.Rows
-	xt := tensor.New[float64](x.Rows, x.Cols)
-	eps := tensor.New[T](x.Rows, x.Cols)
-	for i, v := range x.Data {
+	// x̃ and ε straight into the tape's buffers (as T: what Input would
+	// convert x̃ to).
+	xv := t.Scratch(x.Rows, x.Cols, true)
+	ev := t.Scratch(x.Rows, x.Cols, false)
+	xt, eps := xv.Value.Data, ev.Value.Data
+	for i, v := range x.Data[:len(xt)] {
 		z := rng.NormFloat64()
-		xt.Data[i] = v + s.Sigma*z
-		eps.Data[i] = T(z / s.Sigma)
+		xt[i] = T(v + s.Sigma*z)
+		eps[i] = T(z / s.Sigma)
 	}
-	xv := t.Input(xt, true)
 	e, g := gradX(t, m, xv)
-	r := autodiff.Sub(t.Const(eps), g)
+	r := autodiff.Sub(ev, g)
 	loss := autodiff.Scale(autodiff.Sum(autodiff.Square(r)), 0.5/float64(n))
 	return loss, Stats{EPos: meanOf(e), ENeg: math.NaN()}, nil
 }
