@@ -253,3 +253,42 @@ func TestScratch(t *testing.T) {
 		t.Fatalf("Reset + Scratch allocates %v times", a)
 	}
 }
+
+// TestBackwardSet: BackwardSet leaves the gradients that zeroing them and
+// Backward leave: params on the tape, one not on it, one listed twice, with
+// stale values in the gradients beforehand.
+func TestBackwardSet(t *testing.T) {
+	mk := func() []*Param[float64] {
+		a := NewParam("a", tensor.FromSlice(2, 2, []float64{1, -2, 3, 0.5}))
+		b := NewParam("b", tensor.FromSlice(1, 2, []float64{0.25, -1}))
+		c := NewParam("c", tensor.FromSlice(1, 3, []float64{7, 8, 9})) // not on the tape
+		for _, p := range []*Param[float64]{a, b, c} {
+			for i := range p.Grad.Data {
+				p.Grad.Data[i] = 100 + float64(i) // stale
+			}
+		}
+		return []*Param[float64]{a, b, c, a}
+	}
+	loss := func(ps []*Param[float64]) *Var[float64] {
+		tp := NewTape[float64]()
+		x := tp.Const(tensor.FromSlice(3, 2, []float64{1, 2, -1, 0.5, 3, -2}))
+		h := Tanh(MatMul(x, false, tp.Param(ps[0]), false))
+		return Sum(Square(Add(h, tp.Param(ps[1]))))
+	}
+	want, got := mk(), mk()
+	for _, p := range want[:3] {
+		p.Grad.Zero()
+	}
+	Backward(loss(want), want)
+	BackwardSet(loss(got), got)
+	for i := range want[:3] {
+		for j, w := range want[i].Grad.Data {
+			if g := got[i].Grad.Data[j]; g != w {
+				t.Fatalf("param %s, element %d: BackwardSet %v, zero + Backward %v", want[i].Name, j, g, w)
+			}
+		}
+	}
+	if got[2].Grad.Data[0] != 0 {
+		t.Fatal("the param not on the tape kept its stale gradient")
+	}
+}

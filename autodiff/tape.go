@@ -302,6 +302,53 @@ func Backward[T tensor.Float](y *Var[T], params []*Param[T]) {
 	}
 }
 
+// BackwardSet is zeroing every param's Grad and then Backward, in one pass:
+// each param's Grad is set to the gradient of y (zero for a param not used
+// on y's tape). It saves the pass that zeroes the gradients and the read of
+// the zeros that Backward would add to. A param listed twice gets the
+// gradient twice, as with Backward. (Where the gradient is −0, Grad holds
+// −0 where Backward would have added it to +0: no update rule tells them
+// apart.)
+func BackwardSet[T tensor.Float](y *Var[T], params []*Param[T]) {
+	t := y.tape
+	var vars []*Var[T]
+	for _, p := range params {
+		if v, ok := t.params[p]; ok {
+			vars = append(vars, v)
+		}
+	}
+	var gs []*Var[T]
+	if len(vars) > 0 {
+		gs = Grad(y, vars, false)
+	}
+	k := 0
+	for i, p := range params {
+		first := true
+		for _, q := range params[:i] {
+			if q == p {
+				first = false
+				break
+			}
+		}
+		if _, ok := t.params[p]; !ok {
+			if first && p.Grad != nil {
+				p.Grad.Zero()
+			}
+			continue
+		}
+		g := gs[k].Value
+		k++
+		if first {
+			if len(p.Grad.Data) != len(g.Data) {
+				panic(fmt.Sprintf("autodiff: BackwardSet: gradient %s for a parameter %s", g.Shape(), p.Grad.Shape()))
+			}
+			copy(p.Grad.Data, g.Data)
+		} else {
+			tensor.Axpy(1, g, p.Grad)
+		}
+	}
+}
+
 // Input returns a leaf holding a copy of the float64 batch x converted to T, in
 // a buffer the tape owns (reused after Reset). With requiresGrad the leaf's
 // gradient can be asked for.

@@ -527,10 +527,8 @@ func (l *Loop[T, B]) step(or *objRun[T, B], b B, rng *rand.Rand) (Stats, string,
 		return st, "", nil // the objective skips this iteration
 	}
 	if or.loss != nil {
-		for _, i := range or.groups {
-			l.groups[i].opt.ZeroGrad(l.Groups[i].Params)
-		}
-		autodiff.Backward(loss, or.params)
+		// The optimizers' ZeroGrad, then Backward, in one pass.
+		autodiff.BackwardSet(loss, or.params)
 	}
 	for _, i := range or.groups {
 		gr := l.groups[i]
