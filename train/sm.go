@@ -205,10 +205,12 @@ func (s *DenoisingSM[T]) Loss(t *autodiff.Tape[T], m energy.Model[T], x *tensor.
 	xv := t.Scratch(x.Rows, x.Cols, true)
 	ev := t.Scratch(x.Rows, x.Cols, false)
 	xt, eps := xv.Value.Data, ev.Value.Data
-	for i, v := range x.Data[:len(xt)] {
+	xd, sig := x.Data[:len(xt)], s.Sigma // no bounds checks, σ in a register
+	eps = eps[:len(xt)]
+	for i := range xt {
 		z := rng.NormFloat64()
-		xt[i] = T(v + s.Sigma*z)
-		eps[i] = T(z / s.Sigma)
+		xt[i] = T(xd[i] + sig*z)
+		eps[i] = T(z / sig)
 	}
 	e, g := gradX(t, m, xv)
 	r := autodiff.Sub(ev, g)
