@@ -159,7 +159,7 @@ type fusedWS[T tensor.Float] struct {
 
 // eltParMin is the number of elements (rows × width) of a layer from which
 // ValueGradX splits its elementwise steps across cores.
-const eltParMin = 1 << 14
+const eltParMin = 1 << 16
 
 // Elementwise steps of a SiLU layer (eltJob.op).
 const (

@@ -286,8 +286,8 @@ func TestValueGradXSplitSameNumbers(t *testing.T) {
 
 func testValueGradXSplit[T tensor.Float](t *testing.T) {
 	for _, tc := range []struct{ n, in, h1, h2 int }{
-		{300, 20, 512, 100}, // 100 columns: groups of 2 rows
-		{700, 13, 37, 41},   // odd widths: groups of 8 rows
+		{700, 20, 512, 100}, // 100 columns: groups of 2 rows
+		{2000, 13, 37, 41},  // odd widths: groups of 8 rows
 		{129, 784, 512, 512},
 		{5, 20, 37, 41}, // too small to split
 	} {
@@ -296,6 +296,9 @@ func testValueGradXSplit[T tensor.Float](t *testing.T) {
 		m, err := NewMLP[T]([]int{tc.in, tc.h1, tc.h2, 1}, a, MLPOptions{}, rng)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if tc.n > 100 && tc.n*min(tc.h1, tc.h2) < eltParMin {
+			t.Fatalf("%v: too small to be split", tc)
 		}
 		x := tensor.Convert[T](nil, randX(tc.n, tc.in, rng))
 		eval := func(procs int) ([]T, []T) {

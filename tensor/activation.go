@@ -27,7 +27,7 @@ func ActDeriv[T Float](f Func, order int, param float64, dst, a *Dense[T]) *Dens
 		// In place: the kernels read a after writing dst, so work on a copy.
 		a = a.Clone()
 	}
-	ParallelFor(len(a.Data), parallelMin/4, func(lo, hi int) {
+	ParallelFor(len(a.Data), parallelMin/2, func(lo, hi int) {
 		actDerivSlice(f, order, param, dst.Data[lo:hi], a.Data[lo:hi])
 	})
 	return dst
@@ -48,7 +48,7 @@ func ActDerivFrom[T Float](f Func, order int, dst, a, u, mul *Dense[T]) *Dense[T
 		panic(fmt.Sprintf("tensor: ActDerivFrom shapes %s, %s", a.Shape(), u.Shape()))
 	}
 	dst = Reuse(dst, a.Rows, a.Cols)
-	ParallelFor(len(a.Data), parallelMin/4, func(lo, hi int) {
+	ParallelFor(len(a.Data), parallelMin/2, func(lo, hi int) {
 		d, aa, uu := dst.Data[lo:hi], a.Data[lo:hi], u.Data[lo:hi]
 		var g []T
 		if mul != nil {
