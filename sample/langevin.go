@@ -75,16 +75,7 @@ func (k *ULA) Step(s *State, rngs []*rand.Rand, info []Info) error {
 
 // Move is Step without the evaluation at the new positions (see Mover).
 func (k *ULA) Move(s *State, rngs []*rand.Rand, info []Info) error {
-	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
-		return err
-	}
-	ng, err := freshen(s, k.e)
-	if err != nil {
-		return err
-	}
-	langevinRows(s, rngs, 1, -1, 0)
-	moved(s, info, ng)
-	return nil
+	return moveUnadjusted(s, k.e, k.Dim(), rngs, info, -1, 0)
 }
 
 // Mover is implemented by the unadjusted kernels, ULA and SGLDStyle, whose
@@ -109,14 +100,24 @@ func freshen(s *State, e energy.GradEnergy) (int, error) {
 	return 1, initEval(s, nil, e)
 }
 
-// moved marks s stale after a Move and fills info as evalUnadjusted does,
-// with ngrad gradient evaluations.
-func moved(s *State, info []Info, ngrad int) {
+// moveUnadjusted is the unadjusted kernels' Move: langevinRows' moves (noise
+// and clip as there), then s is marked stale and info filled as
+// evalUnadjusted fills it, with the evaluations freshen took.
+func moveUnadjusted(s *State, e energy.GradEnergy, d int, rngs []*rand.Rand, info []Info, noise, clip float64) error {
+	if err := checkStep(s, d, rngs, info); err != nil {
+		return err
+	}
+	ng, err := freshen(s, e)
+	if err != nil {
+		return err
+	}
+	langevinRows(s, rngs, 1, noise, clip)
 	s.stale = true
 	for c := range info {
-		info[c] = Info{AcceptProb: 1, Accepted: true, NGrad: ngrad}
+		info[c] = Info{AcceptProb: 1, Accepted: true, NGrad: ng}
 	}
 	s.Iter++
+	return nil
 }
 
 // langevinParMin is the number of coordinates (chains × dimension) from which
@@ -294,16 +295,7 @@ func (k *SGLDStyle) Step(s *State, rngs []*rand.Rand, info []Info) error {
 
 // Move is Step without the evaluation at the new positions (see Mover).
 func (k *SGLDStyle) Move(s *State, rngs []*rand.Rand, info []Info) error {
-	if err := checkStep(s, k.Dim(), rngs, info); err != nil {
-		return err
-	}
-	ng, err := freshen(s, k.e)
-	if err != nil {
-		return err
-	}
-	langevinRows(s, rngs, 1, k.opts.Noise, k.opts.Clip)
-	moved(s, info, ng)
-	return nil
+	return moveUnadjusted(s, k.e, k.Dim(), rngs, info, k.opts.Noise, k.opts.Clip)
 }
 
 // AnnealedLangevin is annealed Langevin dynamics (Song & Ermon 2019, NCSN
