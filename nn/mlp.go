@@ -170,9 +170,12 @@ const (
 
 // eltJob runs one elementwise step of a SiLU layer over groups of rows
 // (tensor.RowJob). A group is the fewest rows whose elements make a multiple
-// of 8, so every chunk but the last starts and ends on a multiple of 8: the
-// SIMD kernels then cover the same elements as on the whole matrix, and the
-// split gives the same numbers.
+// of 64, so every chunk but the last starts and ends on a multiple of 64.
+// The SIMD kernels used here work on blocks (ebm's on 8 elements at a time;
+// vek's, on the portable path, on wider ones: 8 was not enough there) and
+// finish a slice's remainder with scalar code that rounds differently;
+// aligned chunks give them the same blocks as the whole matrix, so the split
+// gives the same numbers.
 type eltJob[T tensor.Float] struct {
 	op         int
 	rows, cols int
@@ -200,7 +203,7 @@ func (j *eltJob[T]) Run(lo, hi int) {
 // run applies the step set in j to the whole matrix, split across cores when
 // it is large.
 func (j *eltJob[T]) run() {
-	j.group = 8 / gcd(j.cols, 8)
+	j.group = 64 / gcd(j.cols, 64)
 	groups := (j.rows + j.group - 1) / j.group
 	if j.rows*j.cols >= eltParMin {
 		tensor.ParallelRows(j, groups, max(1, eltParMin/(2*j.cols*j.group)))
