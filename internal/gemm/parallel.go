@@ -217,15 +217,19 @@ func (j *job[T]) release() {
 	}
 }
 
-// wait returns when all chunks are done, spinning for up to spinFor first.
-func (j *job[T]) wait() {
+// wait returns when all chunks are done.
+func (j *job[T]) wait() { waitChunks(&j.left, j.done) }
+
+// waitChunks returns when left is 0 and done has its token (sent by whoever
+// finished the last chunk), spinning on left for up to spinFor first.
+func waitChunks(left *atomic.Int32, done chan struct{}) {
 	start := time.Now()
-	for i := 1; j.left.Load() != 0; i++ {
+	for i := 1; left.Load() != 0; i++ {
 		if i%64 == 0 && time.Since(start) > spinFor {
 			break
 		}
 	}
-	<-j.done
+	<-done
 }
 
 // parallel computes p with the caller and up to nw-1 workers. C is split

@@ -3,7 +3,6 @@ package gemm
 import (
 	"runtime"
 	"sync/atomic"
-	"time"
 )
 
 // Body is a loop body that Split runs over chunks of [0, n): Run(lo, hi)
@@ -130,16 +129,8 @@ func (t *task) work() {
 	}
 }
 
-// wait returns when all chunks are done, spinning for up to spinFor first.
-func (t *task) wait() {
-	start := time.Now()
-	for i := 1; t.left.Load() != 0; i++ {
-		if i%64 == 0 && time.Since(start) > spinFor {
-			break
-		}
-	}
-	<-t.done
-}
+// wait returns when all chunks are done.
+func (t *task) wait() { waitChunks(&t.left, t.done) }
 
 func (t *task) release() {
 	if t.refs.Add(-1) == 0 {
