@@ -86,11 +86,18 @@ func (k *HMC) DefaultTarget() float64 { return 0.8 }
 
 // Init returns the state of chains started at the rows of x.
 func (k *HMC) Init(x *tensor.Dense[float64], clamp *Box) (*State, error) {
-	s, err := newState(x, k.Dim(), clamp, true, true, k.opts.Step)
+	return k.Reinit(nil, x, clamp)
+}
+
+// Reinit is Init in prev's storage when it fits (see Reiniter).
+func (k *HMC) Reinit(prev *State, x *tensor.Dense[float64], clamp *Box) (*State, error) {
+	s, err := newState(prev, x, k.Dim(), clamp, true, true, k.opts.Step)
 	if err != nil {
 		return nil, err
 	}
-	s.p = tensor.New[float64](x.Rows, x.Cols)
+	if s.p == nil {
+		s.p = tensor.New[float64](x.Rows, x.Cols)
+	}
 	s.setMetric(k.opts.InvMetric)
 	if err := initEval(s, nil, k.e); err != nil {
 		return nil, err

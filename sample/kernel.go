@@ -28,6 +28,18 @@ type Kernel interface {
 	Step(s *State, rngs []*rand.Rand, info []Info) error
 }
 
+// Reiniter is a Kernel that can restart chains in an existing State's
+// storage: Reinit(prev, x, clamp) returns what Init(x, clamp) returns, built
+// in prev's buffers when prev holds as many chains of the same dimension
+// (prev is then returned; prev may be nil, and must not be used on error).
+// Every kernel of this package implements it; a caller drawing a batch of
+// the same size again and again (a trainer's negative sampling) allocates
+// nothing per draw.
+type Reiniter interface {
+	Kernel
+	Reinit(prev *State, x *tensor.Dense[float64], clamp *Box) (*State, error)
+}
+
 // Tunable is a Metropolis-adjusted kernel whose step size and diagonal inverse
 // metric Run adapts during warm-up (RWMH, MALA, HMC).
 type Tunable interface {
@@ -95,9 +107,11 @@ func (s *State) Chains() int { return s.X.Rows }
 // Clamp returns the box the state was initialised with, or nil.
 func (s *State) Clamp() *Box { return s.clamp }
 
-// newState allocates a state for x (copied), with gradient and inverse-metric
-// storage when asked for, and validates x against clamp.
-func newState(x *tensor.Dense[float64], d int, clamp *Box, grad, metric bool, step float64) (*State, error) {
+// newState returns a state for x (copied), with gradient and inverse-metric
+// storage when asked for, after validating x against clamp. It reuses prev's
+// storage when prev has the same shape and storage (the state is then the one
+// a fresh call would return: every field reset); prev may be nil.
+func newState(prev *State, x *tensor.Dense[float64], d int, clamp *Box, grad, metric bool, step float64) (*State, error) {
 	if x == nil {
 		return nil, errors.New("sample: nil initial points")
 	}
@@ -111,13 +125,57 @@ func newState(x *tensor.Dense[float64], d int, clamp *Box, grad, metric bool, st
 		return nil, fmt.Errorf("sample: initial points have %d elements for shape %s", len(x.Data), x.Shape())
 	}
 	n := x.Rows
+	reuse := prev.fits(n, d, grad, metric)
+	var lo, hi []float64
+	if reuse {
+		lo, hi = prev.lo, prev.hi
+	} else {
+		lo, hi = make([]float64, d), make([]float64, d)
+	}
+	if err := clamp.expand(d, lo, hi); err != nil {
+		return nil, err
+	}
+	for c := 0; c < n; c++ {
+		for j, v := range x.Row(c) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("sample: chain %d, initial point: coordinate %d is %v", c, j, v)
+			}
+			if v < lo[j] || v > hi[j] {
+				return nil, fmt.Errorf("sample: chain %d, initial point: coordinate %d = %g is outside the box [%g, %g]", c, j, v, clamp.lo(j), clamp.hi(j))
+			}
+		}
+	}
+	if reuse {
+		s := prev
+		copy(s.X.Data, x.Data)
+		clear(s.E)
+		clear(s.ep)
+		clear(s.h0)
+		clear(s.h1)
+		clear(s.eps)
+		clear(s.dead)
+		s.xp.Zero()
+		for _, t := range []*tensor.Dense[float64]{s.G, s.gp, s.p} {
+			if t != nil {
+				t.Zero()
+			}
+		}
+		if metric {
+			s.InvMetric.Fill(1)
+		}
+		for c := range s.Step {
+			s.Step[c] = step
+		}
+		s.Iter, s.clamp, s.stale, s.lrows = 0, clamp, false, langevinJob{}
+		return s, nil
+	}
 	s := &State{
 		X:     x.Clone(),
 		E:     make([]float64, n),
 		Step:  make([]float64, n),
 		clamp: clamp,
-		lo:    make([]float64, d),
-		hi:    make([]float64, d),
+		lo:    lo,
+		hi:    hi,
 		xp:    tensor.New[float64](n, d),
 		ep:    make([]float64, n),
 		h0:    make([]float64, n),
@@ -128,19 +186,6 @@ func newState(x *tensor.Dense[float64], d int, clamp *Box, grad, metric bool, st
 	for c := range s.Step {
 		s.Step[c] = step
 	}
-	if err := clamp.expand(d, s.lo, s.hi); err != nil {
-		return nil, err
-	}
-	for c := 0; c < n; c++ {
-		for j, v := range s.X.Row(c) {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("sample: chain %d, initial point: coordinate %d is %v", c, j, v)
-			}
-			if v < s.lo[j] || v > s.hi[j] {
-				return nil, fmt.Errorf("sample: chain %d, initial point: coordinate %d = %g is outside the box [%g, %g]", c, j, v, clamp.lo(j), clamp.hi(j))
-			}
-		}
-	}
 	if grad {
 		s.G = tensor.New[float64](n, d)
 		s.gp = tensor.New[float64](n, d)
@@ -149,6 +194,13 @@ func newState(x *tensor.Dense[float64], d int, clamp *Box, grad, metric bool, st
 		s.InvMetric = tensor.Full[float64](n, d, 1)
 	}
 	return s, nil
+}
+
+// fits reports whether s (possibly nil) has the storage of n chains of
+// dimension d with and without gradients and an inverse metric as asked.
+func (s *State) fits(n, d int, grad, metric bool) bool {
+	return s != nil && s.X.Rows == n && s.X.Cols == d && len(s.lo) == d &&
+		(s.G != nil) == grad && (s.InvMetric != nil) == metric
 }
 
 // setMetric copies a user's initial diagonal inverse metric into every chain.

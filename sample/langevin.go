@@ -51,7 +51,12 @@ func (k *ULA) Dim() int { return k.e.Dim() }
 
 // Init returns the state of chains started at the rows of x.
 func (k *ULA) Init(x *tensor.Dense[float64], clamp *Box) (*State, error) {
-	s, err := newState(x, k.Dim(), clamp, true, false, k.opts.Step)
+	return k.Reinit(nil, x, clamp)
+}
+
+// Reinit is Init in prev's storage when it fits (see Reiniter).
+func (k *ULA) Reinit(prev *State, x *tensor.Dense[float64], clamp *Box) (*State, error) {
+	s, err := newState(prev, x, k.Dim(), clamp, true, false, k.opts.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +276,12 @@ func (k *SGLDStyle) Dim() int { return k.e.Dim() }
 
 // Init returns the state of chains started at the rows of x.
 func (k *SGLDStyle) Init(x *tensor.Dense[float64], clamp *Box) (*State, error) {
-	s, err := newState(x, k.Dim(), clamp, true, false, k.opts.Step)
+	return k.Reinit(nil, x, clamp)
+}
+
+// Reinit is Init in prev's storage when it fits (see Reiniter).
+func (k *SGLDStyle) Reinit(prev *State, x *tensor.Dense[float64], clamp *Box) (*State, error) {
+	s, err := newState(prev, x, k.Dim(), clamp, true, false, k.opts.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -440,7 +450,12 @@ func (k *AnnealedLangevin) level(t int) int {
 // Init returns the state of chains started at the rows of x, with energies and
 // gradients of the first level.
 func (k *AnnealedLangevin) Init(x *tensor.Dense[float64], clamp *Box) (*State, error) {
-	s, err := newState(x, k.Dim(), clamp, true, false, k.opts.Eps)
+	return k.Reinit(nil, x, clamp)
+}
+
+// Reinit is Init in prev's storage when it fits (see Reiniter).
+func (k *AnnealedLangevin) Reinit(prev *State, x *tensor.Dense[float64], clamp *Box) (*State, error) {
+	s, err := newState(prev, x, k.Dim(), clamp, true, false, k.opts.Eps)
 	if err != nil {
 		return nil, err
 	}

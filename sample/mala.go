@@ -54,7 +54,12 @@ func (k *MALA) DefaultTarget() float64 { return 0.574 }
 
 // Init returns the state of chains started at the rows of x.
 func (k *MALA) Init(x *tensor.Dense[float64], clamp *Box) (*State, error) {
-	s, err := newState(x, k.Dim(), clamp, true, true, k.opts.Step)
+	return k.Reinit(nil, x, clamp)
+}
+
+// Reinit is Init in prev's storage when it fits (see Reiniter).
+func (k *MALA) Reinit(prev *State, x *tensor.Dense[float64], clamp *Box) (*State, error) {
+	s, err := newState(prev, x, k.Dim(), clamp, true, true, k.opts.Step)
 	if err != nil {
 		return nil, err
 	}

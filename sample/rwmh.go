@@ -51,7 +51,12 @@ func (k *RWMH) DefaultTarget() float64 { return 0.234 }
 
 // Init returns the state of chains started at the rows of x.
 func (k *RWMH) Init(x *tensor.Dense[float64], clamp *Box) (*State, error) {
-	s, err := newState(x, k.Dim(), clamp, false, true, k.opts.Step)
+	return k.Reinit(nil, x, clamp)
+}
+
+// Reinit is Init in prev's storage when it fits (see Reiniter).
+func (k *RWMH) Reinit(prev *State, x *tensor.Dense[float64], clamp *Box) (*State, error) {
+	s, err := newState(prev, x, k.Dim(), clamp, false, true, k.opts.Step)
 	if err != nil {
 		return nil, err
 	}
