@@ -192,14 +192,17 @@ func (o *Adam[T]) name() string {
 // State returns a deep copy of the optimizer's state (Name "adam" or "adamw";
 // slots "exp_avg" and "exp_avg_sq", torch's names for m and v).
 func (o *Adam[T]) State() *State {
-	st := &State{Name: o.name(), Step: o.step, LR: o.cfg.LR, Hyper: map[string]float64{
-		"beta1":        o.cfg.Beta1,
-		"beta2":        o.cfg.Beta2,
-		"eps":          o.cfg.Eps,
-		"weight_decay": o.cfg.WeightDecay,
-	}}
-	o.slots.save(st)
+	st := &State{}
+	o.SaveState(st)
 	return st
+}
+
+// SaveState writes the state State returns into st (see StateSaver).
+func (o *Adam[T]) SaveState(st *State) {
+	h := hyperInto(st)
+	h["beta1"], h["beta2"], h["eps"], h["weight_decay"] = o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps, o.cfg.WeightDecay
+	st.Name, st.Step, st.LR, st.Hyper = o.name(), o.step, o.cfg.LR, h
+	o.slots.save(st)
 }
 
 // LoadState restores a state saved by the same kind of optimizer (Adam or

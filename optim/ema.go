@@ -91,9 +91,17 @@ func (e *EMA[T]) Shadow(i int) []T { return e.shadow.data[0][i] }
 // State returns a deep copy of the average (Name "ema", Hyper "decay", slot
 // "shadow"), for checkpoints.
 func (e *EMA[T]) State() *State {
-	st := &State{Name: "ema", Step: e.steps, Hyper: map[string]float64{"decay": e.decay}}
-	e.shadow.save(st)
+	st := &State{}
+	e.SaveState(st)
 	return st
+}
+
+// SaveState writes the state State returns into st (see StateSaver).
+func (e *EMA[T]) SaveState(st *State) {
+	h := hyperInto(st)
+	h["decay"] = e.decay
+	st.Name, st.Step, st.LR, st.Hyper = "ema", e.steps, 0, h
+	e.shadow.save(st)
 }
 
 // LoadState restores a state saved by EMA.State after checking it against

@@ -2,7 +2,9 @@ package optim
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/ebm-go/ebm/autodiff"
 	"github.com/ebm-go/ebm/tensor"
@@ -26,7 +28,18 @@ type Optimizer[T tensor.Float] interface {
 	LoadState(params []*autodiff.Param[T], s *State) error
 }
 
+// StateSaver is an optimizer (or an EMA) that writes its state into an
+// existing State: after SaveState(st), st holds what State returns, in the
+// slot storage st already had where it fits. A trainer that keeps a good
+// state every so many iterations saves it without allocating.
+type StateSaver interface {
+	SaveState(st *State)
+}
+
 var (
+	_ StateSaver         = (*Adam[float32])(nil)
+	_ StateSaver         = (*SGD[float64])(nil)
+	_ StateSaver         = (*EMA[float32])(nil)
 	_ Optimizer[float32] = (*SGD[float32])(nil)
 	_ Optimizer[float64] = (*Adam[float64])(nil)
 )
@@ -58,6 +71,27 @@ type State struct {
 	// "shadow") to one row-major slice per parameter, in parameter order. It is
 	// empty before the first Step.
 	Slots map[string][][]float64 `json:"slots,omitempty"`
+}
+
+// Clone returns a deep copy of s (nil for nil).
+func (s *State) Clone() *State {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Hyper = maps.Clone(s.Hyper)
+	c.Params = slices.Clone(s.Params)
+	if s.Slots != nil {
+		c.Slots = make(map[string][][]float64, len(s.Slots))
+		for k, v := range s.Slots {
+			out := make([][]float64, len(v))
+			for i, x := range v {
+				out[i] = slices.Clone(x)
+			}
+			c.Slots[k] = out
+		}
+	}
+	return &c
 }
 
 // ZeroGrad sets the gradient of every parameter to zero (nil gradients stay nil).
@@ -128,20 +162,39 @@ func checkGrad[T tensor.Float](who string, i int, p *autodiff.Param[T]) {
 	}
 }
 
-// save copies the slots into st.
+// save copies the slots into st, reusing the slices st already holds where
+// they have the right length.
 func (s *slotSet[T]) save(st *State) {
 	if s.data == nil {
+		st.Params, st.Slots = nil, nil
 		return
 	}
-	st.Params = append([]string(nil), s.pname...)
+	st.Params = append(st.Params[:0], s.pname...)
+	if len(st.Params) == 0 {
+		st.Params = nil
+	}
 	if len(s.names) == 0 {
+		st.Slots = nil
 		return
 	}
-	st.Slots = make(map[string][][]float64, len(s.names))
+	if st.Slots == nil {
+		st.Slots = make(map[string][][]float64, len(s.names))
+	}
+	for name := range st.Slots {
+		if !slices.Contains(s.names, name) {
+			delete(st.Slots, name)
+		}
+	}
 	for k, name := range s.names {
-		out := make([][]float64, len(s.data[k]))
+		out := st.Slots[name]
+		if len(out) != len(s.data[k]) {
+			out = make([][]float64, len(s.data[k]))
+		}
 		for i, v := range s.data[k] {
-			o := make([]float64, len(v))
+			o := out[i]
+			if len(o) != len(v) {
+				o = make([]float64, len(v))
+			}
 			for j, x := range v {
 				o[j] = float64(x)
 			}
@@ -149,6 +202,15 @@ func (s *slotSet[T]) save(st *State) {
 		}
 		st.Slots[name] = out
 	}
+}
+
+// hyperInto returns st's Hyper map emptied, or a new one.
+func hyperInto(st *State) map[string]float64 {
+	if st.Hyper == nil {
+		return make(map[string]float64, 4)
+	}
+	clear(st.Hyper)
+	return st.Hyper
 }
 
 // load checks st's slots against params and, if they fit, replaces s with

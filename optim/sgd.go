@@ -182,13 +182,17 @@ func (o *SGD[T]) step32(w, g, b []float32) {
 // State returns a deep copy of the optimizer's state (Name "sgd"; slot
 // "momentum_buffer" when Momentum > 0).
 func (o *SGD[T]) State() *State {
-	st := &State{Name: "sgd", Step: o.step, LR: o.cfg.LR, Hyper: map[string]float64{
-		"momentum":     o.cfg.Momentum,
-		"weight_decay": o.cfg.WeightDecay,
-		"nesterov":     b2f(o.cfg.Nesterov),
-	}}
-	o.slots.save(st)
+	st := &State{}
+	o.SaveState(st)
 	return st
+}
+
+// SaveState writes the state State returns into st (see StateSaver).
+func (o *SGD[T]) SaveState(st *State) {
+	h := hyperInto(st)
+	h["momentum"], h["weight_decay"], h["nesterov"] = o.cfg.Momentum, o.cfg.WeightDecay, b2f(o.cfg.Nesterov)
+	st.Name, st.Step, st.LR, st.Hyper = "sgd", o.step, o.cfg.LR, h
+	o.slots.save(st)
 }
 
 // LoadState restores a state saved by SGD.State, including the learning rate

@@ -86,6 +86,38 @@ type Stateful interface {
 	Reseed(rng *rand.Rand)
 }
 
+// stateWriter is a Stateful whose state can be written into an existing map:
+// writeState(m) leaves in m what StateTensors returns, copied into the tensors
+// m already holds under the same names where the shapes agree. A snapshot
+// every so many iterations then reuses the copy of a replay buffer or of
+// persistent chains instead of allocating a new one.
+type stateWriter interface {
+	writeState(m map[string]*tensor.Dense[float64])
+}
+
+// writeStateOf writes s's state into m: through writeState where s has it,
+// else by replacing m's contents with StateTensors.
+func writeStateOf(s Stateful, m map[string]*tensor.Dense[float64]) {
+	if w, ok := s.(stateWriter); ok {
+		w.writeState(m)
+		return
+	}
+	clear(m)
+	for k, v := range s.StateTensors() {
+		m[k] = v
+	}
+}
+
+// copyInto returns dst with src's values when dst has src's shape, else a
+// copy of src.
+func copyInto[T tensor.Float](dst, src *tensor.Dense[T]) *tensor.Dense[T] {
+	if dst == nil || dst.Rows != src.Rows || dst.Cols != src.Cols || len(dst.Data) != len(src.Data) {
+		return src.Clone()
+	}
+	copy(dst.Data, src.Data)
+	return dst
+}
+
 // meanOf returns the mean of an n×1 node's values in float64.
 func meanOf[T tensor.Float](v *autodiff.Var[T]) float64 {
 	return tensor.SumAll(v.Value) / float64(v.Value.Len())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -109,7 +110,9 @@ type Loop[T tensor.Float, B any] struct {
 	// the end and at every rollback (with Event set).
 	Metrics func(Metrics)
 	// Checkpoint, if not nil, receives every good snapshot and the state at a
-	// cancellation.
+	// cancellation. The run writes its next snapshot into the same storage
+	// (a snapshot of a large replay buffer is not copied anew every time):
+	// save the snapshot during the call, or keep a Clone.
 	Checkpoint func(*SnapshotOf[T]) error
 	// Progress, if not nil, is called after every iteration that was not done
 	// before (iterations repeated after a rollback are not counted twice).
@@ -201,6 +204,32 @@ type SnapshotOf[T tensor.Float] struct {
 	// Settings are the run's settings as the caller recorded them (see
 	// CheckSettings).
 	Settings map[string]string
+}
+
+// Clone returns a deep copy of s, which stays as it is while a run goes on
+// (a Checkpoint callback receives a snapshot whose storage the run reuses).
+func (s *SnapshotOf[T]) Clone() *SnapshotOf[T] {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Params = make(map[string]*tensor.Dense[T], len(s.Params))
+	for k, v := range s.Params {
+		c.Params[k] = v.Clone()
+	}
+	c.Groups = make(map[string]GroupState, len(s.Groups))
+	for k, g := range s.Groups {
+		c.Groups[k] = GroupState{Optimizer: g.Optimizer.Clone(), EMA: g.EMA.Clone(), LRScale: g.LRScale}
+	}
+	c.Optimizer, c.EMA = s.Optimizer.Clone(), s.EMA.Clone()
+	if s.Estimator != nil {
+		c.Estimator = make(map[string]*tensor.Dense[float64], len(s.Estimator))
+		for k, v := range s.Estimator {
+			c.Estimator[k] = v.Clone()
+		}
+	}
+	c.Settings = maps.Clone(s.Settings)
+	return &c
 }
 
 // Snapshot is the state of a float32 run.
@@ -387,16 +416,25 @@ func (l *Loop[T, B]) Resume(s *SnapshotOf[T]) error {
 	return nil
 }
 
-func (l *Loop[T, B]) snapshot(iter int) *SnapshotOf[T] {
-	s := &SnapshotOf[T]{Iter: iter, Params: map[string]*tensor.Dense[T]{}, Groups: map[string]GroupState{},
-		Retries: l.tries, Settings: l.Settings}
+func (l *Loop[T, B]) snapshot(iter int) *SnapshotOf[T] { return l.snapshotInto(nil, iter) }
+
+// snapshotInto writes the state at iteration iter into s, reusing its
+// tensors and optimizer slots where they fit, or into a new snapshot if s is
+// nil, and returns it.
+func (l *Loop[T, B]) snapshotInto(s *SnapshotOf[T], iter int) *SnapshotOf[T] {
+	if s == nil {
+		s = &SnapshotOf[T]{Params: map[string]*tensor.Dense[T]{}, Groups: map[string]GroupState{}}
+	}
+	s.Iter, s.Retries, s.Settings = iter, l.tries, l.Settings
 	for _, gr := range l.groups {
 		for _, p := range gr.g.Params {
-			s.Params[gr.g.Name+"/"+p.Name] = p.Value.Clone()
+			key := gr.g.Name + "/" + p.Name
+			s.Params[key] = copyInto(s.Params[key], p.Value)
 		}
-		gs := GroupState{Optimizer: gr.opt.State(), LRScale: gr.scale}
+		gs := s.Groups[gr.g.Name]
+		gs.Optimizer, gs.LRScale = saveState(gr.opt, gs.Optimizer), gr.scale
 		if gr.ema != nil {
-			gs.EMA = gr.ema.State()
+			gs.EMA = saveState(gr.ema, gs.EMA)
 		}
 		s.Groups[gr.g.Name] = gs
 	}
@@ -406,14 +444,33 @@ func (l *Loop[T, B]) snapshot(iter int) *SnapshotOf[T] {
 		if or.state == nil {
 			continue
 		}
-		for name, v := range or.state.StateTensors() {
+		prefix := fmt.Sprintf("%d/", k)
+		st := map[string]*tensor.Dense[float64]{}
+		for name, v := range s.Estimator {
+			if rest, ok := strings.CutPrefix(name, prefix); ok {
+				st[rest] = v
+				delete(s.Estimator, name)
+			}
+		}
+		writeStateOf(or.state, st)
+		for name, v := range st {
 			if s.Estimator == nil {
 				s.Estimator = map[string]*tensor.Dense[float64]{}
 			}
-			s.Estimator[fmt.Sprintf("%d/%s", k, name)] = v
+			s.Estimator[prefix+name] = v
 		}
 	}
 	return s
+}
+
+// saveState returns o's state, written into prev when o can (see
+// optim.StateSaver) and prev is not nil.
+func saveState(o interface{ State() *optim.State }, prev *optim.State) *optim.State {
+	if sv, ok := o.(optim.StateSaver); ok && prev != nil {
+		sv.SaveState(prev)
+		return prev
+	}
+	return o.State()
 }
 
 func (l *Loop[T, B]) restore(s *SnapshotOf[T]) error {
@@ -679,7 +736,7 @@ func (l *Loop[T, B]) Run(ctx context.Context) (*Result, error) {
 			l.Metrics(l.metrics(done, rate))
 		}
 		if done%l.SnapshotEvery == 0 || done == l.Iters {
-			good = l.snapshot(done)
+			good = l.snapshotInto(good, done)
 			if l.Checkpoint != nil {
 				if err := l.Checkpoint(good); err != nil {
 					return nil, err

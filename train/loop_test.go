@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"github.com/ebm-go/ebm/data"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -138,7 +139,7 @@ func TestLoopRollbackRestoresEveryGroup(t *testing.T) {
 	var at20 *SnapshotOf[float64]
 	l.Checkpoint = func(s *SnapshotOf[float64]) error {
 		if s.Iter == 20 {
-			at20 = s
+			at20 = s.Clone()
 		}
 		return nil
 	}
@@ -284,6 +285,36 @@ func TestTrainerFloat64(t *testing.T) {
 	}
 }
 
+// TestDatasetBytes: a Dataset over byte rows gives the batches of a Dataset
+// over the same rows as float64 (pixel/255), epoch after epoch.
+func TestDatasetBytes(t *testing.T) {
+	raw := make([]byte, 37*5)
+	for i := range raw {
+		raw[i] = byte(i*31 + 7)
+	}
+	b, err := data.NewByteRows(37, 5, raw, 255)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb := &Dataset{Bytes: b, Seed: 4}
+	fx := &Dataset{X: b.Dense(0, 37), Seed: 4}
+	if fb.Dim() != 5 {
+		t.Fatalf("Dim %d", fb.Dim())
+	}
+	for it := 0; it < 12; it++ {
+		gb, err := fb.Batch(it, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gx, _ := fx.Batch(it, 8)
+		for i, v := range gx.Data {
+			if gb.Data[i] != v {
+				t.Fatalf("iteration %d element %d: %v from bytes, %v from floats", it, i, gb.Data[i], v)
+			}
+		}
+	}
+}
+
 // TestSourcesFail: empty or broken sources give errors, also through a
 // Trainer, never panics.
 func TestSourcesFail(t *testing.T) {
@@ -292,6 +323,9 @@ func TestSourcesFail(t *testing.T) {
 	}
 	if _, err := (&Dataset{X: tensor.New[float64](0, 2)}).Batch(0, 4); err == nil {
 		t.Error("Dataset with no rows gave a batch")
+	}
+	if _, err := (&Dataset{Bytes: &data.ByteRows{N: 3, D: 2, Data: make([]byte, 5), Div: 255}}).Batch(0, 2); err == nil {
+		t.Error("Dataset with 5 bytes for 3×2 gave a batch")
 	}
 	if _, err := (&Generator{D: 2}).Batch(0, 4); err == nil {
 		t.Error("Generator without Gen gave a batch")

@@ -40,6 +40,14 @@ func (m *ML[T]) StateTensors() map[string]*tensor.Dense[float64] {
 	return nil
 }
 
+func (m *ML[T]) writeState(st map[string]*tensor.Dense[float64]) {
+	if s, ok := m.Negatives.(Stateful); ok {
+		writeStateOf(s, st)
+	} else {
+		clear(st)
+	}
+}
+
 // LoadStateTensors restores the negatives' state.
 func (m *ML[T]) LoadStateTensors(st map[string]*tensor.Dense[float64]) error {
 	if s, ok := m.Negatives.(Stateful); ok {
@@ -185,6 +193,8 @@ func (p *PCD[T]) StateTensors() map[string]*tensor.Dense[float64] {
 	return p.Negatives().StateTensors()
 }
 
+func (p *PCD[T]) writeState(m map[string]*tensor.Dense[float64]) { p.Negatives().writeState(m) }
+
 // LoadStateTensors restores the chains.
 func (p *PCD[T]) LoadStateTensors(s map[string]*tensor.Dense[float64]) error {
 	return p.Negatives().LoadStateTensors(s)
@@ -241,6 +251,8 @@ func (r *Replay[T]) Buffer() *tensor.Dense[float64] { return r.Negatives().Buffe
 func (r *Replay[T]) StateTensors() map[string]*tensor.Dense[float64] {
 	return r.Negatives().StateTensors()
 }
+
+func (r *Replay[T]) writeState(m map[string]*tensor.Dense[float64]) { r.Negatives().writeState(m) }
 
 // LoadStateTensors restores the buffer.
 func (r *Replay[T]) LoadStateTensors(s map[string]*tensor.Dense[float64]) error {

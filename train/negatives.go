@@ -101,11 +101,13 @@ func (ns *NegSampler) box(def float64) float64 {
 }
 
 // chainRNGs holds one generator per chain, reseeded for every batch so that a
-// run's randomness depends only on its seed and the iteration.
+// run's randomness depends only on its seed and the iteration, and the
+// sampler state of the last draw, whose storage the next draw reuses.
 type chainRNGs struct {
 	pcg  []*rand.PCG
 	rngs []*rand.Rand
 	info []sample.Info
+	st   *sample.State
 }
 
 func (c *chainRNGs) reseed(seed uint64, n int) []*rand.Rand {
@@ -122,7 +124,9 @@ func (c *chainRNGs) reseed(seed uint64, n int) []*rand.Rand {
 }
 
 // run moves the rows of x by ns.Steps sampler steps on e and returns the new
-// positions (a new matrix) and the mean acceptance probability.
+// positions and the mean acceptance probability. The positions are the
+// sampler state's (cr.st.X for a kernel that implements sample.Reiniter):
+// valid until the next run with cr.
 func (ns *NegSampler) run(e energy.GradEnergy, x *tensor.Dense[float64], cr *chainRNGs, rng *rand.Rand) (*tensor.Dense[float64], float64, error) {
 	if ns.Steps < 1 {
 		return nil, 0, fmt.Errorf("sampler steps must be ≥ 1, got %d", ns.Steps)
@@ -134,7 +138,13 @@ func (ns *NegSampler) run(e energy.GradEnergy, x *tensor.Dense[float64], cr *cha
 	if f, ok := e.(energy.Freezer); ok { // the model does not change while sampling
 		defer f.Freeze()()
 	}
-	s, err := k.Init(x, ns.Clamp)
+	var s *sample.State
+	if r, ok := k.(sample.Reiniter); ok {
+		s, err = r.Reinit(cr.st, x, ns.Clamp)
+		cr.st = s
+	} else {
+		s, err = k.Init(x, ns.Clamp)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -391,9 +401,20 @@ func (p *Persistent) StateTensors() map[string]*tensor.Dense[float64] {
 	if p.x == nil {
 		return nil
 	}
-	m := map[string]*tensor.Dense[float64]{"pcd.chains": p.x.Clone()}
-	p.Init.state("pcd.", m)
+	m := map[string]*tensor.Dense[float64]{}
+	p.writeState(m)
 	return m
+}
+
+// writeState puts the chains into m, reusing m's tensor (see stateWriter).
+func (p *Persistent) writeState(m map[string]*tensor.Dense[float64]) {
+	prev := m["pcd.chains"]
+	clear(m)
+	if p.x == nil {
+		return
+	}
+	m["pcd.chains"] = copyInto(prev, p.x)
+	p.Init.state("pcd.", m)
 }
 
 // LoadStateTensors restores the chains.
@@ -480,15 +501,26 @@ func (r *ReplayBuffer) StateTensors() map[string]*tensor.Dense[float64] {
 	if r.buf == nil {
 		return nil
 	}
-	m := map[string]*tensor.Dense[float64]{"replay.buffer": r.buf.Clone()}
-	r.Init.state("replay.", m)
+	m := map[string]*tensor.Dense[float64]{}
+	r.writeState(m)
 	return m
+}
+
+// writeState puts the buffer into m, reusing m's tensor (see stateWriter).
+func (r *ReplayBuffer) writeState(m map[string]*tensor.Dense[float64]) {
+	prev := m["replay.buffer"]
+	clear(m)
+	if r.buf == nil {
+		return
+	}
+	m["replay.buffer"] = copyInto(prev, r.buf)
+	r.Init.state("replay.", m)
 }
 
 // LoadStateTensors restores the buffer.
 func (r *ReplayBuffer) LoadStateTensors(s map[string]*tensor.Dense[float64]) error {
 	if b, ok := s["replay.buffer"]; ok {
-		r.buf = b.Clone()
+		r.buf = copyInto(r.buf, b)
 	}
 	return r.Init.load("replay.", s)
 }

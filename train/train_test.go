@@ -220,6 +220,58 @@ func TestPersistentDivergenceGivesUp(t *testing.T) {
 	}
 }
 
+// TestSnapshotsReuseStorage: the snapshots of a run reuse one snapshot's
+// storage (parameters, optimizer slots, replay buffer), and a Clone taken at
+// iteration 10 still resumes the run exactly after later snapshots have
+// overwritten that storage.
+func TestSnapshotsReuseStorage(t *testing.T) {
+	mk := func(ema float64) (*quadModel, *Trainer) {
+		q := newQuad(2)
+		est := &Replay[float32]{Sampler: NegSampler{Kind: "ula", Step: 0.01, Steps: 5, Clamp: sample.ScalarBox(-4, 4)},
+			Alpha: 0.1, Init: Init{Lo: -4, Hi: 4}, BufferSize: 500, Reinit: 0.05}
+		return q, &Trainer{Model: q, Estimator: est, Data: &gaussData{[]float64{1, 0}, []float64{1, 2}, 9},
+			Config: Config{Iters: 30, Batch: 32, LR: 0.01, Seed: 4, SnapshotEvery: 5, EMA: ema}}
+	}
+	for _, ema := range []float64{0, 0.9} {
+		q1, t1 := mk(ema)
+		var first, at10 *Snapshot
+		var buf *tensor.Dense[float64]
+		var slots [][]float64
+		calls := 0
+		t1.Config.Checkpoint = func(s *Snapshot) error {
+			calls++
+			if first == nil {
+				first, buf, slots = s, s.Estimator["0/replay.buffer"], s.Optimizer.Slots["exp_avg"]
+			}
+			if s != first || s.Estimator["0/replay.buffer"] != buf || &s.Optimizer.Slots["exp_avg"][0][0] != &slots[0][0] {
+				t.Errorf("snapshot at %d: new storage", s.Iter)
+			}
+			if s.Iter == 10 {
+				at10 = s.Clone()
+			}
+			return nil
+		}
+		if _, err := t1.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 6 || at10 == nil {
+			t.Fatalf("%d checkpoints", calls)
+		}
+		q2, t2 := mk(ema)
+		if err := t2.Resume(at10); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := t2.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range q1.m.Value.Data {
+			if q2.m.Value.Data[i] != v || q2.loga.Value.Data[i] != q1.loga.Value.Data[i] {
+				t.Fatalf("ema %v: resumed from the clone at 10: %v, the whole run %v", ema, q2.m.Value.Data, q1.m.Value.Data)
+			}
+		}
+	}
+}
+
 // TestResumeIsExact: 40 iterations in one go equal 20, a snapshot, and 20
 // more in a fresh trainer, bit for bit, with a stateful estimator.
 func TestResumeIsExact(t *testing.T) {

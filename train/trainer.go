@@ -51,7 +51,9 @@ type ConfigOf[T tensor.Float] struct {
 	// and at the end.
 	Metrics func(Metrics)
 	// Checkpoint, if not nil, is called with a good snapshot every
-	// SnapshotEvery iterations and when the context is cancelled.
+	// SnapshotEvery iterations and when the context is cancelled. The run
+	// writes its next snapshot into the same storage: save the snapshot
+	// during the call, or keep a Clone.
 	Checkpoint func(*SnapshotOf[T]) error
 	// Progress, if not nil, is called after every iteration.
 	Progress func(iter int)
@@ -191,6 +193,14 @@ func (o *EstimatorObjective[T]) StateTensors() map[string]*tensor.Dense[float64]
 		return s.StateTensors()
 	}
 	return nil
+}
+
+func (o *EstimatorObjective[T]) writeState(m map[string]*tensor.Dense[float64]) {
+	if s, ok := o.Estimator.(Stateful); ok {
+		writeStateOf(s, m)
+	} else {
+		clear(m)
+	}
 }
 
 // LoadStateTensors restores the estimator's state.
