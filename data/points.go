@@ -28,8 +28,11 @@ type Points struct {
 	Dim int
 	// Gen draws n fresh training points (toy data); nil for files.
 	Gen func(n int, rng *rand.Rand) *tensor.Dense[float64]
-	// X holds the rows of a file; nil for toy data.
+	// X holds the rows of a file; nil for toy data and for images.
 	X *tensor.Dense[float64]
+	// Bytes holds the rows of an image file (idx:PATH) as bytes, pixel/255;
+	// nil otherwise.
+	Bytes *ByteRows
 	// Test holds held-out points: TestN toy points drawn with seed
 	// ToyTestSeed, or the file's rows themselves (a file has no held-out
 	// part: pass a second file for held-out figures).

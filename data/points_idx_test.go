@@ -12,12 +12,16 @@ func TestLoadPointsIDX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pts.Dim != r*c || pts.X.Rows != n || pts.X.Cols != r*c || pts.IsToy() {
-		t.Fatalf("got dim %d, X %dx%d, toy %v", pts.Dim, pts.X.Rows, pts.X.Cols, pts.IsToy())
+	if pts.Dim != r*c || pts.X != nil || pts.Bytes == nil || pts.Bytes.N != n || pts.Bytes.D != r*c || pts.IsToy() {
+		t.Fatalf("got dim %d, X %v, bytes %+v, toy %v", pts.Dim, pts.X, pts.Bytes, pts.IsToy())
 	}
-	for i, v := range pts.X.Data {
-		if want := float64(raw[i]) / 255; v != want {
-			t.Fatalf("pixel %d: got %v, want %v", i, v, want)
+	row := make([]float64, r*c)
+	for i := 0; i < n; i++ {
+		pts.Bytes.Row(i, row)
+		for j, v := range row {
+			if want := float64(raw[i*r*c+j]) / 255; v != want || pts.Test.At(i, j) != want {
+				t.Fatalf("image %d pixel %d: got %v (test %v), want %v", i, j, v, pts.Test.At(i, j), want)
+			}
 		}
 	}
 	if pts.Test.Rows != n || pts.Sample.Rows != n {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/ebm-go/ebm/data"
 	"github.com/ebm-go/ebm/tensor"
 )
 
@@ -118,33 +119,48 @@ func (e *epochs) indices(seed uint64, iter, n, b int, dst []int) {
 	}
 }
 
-// Dataset is a PointSource over a finite data set X (one point per row) in
+// Dataset is a PointSource over a finite data set X (one point per row), or
+// Bytes when X is nil (rows kept as bytes, converted batch by batch), in
 // shuffled epochs: the permutation of epoch k is drawn from (Seed, k); a batch
 // that would cross the end of an epoch takes the first rows of the next
 // epoch's permutation instead (every batch is full; every point is seen once
 // per epoch up to that remainder).
 type Dataset struct {
-	X    *tensor.Dense[float64]
-	Seed uint64
+	X     *tensor.Dense[float64]
+	Bytes *data.ByteRows
+	Seed  uint64
 
 	ep  epochs
 	idx []int
 	buf *tensor.Dense[float64]
 }
 
-// Dim returns the number of columns of X.
+// Dim returns the number of columns of X (or of Bytes).
 func (d *Dataset) Dim() int {
-	if d.X == nil {
-		return 0
+	_, c := d.shape()
+	return c
+}
+
+// shape returns the number of rows and columns of the data.
+func (d *Dataset) shape() (rows, cols int) {
+	switch {
+	case d.X != nil:
+		return d.X.Rows, d.X.Cols
+	case d.Bytes != nil:
+		return d.Bytes.N, d.Bytes.D
 	}
-	return d.X.Cols
+	return 0, 0
 }
 
 // Batch returns the n rows of iteration iter (a buffer reused by the next
-// call). It fails on an empty or missing X and on n < 1.
+// call). It fails on missing or empty data and on n < 1.
 func (d *Dataset) Batch(iter, n int) (*tensor.Dense[float64], error) {
-	if d.X == nil || d.X.Rows == 0 || d.X.Cols == 0 {
+	rows, cols := d.shape()
+	if rows == 0 || cols == 0 {
 		return nil, errors.New("train: Dataset has no data")
+	}
+	if d.X == nil && len(d.Bytes.Data) != rows*cols {
+		return nil, fmt.Errorf("train: Dataset has %d bytes for %d rows of %d", len(d.Bytes.Data), rows, cols)
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("train: batch size %d must be ≥ 1", n)
@@ -153,12 +169,16 @@ func (d *Dataset) Batch(iter, n int) (*tensor.Dense[float64], error) {
 		d.idx = make([]int, n)
 	}
 	idx := d.idx[:n]
-	d.ep.indices(d.Seed, iter, d.X.Rows, n, idx)
-	if d.buf == nil || d.buf.Rows != n || d.buf.Cols != d.X.Cols {
-		d.buf = tensor.New[float64](n, d.X.Cols)
+	d.ep.indices(d.Seed, iter, rows, n, idx)
+	if d.buf == nil || d.buf.Rows != n || d.buf.Cols != cols {
+		d.buf = tensor.New[float64](n, cols)
 	}
 	for i, src := range idx {
-		copy(d.buf.Row(i), d.X.Row(src))
+		if d.X != nil {
+			copy(d.buf.Row(i), d.X.Row(src))
+		} else {
+			d.Bytes.Row(src, d.buf.Row(i))
+		}
 	}
 	return d.buf, nil
 }

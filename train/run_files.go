@@ -183,7 +183,7 @@ func PointsSource(pts *data.Points, seed uint64) PointSource {
 	if pts.IsToy() {
 		return &Generator{D: pts.Dim, Gen: pts.Gen, Seed: seed}
 	}
-	return &Dataset{X: pts.X, Seed: seed}
+	return &Dataset{X: pts.X, Bytes: pts.Bytes, Seed: seed}
 }
 
 // NoiseScales returns the noise levels σ an estimator trains at, which a
