@@ -6,9 +6,11 @@ import "golang.org/x/sys/cpu"
 
 //go:generate go run gen_micro.go
 
-// float32 assembly helpers (level1_amd64.s); the microkernels are in
-// micro32_amd64.s and micro64_amd64.s (generated). float64 packing and
-// matrix–vector products use the portable Go helpers.
+// Assembly helpers (level1_amd64.s): float32 dot, axpy, four-row dot,
+// transposed matrix–vector product and packing; float64 four-row dot and
+// transposed matrix–vector product. The microkernels are in micro32_amd64.s
+// and micro64_amd64.s (generated). The other float64 helpers (packing, single
+// dot and axpy) are the portable Go ones.
 
 //go:noescape
 func transpose8(np int, src *float32, ld int, dst *float32, w int)
@@ -30,6 +32,12 @@ func dot4AVX2(k int, a *float32, lda int, x *float32, y *float32)
 
 //go:noescape
 func gemvTAVX2(k, m int, x, a *float32, lda int, y *float32)
+
+//go:noescape
+func dot4F64AVX2(k int, a *float64, lda int, x *float64, y *float64)
+
+//go:noescape
+func gemvTF64AVX2(k, m int, x, a *float64, lda int, y *float64)
 
 func dotAsm(x, y []float32) float32 {
 	if len(x) == 0 {
@@ -76,6 +84,7 @@ var (
 		micro: kern64AVX2x6,
 		edges: []edge[float64]{{2, kern64AVX2x2}, {4, kern64AVX2x4}},
 		dot:   dotGo[float64], axpy: axpyGo[float64],
+		dot4: dot4F64AVX2, gemvT: gemvTF64AVX2,
 	}
 	// kernelAVX512x64 is the 12×16 AVX-512 kernel: 24 ZMM accumulators; per
 	// k-step two 8-double loads of B, twelve broadcasts of A, 24 FMAs.
@@ -85,6 +94,7 @@ var (
 		micro: kern64AVX512x12,
 		edges: []edge[float64]{{4, kern64AVX512x4}, {8, kern64AVX512x8}},
 		dot:   dotGo[float64], axpy: axpyGo[float64],
+		dot4: dot4F64AVX2, gemvT: gemvTF64AVX2,
 	}
 )
 

@@ -469,3 +469,140 @@ gtp8done:
 gtdone:
 	VZEROUPPER
 	RET
+
+// func dot4F64AVX2(k int, a *float64, lda int, x *float64, y *float64)
+//
+// y[r] = Σ_{p<k} a[r*lda+p]·x[p] for r < 4; k is a multiple of 8. Four rows
+// share the loads of x; two accumulators per row.
+TEXT ·dot4F64AVX2(SB), NOSPLIT, $0-40
+	MOVQ   k+0(FP), CX
+	MOVQ   a+8(FP), SI
+	MOVQ   lda+16(FP), R8
+	MOVQ   x+24(FP), DI
+	MOVQ   y+32(FP), DX
+	SHLQ   $3, R8
+	LEAQ   (R8)(R8*2), R9
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	MOVQ   CX, BX
+	SHRQ   $3, BX
+	JZ     e4reduce
+
+e4loop:
+	VMOVUPD     (DI), Y8
+	VMOVUPD     32(DI), Y9
+	VFMADD231PD (SI), Y8, Y0
+	VFMADD231PD 32(SI), Y9, Y4
+	VFMADD231PD (SI)(R8*1), Y8, Y1
+	VFMADD231PD 32(SI)(R8*1), Y9, Y5
+	VFMADD231PD (SI)(R8*2), Y8, Y2
+	VFMADD231PD 32(SI)(R8*2), Y9, Y6
+	VFMADD231PD (SI)(R9*1), Y8, Y3
+	VFMADD231PD 32(SI)(R9*1), Y9, Y7
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	DECQ        BX
+	JNZ         e4loop
+
+e4reduce:
+	VADDPD     Y4, Y0, Y0
+	VADDPD     Y5, Y1, Y1
+	VADDPD     Y6, Y2, Y2
+	VADDPD     Y7, Y3, Y3
+	VHADDPD    Y1, Y0, Y0          // [r0 01, r1 01, r0 23, r1 23]
+	VHADDPD    Y3, Y2, Y2          // [r2 01, r3 01, r2 23, r3 23]
+	VPERM2F128 $0x20, Y2, Y0, Y4   // low halves: [r0 01, r1 01, r2 01, r3 01]
+	VPERM2F128 $0x31, Y2, Y0, Y5   // high halves
+	VADDPD     Y5, Y4, Y4
+	VMOVUPD    Y4, (DX)
+	VZEROUPPER
+	RET
+
+// func gemvTF64AVX2(k, m int, x, a *float64, lda int, y *float64)
+//
+// y[j] += Σ_{p<k} x[p]·a[p*lda+j] for j < m: a sum of k axpys, m a multiple
+// of 8 and k ≥ 1. y is kept in registers 32 (then 8) columns at a time.
+TEXT ·gemvTF64AVX2(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ m+8(FP), BX
+	MOVQ x+16(FP), SI
+	MOVQ a+24(FP), DI
+	MOVQ lda+32(FP), R8
+	MOVQ y+40(FP), DX
+	SHLQ $3, R8
+
+ftchunk32:
+	CMPQ    BX, $32
+	JB      ftchunk8
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD 128(DX), Y4
+	VMOVUPD 160(DX), Y5
+	VMOVUPD 192(DX), Y6
+	VMOVUPD 224(DX), Y7
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    CX, R12
+
+ftp32:
+	VBROADCASTSD (R10), Y8
+	VFMADD231PD  (R11), Y8, Y0
+	VFMADD231PD  32(R11), Y8, Y1
+	VFMADD231PD  64(R11), Y8, Y2
+	VFMADD231PD  96(R11), Y8, Y3
+	VFMADD231PD  128(R11), Y8, Y4
+	VFMADD231PD  160(R11), Y8, Y5
+	VFMADD231PD  192(R11), Y8, Y6
+	VFMADD231PD  224(R11), Y8, Y7
+	ADDQ         $8, R10
+	ADDQ         R8, R11
+	DECQ         R12
+	JNZ          ftp32
+	VMOVUPD      Y0, (DX)
+	VMOVUPD      Y1, 32(DX)
+	VMOVUPD      Y2, 64(DX)
+	VMOVUPD      Y3, 96(DX)
+	VMOVUPD      Y4, 128(DX)
+	VMOVUPD      Y5, 160(DX)
+	VMOVUPD      Y6, 192(DX)
+	VMOVUPD      Y7, 224(DX)
+	ADDQ         $256, DX
+	ADDQ         $256, DI
+	SUBQ         $32, BX
+	JMP          ftchunk32
+
+ftchunk8:
+	CMPQ    BX, $8
+	JB      ftdone
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	MOVQ    SI, R10
+	MOVQ    DI, R11
+	MOVQ    CX, R12
+
+ftp8:
+	VBROADCASTSD (R10), Y8
+	VFMADD231PD  (R11), Y8, Y0
+	VFMADD231PD  32(R11), Y8, Y1
+	ADDQ         $8, R10
+	ADDQ         R8, R11
+	DECQ         R12
+	JNZ          ftp8
+	VMOVUPD      Y0, (DX)
+	VMOVUPD      Y1, 32(DX)
+	ADDQ         $64, DX
+	ADDQ         $64, DI
+	SUBQ         $8, BX
+	JMP          ftchunk8
+
+ftdone:
+	VZEROUPPER
+	RET
