@@ -21,13 +21,16 @@ type Workspace struct {
 	alpha, beta []float64 // log forward and backward messages, T×L
 	bp          []int32   // Viterbi back-pointers, T×L
 	expT        []float64 // exp(trans − maxT)
+	expTT       []float64 // its transpose, for the forward pass
 	maxT        float64
 	e, s, g     []float64 // scratch, L each
 	path        []int32
 
 	// Scaled forward-backward (see scaledForward).
 	eu, ah, bh, c []float64
-	pacc          []float64 // pair sums, L×L (see addPairs)
+	pacc          []float64 // pair sums, L×L (see flushPairs)
+	sb            []float64 // the rows s_t of the pair sums, n×L (see addPairs)
+	pairsTo       int       // the last position given to addPairs
 	scaled        bool
 	pending       bool
 	logZ          float64
@@ -49,7 +52,7 @@ type Workspace struct {
 
 // NewWorkspace returns a workspace for models with l labels.
 func NewWorkspace(l int) *Workspace {
-	return &Workspace{l: l, expT: make([]float64, l*l), e: make([]float64, l), s: make([]float64, l), g: make([]float64, l)}
+	return &Workspace{l: l, expT: make([]float64, l*l), expTT: make([]float64, l*l), e: make([]float64, l), s: make([]float64, l), g: make([]float64, l)}
 }
 
 func (ws *Workspace) grow(n int) {
@@ -75,8 +78,11 @@ func (ws *Workspace) setTrans(p *params) {
 		m = max(m, v)
 	}
 	ws.maxT = m
+	l := ws.l
 	for i, v := range p.trans {
-		ws.expT[i] = math.Exp(v - m)
+		e := math.Exp(v - m)
+		ws.expT[i] = e
+		ws.expTT[i%l*l+i/l] = e
 	}
 }
 

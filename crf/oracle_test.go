@@ -499,3 +499,66 @@ func TestEdgeAddDiff(t *testing.T) {
 		}
 	}
 }
+
+// TestScaledMatchesLogSpaceManyLabels compares the scaled recursions (whose
+// products run on the matrix–vector kernels from 8 labels on) with the
+// log-space ones at label counts too large to enumerate: log Z, the
+// marginals and the pair sums, with and without edge features.
+func TestScaledMatchesLogSpaceManyLabels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, l := range []int{9, 46, 133} {
+		for _, n := range []int{1, 2, 25} {
+			for _, edges := range []bool{false, true} {
+				m := randomModel(rng, l, 8, 0.5)
+				if edges {
+					m = addRandomEdges(rng, m, 4, 0.5)
+				}
+				q := randomSequence(rng, m, n)
+				if edges {
+					addRandomEdgeAttrs(rng, m, &q)
+				}
+				ws := NewWorkspace(l)
+				p := m.view(m.W)
+				ws.setTrans(&p)
+				ws.unary(m, &p, &q)
+				lz := ws.infer(&p, n)
+				if !ws.scaled {
+					t.Fatalf("L=%d T=%d: scaled recursions not used", l, n)
+				}
+				got := make([]float64, n*l)
+				for tt := 0; tt < n; tt++ {
+					ws.gamma(tt, got[tt*l:tt*l+l])
+				}
+				pair := make([]float64, l*l)
+				for tt := 1; tt < n; tt++ {
+					ws.addPairs(&p, tt, pair, 1)
+				}
+				ws.flushPairs(pair)
+				ws.logZ = ws.forward(&p, n)
+				ws.backward(&p, n)
+				ws.scaled = false
+				if math.Abs(lz-ws.logZ) > 1e-12*math.Max(1, math.Abs(lz)) {
+					t.Fatalf("L=%d T=%d edges %v: log Z %.15g scaled, %.15g in log space", l, n, edges, lz, ws.logZ)
+				}
+				gam := make([]float64, l)
+				for tt := 0; tt < n; tt++ {
+					ws.gamma(tt, gam)
+					for j, v := range gam {
+						if math.Abs(got[tt*l+j]-v) > 1e-12 {
+							t.Fatalf("L=%d T=%d edges %v: marginal (%d, %d) %.15g scaled, %.15g in log space", l, n, edges, tt, j, got[tt*l+j], v)
+						}
+					}
+				}
+				want := make([]float64, l*l)
+				for tt := 1; tt < n; tt++ {
+					ws.addPairs(&p, tt, want, 1)
+				}
+				for k, v := range want {
+					if math.Abs(pair[k]-v) > 1e-11 {
+						t.Fatalf("L=%d T=%d edges %v: pair sum %d %.15g scaled, %.15g in log space", l, n, edges, k, pair[k], v)
+					}
+				}
+			}
+		}
+	}
+}

@@ -3,7 +3,7 @@ package crf
 import (
 	"math"
 
-	"gonum.org/v1/gonum/floats"
+	"github.com/ebm-go/ebm/internal/gemm"
 )
 
 // The fast path of forward-backward works with scaled probabilities instead
@@ -37,11 +37,12 @@ func (ws *Workspace) scaledForward(p *params, n int) (logZ float64, ok bool) {
 		ws.eu = make([]float64, need)
 		ws.ah = make([]float64, need)
 		ws.bh = make([]float64, need)
+		ws.sb = make([]float64, need)
 	}
 	if cap(ws.c) < n {
 		ws.c = make([]float64, n)
 	}
-	ws.eu, ws.ah, ws.bh, ws.c = ws.eu[:need], ws.ah[:need], ws.bh[:need], ws.c[:n]
+	ws.eu, ws.ah, ws.bh, ws.sb, ws.c = ws.eu[:need], ws.ah[:need], ws.bh[:need], ws.sb[:need], ws.c[:n]
 	u, eu, ah := ws.u, ws.eu, ws.ah
 	ws.edgeFactors(p)
 	for t := 0; t < n; t++ {
@@ -58,20 +59,16 @@ func (ws *Workspace) scaledForward(p *params, n int) (logZ float64, ok bool) {
 		cur := ah[t*l : t*l+l]
 		if t > 0 {
 			prev := ah[(t-1)*l : t*l]
-			clear(cur)
-			edge := ws.edgeAt(t)
-			if edge {
-				ws.applyEdges(t)
-			}
-			for i, a := range prev {
-				if a != 0 {
-					floats.AddScaled(cur, a, ws.expT[i*l:i*l+l])
-				}
-			}
-			if edge {
-				ws.restoreEdges(t)
-			}
 			et := eu[t*l : t*l+l]
+			if ws.edgeAt(t) {
+				// Σ_i α̂_{t−1}(i) Ẽ_ij with the position's factors.
+				ws.applyEdges(t)
+				gemm.Gemm64(true, false, l, 1, l, 1, ws.expT, l, prev, 1, 0, cur, 1)
+				ws.restoreEdges(t)
+			} else {
+				// The same as dot products with the rows of Ẽᵀ.
+				gemm.Gemm64(false, false, l, 1, l, 1, ws.expTT, l, prev, 1, 0, cur, 1)
+			}
 			for j := range cur {
 				cur[j] *= et[j]
 			}
@@ -114,14 +111,13 @@ func (ws *Workspace) scaledBackward(p *params, n int) bool {
 		if edge {
 			ws.applyEdges(t + 1)
 		}
+		gemm.Gemm64(false, false, l, 1, l, 1, ws.expT, l, e, 1, 0, cur, 1)
 		ok := true
-		for i := range cur {
-			s := floats.Dot(ws.expT[i*l:i*l+l], e)
+		for _, s := range cur {
 			if math.IsInf(s, 0) || math.IsNaN(s) {
 				ok = false
 				break
 			}
-			cur[i] = s
 		}
 		if edge {
 			ws.restoreEdges(t + 1)
@@ -165,8 +161,10 @@ func (ws *Workspace) gamma(t int, dst []float64) {
 
 // addPairs adds scale·p(y_{t−1} = i, y_t = j | x) to gt[i·L+j] for t ≥ 1
 // after infer. On the scaled path the sums Σ_t α̂_{t−1}(i)·ũ_t(j)β̂_t(j)/c_t
-// are accumulated in a buffer (one rank-one update per position), and
-// flushPairs multiplies them by Ẽ_ij into gt: call it after the last position.
+// are left to flushPairs, which forms them as one matrix product
+// Âᵀ S (Â the rows α̂_{t−1}, S the rows s_t = scale·ũ_t β̂_t / c_t that addPairs
+// stores) and adds them times Ẽ_ij to gt: call it after the last position,
+// with the positions 1, 2, … given in order.
 //
 // At a position with edge features, the pair marginals ξ_t(k) of its edge
 // pairs k are also written into ws.xi[k] (unscaled; other entries of ws.xi are
@@ -180,6 +178,10 @@ func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
 	l := ws.l
 	edge := ws.edgeAt(t)
 	if edge && !(ws.scaled && ws.edgeSafe(t)) {
+		if ws.scaled {
+			clear(ws.sb[t*l : t*l+l]) // not in the product
+			ws.pairsTo = t
+		}
 		ws.edgePairs(p, t)
 		for k, v := range ws.xi {
 			gt[k] += scale * v
@@ -190,21 +192,14 @@ func (ws *Workspace) addPairs(p *params, t int, gt []float64, scale float64) {
 		ws.addPairLog(p, t, gt, scale)
 		return
 	}
-	if len(ws.pacc) != l*l {
-		ws.pacc = make([]float64, l*l)
-	}
-	s := ws.s
+	s := ws.sb[t*l : t*l+l]
 	et, bt := ws.eu[t*l:t*l+l], ws.bh[t*l:t*l+l]
 	inv := scale / ws.c[t]
 	for j := range s {
 		s[j] = et[j] * bt[j] * inv
 	}
 	ah := ws.ah[(t-1)*l : t*l]
-	for i, a := range ah {
-		if a != 0 {
-			floats.AddScaled(ws.pacc[i*l:i*l+l], a, s)
-		}
-	}
+	ws.pairsTo = t
 	ws.pending = true
 	if edge {
 		invc := 1 / ws.c[t]
@@ -233,16 +228,21 @@ func (ws *Workspace) edgeSafe(t int) bool {
 	return true
 }
 
-// flushPairs adds the pair sums accumulated by addPairs, times Ẽ, to gt.
+// flushPairs adds the pair sums of the positions given to addPairs, times Ẽ,
+// to gt.
 func (ws *Workspace) flushPairs(gt []float64) {
 	if !ws.pending {
 		return
 	}
-	for k, v := range ws.pacc {
-		gt[k] += v * ws.expT[k]
+	l, k := ws.l, ws.pairsTo
+	if len(ws.pacc) != l*l {
+		ws.pacc = make([]float64, l*l)
 	}
-	clear(ws.pacc)
-	ws.pending = false
+	gemm.Gemm64(true, false, l, l, k, 1, ws.ah[:k*l], l, ws.sb[l:(k+1)*l], l, 0, ws.pacc, l)
+	for i, v := range ws.pacc {
+		gt[i] += v * ws.expT[i]
+	}
+	ws.pending, ws.pairsTo = false, 0
 }
 
 // edgePairs writes the pair marginals ξ_t(i, j) = p(y_{t−1} = i, y_t = j | x)
