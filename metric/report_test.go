@@ -198,3 +198,38 @@ func TestTrainReportEvaluate(t *testing.T) {
 		t.Error("dimension mismatch: no error")
 	}
 }
+
+// maxBatch is the quadratic energy, recording the largest batch it was given.
+type maxBatch struct {
+	quadratic
+	rows *int
+}
+
+func (m maxBatch) Energy(x *tensor.Dense[float64], e []float64) {
+	*m.rows = max(*m.rows, x.Rows)
+	m.quadratic.Energy(x, e)
+}
+
+// TrainReport.Evaluate hands a large test set to the energy in chunks (of at
+// most 2^18 numbers) and gets the mean of every row's energy.
+func TestTrainReportEvaluateChunks(t *testing.T) {
+	const n, d = 1000, 700
+	test := tensor.New[float64](n, d)
+	want := 0.0
+	for i := 0; i < n; i++ {
+		row := test.Row(i)
+		row[i%d] = float64(i)
+		want += float64(i) * float64(i) / 2
+	}
+	rows := 0
+	r := &metric.TrainReport{}
+	if err := r.Evaluate(maxBatch{quadratic{d}, &rows}, test); err != nil {
+		t.Fatal(err)
+	}
+	if rows*d > 1<<18 || rows < 1 {
+		t.Errorf("largest batch %d rows of %d", rows, d)
+	}
+	if math.Abs(r.MeanEData-want/n) > 1e-9*want/n {
+		t.Errorf("mean E %v, want %v", r.MeanEData, want/n)
+	}
+}

@@ -32,7 +32,9 @@ type TrainReport struct {
 }
 
 // Evaluate is the end-of-training check of energy e on held-out points test:
-// it sets MeanEData = mean E(test) and, for a 2-D energy, NLLGrid and
+// it sets MeanEData = mean E(test) (energies evaluated in chunks of at most
+// evalChunk numbers, so that 10,000 images need no more memory than a few
+// hundred) and, for a 2-D energy, NLLGrid and
 // LogZGrid from GridNLL(e, test, GridLo, GridHi, GridN). It returns GridNLL's
 // error, or CheckGridNLL's *UnusableError for a model whose grid NLL says its
 // training diverged or produced garbage (the figures are still set).
@@ -41,7 +43,11 @@ func (r *TrainReport) Evaluate(e energy.Energy, test *tensor.Dense[float64]) err
 		return errors.New("metric: TrainReport.Evaluate: need held-out points of the energy's dimension")
 	}
 	en := make([]float64, test.Rows)
-	e.Energy(test, en)
+	rows := max(1, evalChunk/test.Cols)
+	for start := 0; start < test.Rows; start += rows {
+		cnt := min(rows, test.Rows-start)
+		e.Energy(tensor.FromSlice(cnt, test.Cols, test.Data[start*test.Cols:(start+cnt)*test.Cols]), en[start:start+cnt])
+	}
 	r.MeanEData = mean(en)
 	if e.Dim() != 2 {
 		return nil
@@ -53,6 +59,10 @@ func (r *TrainReport) Evaluate(e energy.Energy, test *tensor.Dense[float64]) err
 	r.NLLGrid, r.LogZGrid = &nll, &lz
 	return CheckGridNLL(nll)
 }
+
+// evalChunk is the number of coordinates (rows × columns) TrainReport.Evaluate
+// hands the energy at a time.
+const evalChunk = 1 << 18
 
 // Metrics returns the report's finite figures by name, for a model's saved
 // metadata: iters_per_sec, final_loss, nll_grid and logz_grid (when set) and
