@@ -408,13 +408,20 @@ func (p *Persistent) StateTensors() map[string]*tensor.Dense[float64] {
 
 // writeState puts the chains into m, reusing m's tensor (see stateWriter).
 func (p *Persistent) writeState(m map[string]*tensor.Dense[float64]) {
-	prev := m["pcd.chains"]
+	writeChains(m, "pcd.", "chains", p.x, &p.Init)
+}
+
+// writeChains empties m and, when x is not nil, puts a copy of x under
+// prefix+name (into the tensor m held there when it fits) and Init's fitted
+// Gaussian under prefix.
+func writeChains(m map[string]*tensor.Dense[float64], prefix, name string, x *tensor.Dense[float64], in *Init) {
+	prev := m[prefix+name]
 	clear(m)
-	if p.x == nil {
+	if x == nil {
 		return
 	}
-	m["pcd.chains"] = copyInto(prev, p.x)
-	p.Init.state("pcd.", m)
+	m[prefix+name] = copyInto(prev, x)
+	in.state(prefix, m)
 }
 
 // LoadStateTensors restores the chains.
@@ -508,13 +515,7 @@ func (r *ReplayBuffer) StateTensors() map[string]*tensor.Dense[float64] {
 
 // writeState puts the buffer into m, reusing m's tensor (see stateWriter).
 func (r *ReplayBuffer) writeState(m map[string]*tensor.Dense[float64]) {
-	prev := m["replay.buffer"]
-	clear(m)
-	if r.buf == nil {
-		return
-	}
-	m["replay.buffer"] = copyInto(prev, r.buf)
-	r.Init.state("replay.", m)
+	writeChains(m, "replay.", "buffer", r.buf, &r.Init)
 }
 
 // LoadStateTensors restores the buffer.
