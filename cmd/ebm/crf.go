@@ -44,7 +44,7 @@ func newCRFTrainCmd() *cobra.Command {
 		edgeMin                int
 		seed                   uint64
 		asJSON, quiet, bigrams bool
-		force                  bool
+		force, allPairs        bool
 	)
 	c := &cobra.Command{
 		Use:   "train",
@@ -86,7 +86,7 @@ and edge-attribute-label-pair triples seen in training are weights.`,
 			bar := cli.NewProgress(max(opt.MaxIter, opt.Epochs), "crf "+opt.Algorithm, quiet || asJSON)
 			opt.Seed, opt.Progress = seed, func(int, int, float64) { bar.Add(1) }
 			bo := crf.BuildOptions{Templates: crf.Templates{Affix: affix, Window: window, Shape: true, Flags: true, Bigrams: bigrams, Edge: edge},
-				MinCount: minc, EdgeMinCount: edgeMin}
+				MinCount: minc, EdgeMinCount: edgeMin, AllPairs: allPairs}
 			m, res, err := crf.Fit(c.Context(), sents, bo, opt)
 			bar.Done()
 			if err != nil {
@@ -121,6 +121,7 @@ and edge-attribute-label-pair triples seen in training are weights.`,
 	f.IntVar(&window, "window", 1, "neighbouring words as attributes, ±window")
 	f.IntVar(&minc, "min-count", 1, "drop attributes seen on fewer tokens")
 	f.BoolVar(&bigrams, "bigrams", false, "word bigrams with the neighbours as attributes")
+	f.BoolVar(&allPairs, "all-pairs", false, "pair every attribute with every label (as CRFsuite's possible_states), not only the pairs seen in training")
 	f.StringVar(&edge, "edge", "", "edge attributes conditioning the transition y[t-1]→y[t], comma-separated: l (lower-cased word), w-1 (previous word), s1…s8 (suffix), sh (shape), c1…c8 (input column); empty: none")
 	f.IntVar(&edgeMin, "edge-min-count", 1, "drop edge features (edge attribute, label pair) seen fewer times")
 	f.Uint64Var(&seed, "seed", 1, "seed of the online learners' visiting order")

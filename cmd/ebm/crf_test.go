@@ -149,6 +149,27 @@ func TestCRFEdgeFeatures(t *testing.T) {
 	checkEvalAccuracy(t, dir, r.Test.Accuracy)
 }
 
+// TestCRFAllPairs: --all-pairs pairs every attribute with every label, and
+// the saved model scores as the trained one.
+func TestCRFAllPairs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "m")
+	out, err := run(t, "crf", "train", "--data", crfTrain, "--test", crfTest, "--out", dir, "--json", "--all-pairs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Labels, Attributes, Features int
+		Test                         struct{ Accuracy float64 }
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if r.Features != r.Labels*r.Attributes || r.Labels < 2 || r.Test.Accuracy < 0.9 {
+		t.Fatalf("report %+v", r)
+	}
+	checkEvalAccuracy(t, dir, r.Test.Accuracy)
+}
+
 // checkEvalAccuracy runs ebm crf eval of the model in dir on the test file
 // and checks that it reports the accuracy that train reported.
 func checkEvalAccuracy(t *testing.T, dir string, want float64) {
