@@ -15,6 +15,10 @@ sentences) with a fixed split.
                                  files, about 100,000 tokens, every genre)
 
 Writes OUT/train.conll and OUT/test.conll and prints the counts.
+
+  crf_convert.py dev FILE OUT    splits a CoNLL training file for choosing settings:
+                                 every 10th sentence (the 10th, 20th, ...) goes to
+                                 OUT/dev.conll, the others to OUT/train.conll
 """
 import json
 import os
@@ -76,8 +80,22 @@ def brown(d, every=1):
     return train, test
 
 
+def dev_split(path, out):
+    with open(path) as f:
+        sents = f.read().strip("\n").split("\n\n")
+    os.makedirs(out, exist_ok=True)
+    for name, part in (("train", [s for i, s in enumerate(sents) if i % 10 != 9]),
+                       ("dev", [s for i, s in enumerate(sents) if i % 10 == 9])):
+        with open(os.path.join(out, name + ".conll"), "w") as f:
+            f.write("\n\n".join(part) + "\n\n")
+        print(f"{name}: {len(part)} sentences")
+
+
 def main():
     kind, d, out = sys.argv[1:4]
+    if kind == "dev":
+        dev_split(d, out)
+        return
     train, test = {"ptb": ptb, "brown": brown, "brown-tenth": lambda d: brown(d, 10)}[kind](d)
     os.makedirs(out, exist_ok=True)
     write(os.path.join(out, "train.conll"), train)
