@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ebm-go/ebm/tensor"
 )
@@ -26,7 +27,7 @@ func NewByteRows(n, d int, data []byte, div float64) (*ByteRows, error) {
 	if n < 0 || d < 0 || len(data) != n*d {
 		return nil, fmt.Errorf("data: %d bytes for %d rows of %d", len(data), n, d)
 	}
-	if div == 0 || div != div || div-div != 0 {
+	if div == 0 || math.IsNaN(div) || math.IsInf(div, 0) {
 		return nil, fmt.Errorf("data: byte rows divisor %v is not a finite non-zero number", div)
 	}
 	var t [256]float64

@@ -95,16 +95,20 @@ type stateWriter interface {
 	writeState(m map[string]*tensor.Dense[float64])
 }
 
-// writeStateOf writes s's state into m: through writeState where s has it,
-// else by replacing m's contents with StateTensors.
-func writeStateOf(s Stateful, m map[string]*tensor.Dense[float64]) {
-	if w, ok := s.(stateWriter); ok {
-		w.writeState(m)
-		return
-	}
-	clear(m)
-	for k, v := range s.StateTensors() {
-		m[k] = v
+// writeStateOf writes the state of v into m: through writeState where v has
+// it, else by replacing m's contents with StateTensors, or by emptying m when v
+// keeps no state.
+func writeStateOf(v any, m map[string]*tensor.Dense[float64]) {
+	switch s := v.(type) {
+	case stateWriter:
+		s.writeState(m)
+	case Stateful:
+		clear(m)
+		for k, t := range s.StateTensors() {
+			m[k] = t
+		}
+	default:
+		clear(m)
 	}
 }
 

@@ -40,13 +40,7 @@ func (m *ML[T]) StateTensors() map[string]*tensor.Dense[float64] {
 	return nil
 }
 
-func (m *ML[T]) writeState(st map[string]*tensor.Dense[float64]) {
-	if s, ok := m.Negatives.(Stateful); ok {
-		writeStateOf(s, st)
-	} else {
-		clear(st)
-	}
-}
+func (m *ML[T]) writeState(st map[string]*tensor.Dense[float64]) { writeStateOf(m.Negatives, st) }
 
 // LoadStateTensors restores the negatives' state.
 func (m *ML[T]) LoadStateTensors(st map[string]*tensor.Dense[float64]) error {

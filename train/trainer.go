@@ -196,11 +196,7 @@ func (o *EstimatorObjective[T]) StateTensors() map[string]*tensor.Dense[float64]
 }
 
 func (o *EstimatorObjective[T]) writeState(m map[string]*tensor.Dense[float64]) {
-	if s, ok := o.Estimator.(Stateful); ok {
-		writeStateOf(s, m)
-	} else {
-		clear(m)
-	}
+	writeStateOf(o.Estimator, m)
 }
 
 // LoadStateTensors restores the estimator's state.
