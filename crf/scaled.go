@@ -63,11 +63,11 @@ func (ws *Workspace) scaledForward(p *params, n int) (logZ float64, ok bool) {
 			if ws.edgeAt(t) {
 				// Σ_i α̂_{t−1}(i) Ẽ_ij with the position's factors.
 				ws.applyEdges(t)
-				gemm.Gemm64(true, false, l, 1, l, 1, ws.expT, l, prev, 1, 0, cur, 1)
+				gemm.Serial64(true, false, l, 1, l, 1, ws.expT, l, prev, 1, 0, cur, 1)
 				ws.restoreEdges(t)
 			} else {
 				// The same as dot products with the rows of Ẽᵀ.
-				gemm.Gemm64(false, false, l, 1, l, 1, ws.expTT, l, prev, 1, 0, cur, 1)
+				gemm.Serial64(false, false, l, 1, l, 1, ws.expTT, l, prev, 1, 0, cur, 1)
 			}
 			for j := range cur {
 				cur[j] *= et[j]
@@ -111,7 +111,7 @@ func (ws *Workspace) scaledBackward(p *params, n int) bool {
 		if edge {
 			ws.applyEdges(t + 1)
 		}
-		gemm.Gemm64(false, false, l, 1, l, 1, ws.expT, l, e, 1, 0, cur, 1)
+		gemm.Serial64(false, false, l, 1, l, 1, ws.expT, l, e, 1, 0, cur, 1)
 		ok := true
 		for _, s := range cur {
 			if math.IsInf(s, 0) || math.IsNaN(s) {
@@ -238,7 +238,7 @@ func (ws *Workspace) flushPairs(gt []float64) {
 	if len(ws.pacc) != l*l {
 		ws.pacc = make([]float64, l*l)
 	}
-	gemm.Gemm64(true, false, l, l, k, 1, ws.ah[:k*l], l, ws.sb[l:(k+1)*l], l, 0, ws.pacc, l)
+	gemm.Serial64(true, false, l, l, k, 1, ws.ah[:k*l], l, ws.sb[l:(k+1)*l], l, 0, ws.pacc, l)
 	for i, v := range ws.pacc {
 		gt[i] += v * ws.expT[i]
 	}

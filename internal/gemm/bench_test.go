@@ -100,7 +100,7 @@ func benchGemm[T Float](b *testing.B, im *impl[T], refs map[string]refGemm[T]) {
 					im.active = kn
 					defer func() { im.active = saved }()
 					for i := 0; i < b.N; i++ {
-						im.gemm(ta, tb, s.m, s.n, s.k, 1, a.d, a.ld, bm.d, bm.ld, 0, c, s.n)
+						im.gemm(ta, tb, s.m, s.n, s.k, 1, a.d, a.ld, bm.d, bm.ld, 0, c, s.n, true)
 					}
 					report(b)
 				})

@@ -123,15 +123,22 @@ var gemvMaxN, gemvMaxM = 7, 3
 // Large products run on up to GOMAXPROCS goroutines; A, B and C must not be
 // modified concurrently. Steady-state calls do not allocate.
 func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	f32.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	f32.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true)
 }
 
 // Gemm64 is Gemm32 for float64 matrices.
 func Gemm64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	f64.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	f64.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true)
 }
 
-func (im *impl[T]) gemm(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+// Serial64 is Gemm64 on the calling goroutine alone, for callers that already
+// keep every core busy with products of their own (one per goroutine): there
+// the workers of a parallel product would only compete with them.
+func Serial64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	f64.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false)
+}
+
+func (im *impl[T]) gemm(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int, par bool) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("%s: negative dimension m=%d n=%d k=%d", im.name, m, n, k))
 	}
@@ -178,7 +185,7 @@ func (im *impl[T]) gemm(transA, transB bool, m, n, k int, alpha T, a []T, lda in
 	}
 	p := problem[T]{transA, transB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc}
 	size := float64(m) * float64(n) * float64(k)
-	if nw := min(runtime.GOMAXPROCS(0), maxProcs); nw > 1 && size >= parallelFlops {
+	if nw := min(runtime.GOMAXPROCS(0), maxProcs); par && nw > 1 && size >= parallelFlops {
 		im.parallel(kn, &p, nw, nil)
 		return
 	}

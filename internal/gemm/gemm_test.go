@@ -120,7 +120,7 @@ func check[T Float](t *testing.T, im *impl[T], rng *rand.Rand, g gemmCase[T]) {
 			}
 		}
 	}
-	im.gemm(g.ta, g.tb, g.m, g.n, g.k, g.alpha, a.d, a.ld, b.d, b.ld, g.beta, c.d, c.ld)
+	im.gemm(g.ta, g.tb, g.m, g.n, g.k, g.alpha, a.d, a.ld, b.d, b.ld, g.beta, c.d, c.ld, true)
 	tol := tolerance[T]() * math.Sqrt(float64(max(g.k, 1)))
 	s := make([]float64, g.n)
 	mag := make([]float64, g.n)
@@ -387,11 +387,43 @@ func testGemmAllocs[T Float](im *impl[T]) func(t *testing.T) {
 			a := newMat[T](rng, s[0], s[2], 0, 0)
 			b := newMat[T](rng, s[1], s[2], 0, 0)
 			c := newMat[T](rng, s[0], s[1], 0, 0)
-			f := func() { im.gemm(false, true, s[0], s[1], s[2], 1, a.d, a.ld, b.d, b.ld, 0, c.d, c.ld) }
+			f := func() { im.gemm(false, true, s[0], s[1], s[2], 1, a.d, a.ld, b.d, b.ld, 0, c.d, c.ld, true) }
 			f()
 			if n := testing.AllocsPerRun(50, f); n > 0.5 {
 				t.Errorf("%v: %v allocs per call", s, n)
 			}
+		}
+	}
+}
+
+// TestSerial64 checks that Serial64 computes Gemm64's product on the calling
+// goroutine: a fresh implementation gains no worker from it, but does from
+// Gemm64 on the same (parallel-sized) product, and both give the same bits.
+func TestSerial64(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	im := newImpl("dgemm", f64.active)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const m, n, k = 200, 150, 100
+	a, b := newMat[float64](rng, m, k, 0, sentinel), newMat[float64](rng, k, n, 0, sentinel)
+	serial, par := make([]float64, m*n), make([]float64, m*n)
+	im.gemm(false, false, m, n, k, 1, a.d, a.ld, b.d, b.ld, 0, serial, n, false)
+	if w := len(im.allWorkers()); w != 0 {
+		t.Fatalf("serial product started %d workers", w)
+	}
+	im.gemm(false, false, m, n, k, 1, a.d, a.ld, b.d, b.ld, 0, par, n, true)
+	if len(im.allWorkers()) == 0 {
+		t.Fatal("the parallel product started no worker: the test does not tell the two apart")
+	}
+	for i := range par {
+		if serial[i] != par[i] {
+			t.Fatalf("element %d: serial %v, parallel %v", i, serial[i], par[i])
+		}
+	}
+	// The exported function is the serial path.
+	Serial64(false, false, m, n, k, 1, a.d, a.ld, b.d, b.ld, 0, par, n)
+	for i := range par {
+		if serial[i] != par[i] {
+			t.Fatalf("Serial64 element %d: %v, want %v", i, par[i], serial[i])
 		}
 	}
 }

@@ -70,7 +70,7 @@ func (im *impl[T]) gemmPacked(transA bool, m int, alpha T, a []T, lda int, pb *P
 	if pb.kn != im.active || len(pb.data) == 0 || m <= gemvMaxM || alpha == 0 {
 		// Another kernel since packing (benchmarks switch them), or a
 		// product that does not use packed panels.
-		im.gemm(transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
+		im.gemm(transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc, true)
 		return
 	}
 	if m < 0 {

@@ -42,7 +42,7 @@ func testGemmPackedB[T Float](im *impl[T], pack func(*PackedB[T], bool, int, int
 								c0 := newMat[T](rng, m, n, 3, 0)
 								want := append([]T(nil), c0.d...)
 								got := append([]T(nil), c0.d...)
-								im.gemm(ta, tb, m, n, k, ab[0], a.d, a.ld, b.d, b.ld, ab[1], want, c0.ld)
+								im.gemm(ta, tb, m, n, k, ab[0], a.d, a.ld, b.d, b.ld, ab[1], want, c0.ld, true)
 								for rep := 0; rep < 2; rep++ { // the pack serves twice
 									copy(got, c0.d)
 									gemmP(ta, m, ab[0], a.d, a.ld, &pb, ab[1], got, c0.ld)
