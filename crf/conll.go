@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -122,7 +123,18 @@ func ReadCoNLLFile(path string, labelled bool) ([]Sentence, error) {
 // column, the labels pred[i] (one per token), separated by tabs, with a blank
 // line after each sentence.
 func WriteCoNLL(w io.Writer, sents []Sentence, pred [][]string) error {
+	return writeCoNLL(w, sents, pred, nil)
+}
+
+// WriteCoNLLMarginals is WriteCoNLL with one more column after each label:
+// its probability marg[i][t] (Model.TagMarginals), with four decimals.
+func WriteCoNLLMarginals(w io.Writer, sents []Sentence, pred [][]string, marg [][]float64) error {
+	return writeCoNLL(w, sents, pred, marg)
+}
+
+func writeCoNLL(w io.Writer, sents []Sentence, pred [][]string, marg [][]float64) error {
 	bw := bufio.NewWriter(w)
+	var num []byte
 	for i, s := range sents {
 		for t, tok := range s.Tokens {
 			for _, c := range tok {
@@ -130,6 +142,10 @@ func WriteCoNLL(w io.Writer, sents []Sentence, pred [][]string) error {
 				bw.WriteByte('\t')
 			}
 			bw.WriteString(pred[i][t])
+			if marg != nil {
+				num = strconv.AppendFloat(append(num[:0], '\t'), marg[i][t], 'f', 4, 64)
+				bw.Write(num)
+			}
 			bw.WriteByte('\n')
 		}
 		bw.WriteByte('\n')

@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/ebm-go/ebm/metric"
+	"gonum.org/v1/gonum/floats"
 )
 
 // Score is precision P = tp/(tp+fp), recall R = tp/(tp+fn) and
@@ -48,6 +51,43 @@ type Evaluation struct {
 	// Chunks is the overall chunk score (nil when the labels are not BIO).
 	Chunks        *Score  `json:"chunks,omitempty"`
 	ChunksPerType []Score `json:"chunks_per_type,omitempty"`
+	// Confidence compares the model's marginal probabilities of its labels
+	// with their accuracy (EvaluateModel; nil from Evaluate, which has no
+	// model).
+	Confidence *Confidence `json:"confidence,omitempty"`
+}
+
+// Confidence compares the marginal probability a model gives each of its
+// labels, p(y_t = ŷ_t | x), with how often the labels are right: a calibrated
+// model's mean confidence equals its token accuracy, and so does its accuracy
+// within every confidence bin.
+type Confidence struct {
+	// Mean is the mean marginal probability of the predicted labels.
+	Mean float64 `json:"mean"`
+	// ECE is the expected calibration error over ten equal-width bins of
+	// confidence, Σ_b (|B_b|/N)·|accuracy(B_b) − mean confidence(B_b)|
+	// (metric.ECEOf).
+	ECE float64 `json:"ece"`
+}
+
+// confidenceOf scores the marginals marg of the labels pred against gold.
+func confidenceOf(gold, pred [][]string, marg [][]float64) (*Confidence, error) {
+	var conf []float64
+	var right []bool
+	for i := range pred {
+		for t, y := range pred[i] {
+			conf = append(conf, marg[i][t])
+			right = append(right, y == gold[i][t])
+		}
+	}
+	if len(conf) == 0 {
+		return nil, nil
+	}
+	ece, err := metric.ECEOf(conf, right, 10)
+	if err != nil {
+		return nil, err
+	}
+	return &Confidence{Mean: floats.Sum(conf) / float64(len(conf)), ECE: ece}, nil
 }
 
 // Evaluate scores pred against gold (same shapes). It returns an error when
@@ -210,6 +250,9 @@ func chunkStarts(pt, t, ptype, typ string) bool {
 func (ev *Evaluation) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "tokens %d, accuracy %.4f; sentences %d, all correct %.4f\n",
 		ev.Tokens, ev.Accuracy, ev.Sentences, ev.SentenceAccuracy)
+	if c := ev.Confidence; c != nil {
+		fmt.Fprintf(w, "confidence: mean marginal %.4f, expected calibration error %.4f\n", c.Mean, c.ECE)
+	}
 	if ev.Chunks != nil {
 		c := ev.Chunks
 		fmt.Fprintf(w, "chunks: gold %d, predicted %d, precision %.4f, recall %.4f, F1 %.4f\n",

@@ -422,18 +422,49 @@ func (m *Model) Marginals(ws *Workspace, q *Sequence, dst []float64) ([]float64,
 
 // Tag returns the Viterbi labels of each sentence, as names.
 func (m *Model) Tag(sents []Sentence) [][]string {
+	labels, _, _ := m.tag(sents, false)
+	return labels
+}
+
+// TagMarginals returns the Viterbi labels of each sentence, as names, with
+// the marginal probability of each label, p(y_t = ŷ_t | x) by forward-backward,
+// and the probability of each sentence's whole path,
+// p(ŷ | x) = exp(score(x, ŷ) − log Z(x)). For a model trained by maximum
+// likelihood these are its calibrated confidences; the perceptron and the
+// structured SVM do not train scores as probabilities, so theirs are not.
+func (m *Model) TagMarginals(sents []Sentence) (labels [][]string, marg [][]float64, path []float64) {
+	return m.tag(sents, true)
+}
+
+func (m *Model) tag(sents []Sentence, withMarg bool) (labels [][]string, marg [][]float64, pathP []float64) {
 	ws := NewWorkspace(len(m.Labels))
-	out := make([][]string, len(sents))
+	l := len(m.Labels)
+	labels = make([][]string, len(sents))
+	if withMarg {
+		marg, pathP = make([][]float64, len(sents)), make([]float64, len(sents))
+	}
 	var path []int32
+	var mg []float64
 	for i := range sents {
 		q := m.Encode(&sents[i])
-		path, _ = m.Viterbi(ws, &q, path)
-		out[i] = make([]string, len(path))
+		var score float64
+		path, score = m.Viterbi(ws, &q, path)
+		labels[i] = make([]string, len(path))
 		for t, y := range path {
-			out[i][t] = m.Labels[y]
+			labels[i][t] = m.Labels[y]
 		}
+		if !withMarg {
+			continue
+		}
+		var lz float64
+		mg, lz = m.Marginals(ws, &q, mg)
+		marg[i] = make([]float64, len(path))
+		for t, y := range path {
+			marg[i][t] = min(mg[t*l+int(y)], 1)
+		}
+		pathP[i] = math.Exp(min(score-lz, 0))
 	}
-	return out
+	return labels, marg, pathP
 }
 
 // SplitInput adapts sentences read without a label column (ReadCoNLL with

@@ -280,11 +280,18 @@ func Fit(ctx context.Context, sents []Sentence, bo BuildOptions, opt TrainOption
 	return m, res, nil
 }
 
-// EvaluateModel tags labelled sentences with m and scores the result.
+// EvaluateModel tags labelled sentences with m and scores the result,
+// with the confidence of the labels' marginal probabilities.
 func EvaluateModel(m *Model, sents []Sentence) (*Evaluation, error) {
 	gold := make([][]string, len(sents))
 	for i := range sents {
 		gold[i] = sents[i].Labels
 	}
-	return Evaluate(gold, m.Tag(sents))
+	pred, marg, _ := m.TagMarginals(sents)
+	ev, err := Evaluate(gold, pred)
+	if err != nil {
+		return nil, err
+	}
+	ev.Confidence, err = confidenceOf(gold, pred, marg)
+	return ev, err
 }

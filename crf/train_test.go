@@ -164,3 +164,72 @@ func TestParseAlgorithmErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestTagMarginalsMatchEnumeration checks TagMarginals against brute-force
+// enumeration on short sentences: the labels are the best path, each
+// confidence is the enumerated marginal of its label and the path
+// probability is exp(score − log Z).
+func TestTagMarginalsMatchEnumeration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	truth := knownHMM(rng, 4, 9)
+	sents := truth.sample(rng, 40, 6)
+	m, err := Build(sents, BuildOptions{Templates: DefaultTemplates()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.W {
+		m.W[i] = rng.NormFloat64()
+	}
+	labels, marg, path := m.TagMarginals(sents)
+	plain := m.Tag(sents)
+	for i := range sents {
+		q := m.Encode(&sents[i])
+		want := brute(m, &q)
+		l := len(m.Labels)
+		for tt, y := range want.best {
+			if labels[i][tt] != m.Labels[y] || plain[i][tt] != labels[i][tt] {
+				t.Fatalf("sentence %d token %d: label %s (Tag %s), enumeration %s", i, tt, labels[i][tt], plain[i][tt], m.Labels[y])
+			}
+			if w := want.marg[tt*l+int(y)]; math.Abs(marg[i][tt]-w) > 1e-10 {
+				t.Fatalf("sentence %d token %d: marginal %.15g, enumeration %.15g", i, tt, marg[i][tt], w)
+			}
+		}
+		if w := math.Exp(want.bestScor - want.logZ); math.Abs(path[i]-w) > 1e-10 {
+			t.Fatalf("sentence %d: path probability %.15g, enumeration %.15g", i, path[i], w)
+		}
+	}
+}
+
+// TestLikelihoodConfidenceIsCalibrated trains a CRF by maximum likelihood on
+// sentences from a known HMM (whose conditional is a linear-chain CRF) and
+// checks that EvaluateModel's confidence matches its accuracy: mean marginal
+// within a point of the token accuracy and ECE below 0.02.
+func TestLikelihoodConfidenceIsCalibrated(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	truth := knownHMM(rng, 4, 12)
+	train := truth.sample(rng, 3000, 10)
+	test := truth.sample(rng, 2000, 10)
+	m, err := Build(train, BuildOptions{Templates: Templates{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, _ := ParseAlgorithm("algo", "lbfgs:c2=0.1")
+	if _, err := Train(context.Background(), m, m.EncodeAll(train), opt); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := EvaluateModel(m, test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ev.Confidence
+	if c == nil {
+		t.Fatal("no confidence")
+	}
+	t.Logf("accuracy %.4f, mean marginal %.4f, ECE %.4f", ev.Accuracy, c.Mean, c.ECE)
+	if math.Abs(c.Mean-ev.Accuracy) > 0.01 || c.ECE > 0.02 {
+		t.Errorf("accuracy %.4f, mean marginal %.4f, ECE %.4f: not calibrated", ev.Accuracy, c.Mean, c.ECE)
+	}
+	if ev2, _ := Evaluate(labelsOf(test), m.Tag(test)); ev2.Confidence != nil || ev2.Accuracy != ev.Accuracy {
+		t.Errorf("Evaluate: confidence %v, accuracy %v (EvaluateModel %v)", ev2.Confidence, ev2.Accuracy, ev.Accuracy)
+	}
+}

@@ -99,9 +99,8 @@ func ECE(probs [][]float64, labels []int, bins int) (float64, error) {
 	if k == 0 {
 		return math.NaN(), errors.New("metric: ECE: rows have no classes")
 	}
-	count := make([]float64, bins)
-	correct := make([]float64, bins)
-	confSum := make([]float64, bins)
+	conf := make([]float64, n)
+	right := make([]bool, n)
 	for i, row := range probs {
 		if len(row) != k {
 			return math.NaN(), fmt.Errorf("metric: ECE: row %d has %d classes, row 0 has %d", i, len(row), k)
@@ -118,19 +117,47 @@ func ECE(probs [][]float64, labels []int, bins int) (float64, error) {
 				best = c
 			}
 		}
-		conf := row[best]
-		b := int(math.Ceil(conf*float64(bins))) - 1
+		conf[i], right[i] = row[best], best == labels[i]
+	}
+	return ECEOf(conf, right, bins)
+}
+
+// ECEOf is ECE from each example's confidence, the probability the predictor
+// gives its own prediction, and whether that prediction is right: for
+// predictions that are not the arg max of one probability row, such as a
+// sequence model's best path scored by each token's marginal probability.
+// Errors: no examples, len(correct) ≠ len(conf), bins < 1, and a confidence
+// that is NaN or outside [0, 1].
+func ECEOf(conf []float64, correct []bool, bins int) (float64, error) {
+	n := len(conf)
+	if n == 0 {
+		return math.NaN(), errors.New("metric: ECE: no examples")
+	}
+	if len(correct) != n {
+		return math.NaN(), fmt.Errorf("metric: ECE: %d confidences but %d outcomes", n, len(correct))
+	}
+	if bins < 1 {
+		return math.NaN(), fmt.Errorf("metric: ECE: bins = %d, need ≥ 1", bins)
+	}
+	count := make([]float64, bins)
+	right := make([]float64, bins)
+	confSum := make([]float64, bins)
+	for i, c := range conf {
+		if !(c >= 0 && c <= 1) {
+			return math.NaN(), fmt.Errorf("metric: ECE: confidence %v at example %d", c, i)
+		}
+		b := int(math.Ceil(c*float64(bins))) - 1
 		b = max(0, min(b, bins-1))
 		count[b]++
-		confSum[b] += conf
-		if best == labels[i] {
-			correct[b]++
+		confSum[b] += c
+		if correct[i] {
+			right[b]++
 		}
 	}
 	ece := 0.0
 	for b := range count {
 		if count[b] > 0 {
-			ece += math.Abs(correct[b]-confSum[b]) / float64(n)
+			ece += math.Abs(right[b]-confSum[b]) / float64(n)
 		}
 	}
 	return ece, nil

@@ -105,3 +105,34 @@ func TestECE(t *testing.T) {
 		}
 	}
 }
+
+// TestECEOf checks the confidence form against the hand count of TestECE and
+// its errors.
+func TestECEOf(t *testing.T) {
+	conf := []float64{0.95, 0.85, 0.75, 0.65}
+	right := []bool{true, false, true, true}
+	for _, c := range []struct {
+		bins int
+		want float64
+	}{{10, 0.375}, {1, 0.05}, {2, 0.05}} {
+		if got, err := ECEOf(conf, right, c.bins); err != nil || math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("bins=%d: ECEOf %v (err %v), want %v", c.bins, got, err, c.want)
+		}
+	}
+	for name, c := range map[string]struct {
+		conf  []float64
+		right []bool
+		bins  int
+	}{
+		"empty":    {nil, nil, 10},
+		"outcomes": {conf, right[:2], 10},
+		"bins":     {conf, right, 0},
+		"NaN":      {[]float64{math.NaN()}, []bool{true}, 10},
+		"> 1":      {[]float64{1.5}, []bool{true}, 10},
+		"< 0":      {[]float64{-0.1}, []bool{true}, 10},
+	} {
+		if v, err := ECEOf(c.conf, c.right, c.bins); err == nil {
+			t.Errorf("%s: no error (got %v)", name, v)
+		}
+	}
+}

@@ -133,8 +133,8 @@ and edge-attribute-label-pair triples seen in training are weights.`,
 // newCRFApplyCmd makes "tag" (eval false) or "eval" (eval true).
 func newCRFApplyCmd(eval bool) *cobra.Command {
 	var (
-		dir, data, out string
-		asJSON         bool
+		dir, data, out    string
+		asJSON, marginals bool
 	)
 	c := &cobra.Command{Use: "tag", Args: rbmNoArgs,
 		Short: "Label a CoNLL file with a model: input columns, then the predicted label (a gold column is dropped)"}
@@ -158,7 +158,13 @@ func newCRFApplyCmd(eval bool) *cobra.Command {
 		}
 		if !eval {
 			var buf bytes.Buffer
-			if err := crf.WriteCoNLL(&buf, sents, m.Tag(sents)); err != nil {
+			if marginals {
+				pred, marg, _ := m.TagMarginals(sents)
+				err = crf.WriteCoNLLMarginals(&buf, sents, pred, marg)
+			} else {
+				err = crf.WriteCoNLL(&buf, sents, m.Tag(sents))
+			}
+			if err != nil {
 				return err
 			} else if out != "" {
 				return cli.WriteFileAtomic(out, buf.Bytes())
@@ -183,6 +189,7 @@ func newCRFApplyCmd(eval bool) *cobra.Command {
 		c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	} else {
 		c.Flags().StringVar(&out, "out", "", "output file, written whole or not at all (default stdout)")
+		c.Flags().BoolVar(&marginals, "marginals", false, "one more column: each label's marginal probability p(y_t = label | sentence)")
 	}
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,14 +33,15 @@ func TestCRFTrainTagEval(t *testing.T) {
 	var r struct {
 		Labels int
 		Test   struct {
-			Accuracy float64
-			Chunks   struct{ F1 float64 }
+			Accuracy   float64
+			Chunks     struct{ F1 float64 }
+			Confidence struct{ Mean, ECE float64 }
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if r.Labels != 7 || r.Test.Accuracy < 0.9 || r.Test.Chunks.F1 < 0.7 {
+	if c := r.Test.Confidence; r.Labels != 7 || r.Test.Accuracy < 0.9 || r.Test.Chunks.F1 < 0.7 || c.Mean < 0.8 || c.Mean > 1 || c.ECE <= 0 || c.ECE > 0.1 {
 		t.Fatalf("report %+v", r)
 	}
 	// eval on the same file gives the numbers train reported.
@@ -53,6 +55,22 @@ func TestCRFTrainTagEval(t *testing.T) {
 	b, err := os.ReadFile(tagged)
 	if err != nil || !strings.HasPrefix(string(b), "Anna\tB-PER\nvisited\tO\nParis\tB-LOC\n") {
 		t.Fatalf("tagged %q (%v)", b, err)
+	}
+	// --marginals: the same labels, each with its probability.
+	out, err = run(t, "crf", "tag", "--model", dir, "--data", in, "--marginals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("tag --marginals printed %q", out)
+	}
+	for i, l := range lines {
+		f := strings.Split(l, "\t")
+		p, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if len(f) != 3 || err != nil || !(p > 0 && p <= 1) || f[1] != strings.Split(strings.Split(string(b), "\n")[i], "\t")[1] {
+			t.Fatalf("tag --marginals line %d: %q", i+1, l)
+		}
 	}
 	// The output rule: the model folder is replaced only with --force,
 	// and the refusal comes before any training.
