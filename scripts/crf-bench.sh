@@ -6,7 +6,8 @@
 # most-frequent-tag and first-order HMM baselines (ebm crf baseline) and per-token
 # multinomial logistic regression on the same attributes (scikit-learn,
 # scripts/crf_logreg.py). Prints one line per model: token accuracy and training
-# time (wall clock; the machine may be shared).
+# time (wall clock; the machine may be shared), and for the structured models the
+# mean marginal probability of their labels and its expected calibration error.
 #
 #   scripts/crf-bench.sh            # PTB sample: 3099 train / 775 test sentences
 #   BROWN=1 scripts/crf-bench.sh    # also the Brown corpus (1.0M / 116k tokens)
@@ -54,11 +55,11 @@ print("most frequent tag     accuracy %.4f  train+tag %.1fs" % (r["most_frequent
 print("first-order HMM       accuracy %.4f  train+tag %.1fs" % (r["hmm"], r["hmm_seconds"]))'
 	"$PY" scripts/crf_logreg.py "$d/train.conll" "$d/test.conll" |
 		"$PY" -c 'import json,sys; r=json.load(sys.stdin)
-print("logistic regression   accuracy %.4f  train %.1fs (scikit-learn, C=%g, %d iterations)" % (r["accuracy"], r["train_seconds"], r["C"], r["iterations"]))'
+print("logistic regression   accuracy %.4f  train %.1fs (scikit-learn, C=%g, %d iterations; mean probability %.4f, ECE %.4f)" % (r["accuracy"], r["train_seconds"], r["C"], r["iterations"], r["mean_confidence"], r["ece"]))'
 	for a in $ALGOS; do
 		"$CACHE/ebm" crf train --data "$d/train.conll" --test "$d/test.conll" --algo "$a" "${TFLAGS[@]}" \
 			--out "$CACHE/models/$c-${a%%:*}" --force --json --quiet |
-			"$PY" -c 'import json,sys; r=json.load(sys.stdin); t=r["train"]
-print("%-21s accuracy %.4f  train %.1fs (%d iterations, %d features, %d edge features)" % (r["algo"], r["test"]["accuracy"], t["seconds"], t["iterations"], r["features"], r.get("edge_features", 0)))'
+			"$PY" -c 'import json,sys; r=json.load(sys.stdin); t=r["train"]; c=r["test"].get("confidence", {})
+print("%-21s accuracy %.4f  train %.1fs (%d iterations, %d features, %d edge features; mean marginal %.4f, ECE %.4f)" % (r["algo"], r["test"]["accuracy"], t["seconds"], t["iterations"], r["features"], r.get("edge_features", 0), c.get("mean", float("nan")), c.get("ece", float("nan"))))'
 	done
 done
