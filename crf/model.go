@@ -429,9 +429,10 @@ func (m *Model) Tag(sents []Sentence) [][]string {
 // TagMarginals returns the Viterbi labels of each sentence, as names, with
 // the marginal probability of each label, p(y_t = ŷ_t | x) by forward-backward,
 // and the probability of each sentence's whole path,
-// p(ŷ | x) = exp(score(x, ŷ) − log Z(x)). For a model trained by maximum
-// likelihood these are its calibrated confidences; the perceptron and the
-// structured SVM do not train scores as probabilities, so theirs are not.
+// p(ŷ | x) = exp(score(x, ŷ) − log Z(x)). A model trained by likelihood
+// (lbfgs, owlqn, sgd) was fitted to give these probabilities; the perceptron
+// and the structured SVM do not train their scores as log-probabilities, so
+// theirs are only a ranking (EvaluateModel measures how far to trust them).
 func (m *Model) TagMarginals(sents []Sentence) (labels [][]string, marg [][]float64, path []float64) {
 	return m.tag(sents, true)
 }
