@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // Model is a linear-chain CRF (or structured SVM; the scoring is the same)
@@ -420,7 +423,8 @@ func (m *Model) Marginals(ws *Workspace, q *Sequence, dst []float64) ([]float64,
 	return dst, lz
 }
 
-// Tag returns the Viterbi labels of each sentence, as names.
+// Tag returns the Viterbi labels of each sentence, as names, decoding the
+// sentences on every core.
 func (m *Model) Tag(sents []Sentence) [][]string {
 	labels, _, _ := m.tag(sents, false)
 	return labels
@@ -437,34 +441,53 @@ func (m *Model) TagMarginals(sents []Sentence) (labels [][]string, marg [][]floa
 	return m.tag(sents, true)
 }
 
+// tag decodes the sentences on every core, in blocks of tagBlock sentences
+// taken in turn; each sentence's result depends on it alone.
 func (m *Model) tag(sents []Sentence, withMarg bool) (labels [][]string, marg [][]float64, pathP []float64) {
-	ws := NewWorkspace(len(m.Labels))
-	l := len(m.Labels)
 	labels = make([][]string, len(sents))
 	if withMarg {
 		marg, pathP = make([][]float64, len(sents)), make([]float64, len(sents))
 	}
-	var path []int32
-	var mg []float64
-	for i := range sents {
-		q := m.Encode(&sents[i])
-		var score float64
-		path, score = m.Viterbi(ws, &q, path)
-		labels[i] = make([]string, len(path))
-		for t, y := range path {
-			labels[i][t] = m.Labels[y]
-		}
-		if !withMarg {
-			continue
-		}
-		var lz float64
-		mg, lz = m.Marginals(ws, &q, mg)
-		marg[i] = make([]float64, len(path))
-		for t, y := range path {
-			marg[i][t] = min(mg[t*l+int(y)], 1)
-		}
-		pathP[i] = math.Exp(min(score-lz, 0))
+	const tagBlock = 64
+	blocks := (len(sents) + tagBlock - 1) / tagBlock
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := min(runtime.GOMAXPROCS(0), blocks); w > 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := len(m.Labels)
+			ws := NewWorkspace(l)
+			var path []int32
+			var mg []float64
+			for {
+				b := int(next.Add(1)) - 1
+				if b >= blocks {
+					return
+				}
+				for i := b * tagBlock; i < min((b+1)*tagBlock, len(sents)); i++ {
+					q := m.Encode(&sents[i])
+					var score float64
+					path, score = m.Viterbi(ws, &q, path)
+					labels[i] = make([]string, len(path))
+					for t, y := range path {
+						labels[i][t] = m.Labels[y]
+					}
+					if !withMarg {
+						continue
+					}
+					var lz float64
+					mg, lz = m.Marginals(ws, &q, mg)
+					marg[i] = make([]float64, len(path))
+					for t, y := range path {
+						marg[i][t] = min(mg[t*l+int(y)], 1)
+					}
+					pathP[i] = math.Exp(min(score-lz, 0))
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	return labels, marg, pathP
 }
 

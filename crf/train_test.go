@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 )
@@ -231,5 +232,33 @@ func TestLikelihoodConfidenceIsCalibrated(t *testing.T) {
 	}
 	if ev2, _ := Evaluate(labelsOf(test), m.Tag(test)); ev2.Confidence != nil || ev2.Accuracy != ev.Accuracy {
 		t.Errorf("Evaluate: confidence %v, accuracy %v (EvaluateModel %v)", ev2.Confidence, ev2.Accuracy, ev.Accuracy)
+	}
+}
+
+// TestTagOnManyCores checks that tagging split over goroutines gives each
+// sentence its own Viterbi path and marginals, in order.
+func TestTagOnManyCores(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	rng := rand.New(rand.NewPCG(25, 26))
+	truth := knownHMM(rng, 4, 9)
+	sents := truth.sample(rng, 300, 8)
+	m, err := Build(sents, BuildOptions{Templates: DefaultTemplates()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.W {
+		m.W[i] = rng.NormFloat64()
+	}
+	labels, marg, _ := m.TagMarginals(sents)
+	ws := NewWorkspace(len(m.Labels))
+	for i := range sents {
+		q := m.Encode(&sents[i])
+		path, _ := m.Viterbi(ws, &q, nil)
+		mg, _ := m.Marginals(ws, &q, nil)
+		for tt, y := range path {
+			if labels[i][tt] != m.Labels[y] || marg[i][tt] != min(mg[tt*len(m.Labels)+int(y)], 1) {
+				t.Fatalf("sentence %d token %d: %s %v, alone %s %v", i, tt, labels[i][tt], marg[i][tt], m.Labels[y], mg[tt*len(m.Labels)+int(y)])
+			}
+		}
 	}
 }
