@@ -166,14 +166,11 @@ func TestParseAlgorithmErrors(t *testing.T) {
 	}
 }
 
-// TestTagMarginalsMatchEnumeration checks TagMarginals against brute-force
-// enumeration on short sentences: the labels are the best path, each
-// confidence is the enumerated marginal of its label and the path
-// probability is exp(score − log Z).
-func TestTagMarginalsMatchEnumeration(t *testing.T) {
-	rng := rand.New(rand.NewPCG(21, 22))
-	truth := knownHMM(rng, 4, 9)
-	sents := truth.sample(rng, 40, 6)
+// randomTagger returns count sentences of n tokens from a known HMM with 4
+// labels and a model on the default templates with standard normal weights.
+func randomTagger(t *testing.T, seed uint64, count, n int) (*Model, []Sentence) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	sents := knownHMM(rng, 4, 9).sample(rng, count, n)
 	m, err := Build(sents, BuildOptions{Templates: DefaultTemplates()})
 	if err != nil {
 		t.Fatal(err)
@@ -181,6 +178,15 @@ func TestTagMarginalsMatchEnumeration(t *testing.T) {
 	for i := range m.W {
 		m.W[i] = rng.NormFloat64()
 	}
+	return m, sents
+}
+
+// TestTagMarginalsMatchEnumeration checks TagMarginals against brute-force
+// enumeration on short sentences: the labels are the best path, each
+// confidence is the enumerated marginal of its label and the path
+// probability is exp(score − log Z).
+func TestTagMarginalsMatchEnumeration(t *testing.T) {
+	m, sents := randomTagger(t, 21, 40, 6)
 	labels, marg, path := m.TagMarginals(sents)
 	plain := m.Tag(sents)
 	for i := range sents {
@@ -239,16 +245,7 @@ func TestLikelihoodConfidenceIsCalibrated(t *testing.T) {
 // sentence its own Viterbi path and marginals, in order.
 func TestTagOnManyCores(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	rng := rand.New(rand.NewPCG(25, 26))
-	truth := knownHMM(rng, 4, 9)
-	sents := truth.sample(rng, 300, 8)
-	m, err := Build(sents, BuildOptions{Templates: DefaultTemplates()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range m.W {
-		m.W[i] = rng.NormFloat64()
-	}
+	m, sents := randomTagger(t, 25, 300, 8)
 	labels, marg, _ := m.TagMarginals(sents)
 	ws := NewWorkspace(len(m.Labels))
 	for i := range sents {
