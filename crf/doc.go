@@ -39,6 +39,8 @@
 // (Evaluate). TagMarginals gives each predicted label its marginal probability
 // p(y_t = ŷ_t | x), and EvaluateModel compares those with the accuracy (mean
 // marginal and expected calibration error): a CRF trained by likelihood learns
-// them as probabilities, the perceptron and the structured SVM do not. Models are saved as model folders of kind "crf" and load through
-// model.Load once this package is linked.
+// them as probabilities, the perceptron and the structured SVM do not.
+//
+// Models are saved as model folders of kind "crf" and load through model.Load
+// once this package is linked.
 package crf
