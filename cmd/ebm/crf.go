@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/ebm-go/ebm/crf"
@@ -29,8 +30,18 @@ a blank line between sentences; runs of blank lines and -DOCSTART- lines separat
 
 // crfRead reads a CoNLL file; every failure is an input error (exit 2).
 func crfRead(flag, path string, labelled bool) ([]crf.Sentence, error) {
+	return crfReadFrom(flag, path, labelled, nil)
+}
+
+// crfReadFrom is crfRead that reads stdin when path is "-" and stdin is not
+// nil.
+func crfReadFrom(flag, path string, labelled bool, stdin io.Reader) ([]crf.Sentence, error) {
 	if path == "" {
 		return nil, cli.Usagef("--%s is required", flag)
+	}
+	if path == "-" && stdin != nil {
+		s, err := crf.ReadCoNLL(stdin, "standard input", labelled)
+		return s, cli.Input(err)
 	}
 	s, err := crf.ReadCoNLLFile(path, labelled)
 	return s, cli.Input(err)
@@ -150,10 +161,14 @@ func newCRFApplyCmd(eval bool) *cobra.Command {
 		if err != nil {
 			return cli.Input(err)
 		}
-		sents, err := crfRead("data", data, false)
+		sents, err := crfReadFrom("data", data, false, c.InOrStdin())
+		name := data
+		if data == "-" {
+			name = "standard input"
+		}
 		if err != nil {
 			return err
-		} else if err := m.SplitInput(sents, data, eval); err != nil {
+		} else if err := m.SplitInput(sents, name, eval); err != nil {
 			return cli.Input(err)
 		}
 		if !eval {
@@ -173,7 +188,7 @@ func newCRFApplyCmd(eval bool) *cobra.Command {
 			return err
 		}
 		if u := m.UnknownLabels(sents); len(u) > 0 {
-			fmt.Fprintf(os.Stderr, "ebm: %s: gold labels unknown to the model (counted as errors): %v\n", data, u)
+			fmt.Fprintf(os.Stderr, "ebm: %s: gold labels unknown to the model (counted as errors): %v\n", name, u)
 		}
 		ev, err := crf.EvaluateModel(m, sents)
 		if err != nil {
@@ -184,7 +199,7 @@ func newCRFApplyCmd(eval bool) *cobra.Command {
 		return ev.WriteText(c.OutOrStdout())
 	}
 	c.Flags().StringVar(&dir, "model", "", "model folder")
-	c.Flags().StringVar(&data, "data", "", "CoNLL file")
+	c.Flags().StringVar(&data, "data", "", "CoNLL file (- for standard input)")
 	if eval {
 		c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	} else {

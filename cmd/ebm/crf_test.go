@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,6 +59,24 @@ func TestCRFTrainTagEval(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(b), "Anna\tB-PER\nvisited\tO\nParis\tB-LOC\n") {
 		t.Fatalf("tagged %q (%v)", b, err)
 	}
+	// --data -: the same labels from standard input; a bad line is named
+	// there.
+	root := newRoot()
+	var stdout bytes.Buffer
+	root.SetIn(strings.NewReader("Anna\nvisited\nParis\n.\n\n"))
+	root.SetOut(&stdout)
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"crf", "tag", "--model", dir, "--data", "-"})
+	if err := root.ExecuteContext(context.Background()); err != nil || stdout.String() != string(b) {
+		t.Fatalf("tag --data -: %q (%v), want %q", stdout.String(), err, b)
+	}
+	root = newRoot()
+	root.SetIn(strings.NewReader("Anna x y\n"))
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"crf", "eval", "--model", dir, "--data", "-"})
+	err = root.ExecuteContext(context.Background())
+	wantUsage(t, err, "standard input:1")
 	// --marginals: the same labels, each with its probability.
 	out, err = run(t, "crf", "tag", "--model", dir, "--data", in, "--marginals")
 	if err != nil {
