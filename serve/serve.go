@@ -7,17 +7,23 @@
 //	     → {"model", "kind", "rows", "energy": [...], "neg_log_p": [...],
 //	        "score_norm": [...], "anomaly_score": [...], "flag": [...],
 //	        "threshold"}   (fields that do not apply are left out)
-//	GET  /v1/models                 the models, their kinds, dimensions and columns
+//	POST /v1/models/{name}/tag     {"sentences": [[token, …], …]}   (sequence labellers)
+//	     → {"model", "kind", "sentences", "tokens", "labels": [[...]],
+//	        "marginals": [[...]], "path_probability": [...]}
+//	GET  /v1/models                 the models, their kinds, dimensions, columns and endpoints
 //	GET  /healthz                   {"status": "ok"}
 //	GET  /metrics                   Prometheus text format
 //
 // energy is E(x) (higher = less typical), neg_log_p is E(x) + log Z for
 // models that know their normalizer, score_norm is ‖∇ₓE(x)‖ for models with a
 // gradient in x, and anomaly_score and flag (anomaly_score > threshold) are
-// given for models with a threshold (score.Flagger).
+// given for models with a threshold (score.Flagger). A model of kind "crf"
+// (package crf) is served on the tag endpoint instead: the Viterbi labels of
+// each sentence, each label's marginal probability and the probability of the
+// whole labelling ([DecodeSentences] reads the request).
 //
-// Every request is bounded (Config.MaxBodyBytes, Config.MaxRows) and decoded
-// strictly ([DecodeRows]); bad requests get a 4xx status and
+// Every request is bounded (Config.MaxBodyBytes, Config.MaxRows rows or
+// tokens) and decoded strictly ([DecodeRows], [DecodeSentences]); bad requests get a 4xx status and
 // {"error": "..."} naming the problem; a panic while serving a request is
 // recovered and answered with 500. Each model is loaded Config.Workers times
 // and a request borrows one copy for the duration of its scoring, so models
@@ -27,8 +33,8 @@
 // in flight finish.
 //
 // Metrics: ebm_requests_total{model,code}, ebm_request_duration_seconds
-// {model} (histogram), ebm_rows_scored_total{model} and
-// ebm_requests_in_flight.
+// {model} (histogram), ebm_rows_scored_total{model},
+// ebm_tokens_tagged_total{model} and ebm_requests_in_flight.
 package serve
 
 import (
@@ -41,10 +47,10 @@ import (
 	"net/http"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/ebm-go/ebm/crf"
 	"github.com/ebm-go/ebm/energy"
 	"github.com/ebm-go/ebm/score"
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,7 +61,8 @@ import (
 type Config struct {
 	// MaxBodyBytes bounds a request body (default 8 MiB).
 	MaxBodyBytes int64
-	// MaxRows bounds the rows of one request (default 10,000).
+	// MaxRows bounds the rows of one scoring request, and the tokens of one
+	// tagging request (default 10,000).
 	MaxRows int
 	// Workers is the number of copies of each model, the most requests
 	// scored at once per model (default GOMAXPROCS).
@@ -94,12 +101,15 @@ func (c *Config) defaults() {
 	}
 }
 
-// served is one served model: Workers scorers of independent copies.
+// served is one served model: Workers scorers of independent copies, or a
+// sequence labeller, which tagging only reads, with Workers slots.
 type served struct {
 	name, dir, kind string
 	dim             int
 	columns         []string
 	pool            chan *score.Scorer
+	tagger          *crf.Model
+	slots           chan struct{}
 }
 
 // Loader loads one copy of a model from its folder; [LoadModel] is the
@@ -132,10 +142,11 @@ type Server struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	rows     *prometheus.CounterVec
+	tokens   *prometheus.CounterVec
 	inFlight prometheus.Gauge
-	active   atomic.Int64 // requests in the score handler
-	began    atomic.Int64 // scoring requests that entered the handler
-	answered atomic.Int64 // scoring requests answered (any status)
+	active   atomic.Int64 // requests in the score and tag handlers
+	began    atomic.Int64 // scoring and tagging requests that entered their handler
+	answered atomic.Int64 // scoring and tagging requests answered (any status)
 }
 
 // New loads every model (name → folder) cfg.Workers times with load (nil
@@ -157,6 +168,11 @@ func New(models map[string]string, load Loader, cfg Config) (*Server, error) {
 		m := &served{name: name, dir: dir, pool: make(chan *score.Scorer, cfg.Workers)}
 		for i := range cfg.Workers {
 			sc, err := load(dir)
+			if ke := (*energy.KindError)(nil); i == 0 && errors.As(err, &ke) && ke.Kind == crf.Kind {
+				if err = m.loadTagger(cfg.Workers); err == nil {
+					break
+				}
+			}
 			if err != nil {
 				return nil, fmt.Errorf("serve: model %s: %w", name, err)
 			}
@@ -167,21 +183,37 @@ func New(models map[string]string, load Loader, cfg Config) (*Server, error) {
 		}
 		s.models[name] = m
 	}
-	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ebm_requests_total", Help: "Scoring requests by model and HTTP status code."}, []string{"model", "code"})
-	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ebm_request_duration_seconds", Help: "Latency of scoring requests.",
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ebm_requests_total", Help: "Scoring and tagging requests by model and HTTP status code."}, []string{"model", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ebm_request_duration_seconds", Help: "Latency of scoring and tagging requests.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14)}, []string{"model"})
 	s.rows = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ebm_rows_scored_total", Help: "Rows scored by model."}, []string{"model"})
+	s.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ebm_tokens_tagged_total", Help: "Tokens tagged by model."}, []string{"model"})
 	s.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "ebm_requests_in_flight", Help: "Scoring requests being served."})
-	s.reg.MustRegister(s.requests, s.latency, s.rows, s.inFlight, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.reg.MustRegister(s.requests, s.latency, s.rows, s.tokens, s.inFlight, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /v1/models/{name}/score", s.handleScore)
+	s.mux.HandleFunc("POST /v1/models/{name}/tag", s.handleTag)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	return s, nil
+}
+
+// loadTagger loads the sequence labeller in m.dir, with workers slots.
+func (m *served) loadTagger(workers int) error {
+	tg, err := crf.Load(m.dir)
+	if err != nil {
+		return err
+	}
+	m.tagger, m.kind, m.dim, m.pool = tg, crf.Kind, tg.Columns, nil
+	m.slots = make(chan struct{}, workers)
+	for range workers {
+		m.slots <- struct{}{}
+	}
+	return nil
 }
 
 func validName(n string) bool {
@@ -226,30 +258,19 @@ type Response struct {
 }
 
 func (s *Server) handleScore(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
 	name := r.PathValue("name")
-	m := s.models[name]
-	label := name
-	if m == nil {
-		label = "unknown" // bounded label values: no metric per unknown name
-	}
-	s.inFlight.Inc()
-	s.active.Add(1)
-	s.began.Add(1)
+	m, label, end := s.begin(name)
 	code := http.StatusOK
-	defer func() {
-		s.answered.Add(1)
-		s.active.Add(-1)
-		s.inFlight.Dec()
-		s.requests.WithLabelValues(label, strconv.Itoa(code)).Inc()
-		s.latency.WithLabelValues(label).Observe(time.Since(start).Seconds())
-	}()
+	defer func() { end(code) }()
 	fail := func(c int, msg string) {
 		code = c
 		writeError(w, c, msg)
 	}
 	if m == nil {
 		fail(http.StatusNotFound, fmt.Sprintf("unknown model %q (models: %s)", name, s.names()))
+		return
+	} else if m.tagger != nil {
+		fail(http.StatusBadRequest, fmt.Sprintf("model %q (kind %s) labels sequences: POST /v1/models/%s/tag", name, m.kind, name))
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
@@ -298,18 +319,25 @@ func (s *Server) names() string {
 	return string(b)
 }
 
-// ModelInfo describes a served model.
+// ModelInfo describes a served model: for a sequence labeller Dim is the
+// number of input columns of a token and Endpoint is "tag", otherwise
+// "score".
 type ModelInfo struct {
-	Name    string   `json:"name"`
-	Kind    string   `json:"kind"`
-	Dim     int      `json:"dim"`
-	Columns []string `json:"columns"`
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Dim      int      `json:"dim"`
+	Columns  []string `json:"columns"`
+	Endpoint string   `json:"endpoint"`
 }
 
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
 	var out []ModelInfo
 	for _, m := range s.models {
-		out = append(out, ModelInfo{Name: m.name, Kind: m.kind, Dim: m.dim, Columns: m.columns})
+		ep := "score"
+		if m.tagger != nil {
+			ep = "tag"
+		}
+		out = append(out, ModelInfo{Name: m.name, Kind: m.kind, Dim: m.dim, Columns: m.columns, Endpoint: ep})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, map[string]any{"models": out})
@@ -358,7 +386,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		err = e
 	}
 	if s.cfg.Log != nil {
-		s.cfg.Log.Printf("stopped: %d scoring requests received, %d answered", s.began.Load(), s.answered.Load())
+		s.cfg.Log.Printf("stopped: %d scoring and tagging requests received, %d answered", s.began.Load(), s.answered.Load())
 	}
 	return err
 }

@@ -19,13 +19,16 @@ func newServeCmd() *cobra.Command {
 	var cfg serve.Config
 	c := &cobra.Command{
 		Use:   "serve --model NAME=DIR [--model NAME=DIR ...] [--addr :8080]",
-		Short: "Serve saved models over HTTP/JSON (energies, score norms, anomaly flags)",
+		Short: "Serve saved models over HTTP/JSON (energies, score norms, anomaly flags, sequence labels)",
 		Long: `Serve one or more saved models over HTTP/JSON until SIGTERM or Ctrl-C, then
 finish the requests in flight and exit.
 
   POST /v1/models/NAME/score  {"rows": [[x1, ..., xd], ...]}
        -> {"energy": [...], "neg_log_p": [...], "score_norm": [...],
            "anomaly_score": [...], "flag": [...], "threshold": t}
+  POST /v1/models/NAME/tag    {"sentences": [["Anna", "visited", "Paris"], ...]}
+       -> {"labels": [[...]], "marginals": [[...]], "path_probability": [...]}
+          (models of kind "crf": ebm crf train)
   GET  /v1/models   GET /healthz   GET /metrics (Prometheus text format)
 
 Fields that do not apply to a model are left out: neg_log_p needs a known
@@ -67,7 +70,7 @@ The server is stateless: run as many copies as needed behind a load balancer.`,
 	f.StringArrayVar(&models, "model", nil, "NAME=DIR: serve the saved model in DIR as NAME (repeatable)")
 	f.StringVar(&addr, "addr", ":8080", "listen address")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body", 8<<20, "largest request body in bytes")
-	f.IntVar(&cfg.MaxRows, "max-rows", 10000, "most rows per request")
+	f.IntVar(&cfg.MaxRows, "max-rows", 10000, "most rows (or tokens, for a tagger) per request")
 	f.IntVar(&cfg.Workers, "workers", 0, "copies of each model, the most requests scored at once per model (0: GOMAXPROCS)")
 	f.DurationVar(&cfg.ReadTimeout, "read-timeout", 30*time.Second, "time to read a request")
 	f.DurationVar(&cfg.WriteTimeout, "write-timeout", 60*time.Second, "time to write a response")
