@@ -188,7 +188,7 @@ func New(models map[string]string, load Loader, cfg Config) (*Server, error) {
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14)}, []string{"model"})
 	s.rows = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ebm_rows_scored_total", Help: "Rows scored by model."}, []string{"model"})
 	s.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ebm_tokens_tagged_total", Help: "Tokens tagged by model."}, []string{"model"})
-	s.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "ebm_requests_in_flight", Help: "Scoring requests being served."})
+	s.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "ebm_requests_in_flight", Help: "Scoring and tagging requests being served."})
 	s.reg.MustRegister(s.requests, s.latency, s.rows, s.tokens, s.inFlight, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 
 	s.mux = http.NewServeMux()

@@ -148,8 +148,13 @@ func (s *Server) handleTag(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusServiceUnavailable, "request cancelled while waiting for a free worker")
 		return
 	}
-	labels, marg, path := m.tagger.TagMarginals(sents)
-	m.slots <- struct{}{}
+	var labels [][]string
+	var marg [][]float64
+	var path []float64
+	func() {
+		defer func() { m.slots <- struct{}{} }() // also after a panic, which Handler answers
+		labels, marg, path = m.tagger.TagMarginals(sents)
+	}()
 	tokens := 0
 	for _, l := range labels {
 		tokens += len(l)
