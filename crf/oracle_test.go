@@ -274,6 +274,9 @@ func checkGradientFD(t *testing.T, m *Model, qs []Sequence) {
 // TestInnerLoopsDoNotAllocate checks the per-sequence work of training and
 // decoding once the workspace has grown.
 func TestInnerLoopsDoNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	rng := rand.New(rand.NewPCG(9, 10))
 	m := randomModel(rng, 4, 6, 1)
 	q := randomSequence(rng, m, 12)
