@@ -23,8 +23,8 @@
 // whole labelling ([DecodeSentences] reads the request).
 //
 // Every request is bounded (Config.MaxBodyBytes, Config.MaxRows rows or
-// tokens) and decoded strictly ([DecodeRows], [DecodeSentences]); bad requests get a 4xx status and
-// {"error": "..."} naming the problem; a panic while serving a request is
+// tokens) and decoded strictly ([DecodeRows], [DecodeSentences]); bad requests
+// get a 4xx status and {"error": "..."} naming the problem; a panic while serving a request is
 // recovered and answered with 500. Each model is loaded Config.Workers times
 // and a request borrows one copy for the duration of its scoring, so models
 // that keep scratch memory are never shared between concurrent requests.
@@ -150,8 +150,10 @@ type Server struct {
 }
 
 // New loads every model (name → folder) cfg.Workers times with load (nil
-// for LoadModel) and returns the server. Names must be non-empty and use
-// only letters, digits, '-', '_' and '.'.
+// for LoadModel) and returns the server. A folder that load refuses with an
+// *energy.KindError because it holds a sequence labeller (kind "crf") is
+// loaded once with crf.Load and served on the tag endpoint. Names must be
+// non-empty and use only letters, digits, '-', '_' and '.'.
 func New(models map[string]string, load Loader, cfg Config) (*Server, error) {
 	cfg.defaults()
 	if load == nil {
