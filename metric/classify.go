@@ -92,9 +92,6 @@ func ECE(probs [][]float64, labels []int, bins int) (float64, error) {
 	if len(labels) != n {
 		return math.NaN(), fmt.Errorf("metric: ECE: %d probability rows but %d labels", n, len(labels))
 	}
-	if bins < 1 {
-		return math.NaN(), fmt.Errorf("metric: ECE: bins = %d, need ≥ 1", bins)
-	}
 	k := len(probs[0])
 	if k == 0 {
 		return math.NaN(), errors.New("metric: ECE: rows have no classes")
