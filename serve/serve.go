@@ -278,12 +278,7 @@ func (s *Server) handleScore(w http.ResponseWriter, r *http.Request) {
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	x, err := DecodeRows(body, m.dim, s.cfg.MaxRows)
 	if err != nil {
-		var re *RequestError
-		if errors.As(err, &re) {
-			fail(re.Status, re.Msg)
-		} else {
-			fail(http.StatusBadRequest, err.Error())
-		}
+		fail(requestStatus(err))
 		return
 	}
 	var sc *score.Scorer
@@ -309,6 +304,16 @@ func (s *Server) handleScore(w http.ResponseWriter, r *http.Request) {
 	}
 	s.rows.WithLabelValues(label).Add(float64(x.Rows))
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// requestStatus is the status and message that answer a request the decoder
+// refused: a *RequestError's own, else 400.
+func requestStatus(err error) (int, string) {
+	var re *RequestError
+	if errors.As(err, &re) {
+		return re.Status, re.Msg
+	}
+	return http.StatusBadRequest, err.Error()
 }
 
 func (s *Server) names() string {

@@ -134,12 +134,7 @@ func (s *Server) handleTag(w http.ResponseWriter, r *http.Request) {
 	}
 	sents, err := DecodeSentences(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), m.tagger.Columns, s.cfg.MaxRows)
 	if err != nil {
-		var re *RequestError
-		if errors.As(err, &re) {
-			fail(re.Status, re.Msg)
-		} else {
-			fail(http.StatusBadRequest, err.Error())
-		}
+		fail(requestStatus(err))
 		return
 	}
 	select {
