@@ -442,7 +442,9 @@ func (m *Model) TagMarginals(sents []Sentence) (labels [][]string, marg [][]floa
 }
 
 // tag decodes the sentences on every core, in blocks of tagBlock sentences
-// taken in turn; each sentence's result depends on it alone.
+// taken in turn; each sentence's result depends on it alone. A panic in a
+// worker (a model whose slices were altered after loading) is raised again on
+// the calling goroutine, where the caller can recover it.
 func (m *Model) tag(sents []Sentence, withMarg bool) (labels [][]string, marg [][]float64, pathP []float64) {
 	labels = make([][]string, len(sents))
 	if withMarg {
@@ -452,10 +454,22 @@ func (m *Model) tag(sents []Sentence, withMarg bool) (labels [][]string, marg []
 	blocks := (len(sents) + tagBlock - 1) / tagBlock
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failure any
 	for w := min(runtime.GOMAXPROCS(0), blocks); w > 0; w-- {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					mu.Lock()
+					if failure == nil {
+						failure = v
+					}
+					mu.Unlock()
+					next.Store(int64(blocks)) // the others stop after their block
+				}
+			}()
 			l := len(m.Labels)
 			ws := NewWorkspace(l)
 			var path []int32
@@ -488,6 +502,9 @@ func (m *Model) tag(sents []Sentence, withMarg bool) (labels [][]string, marg []
 		}()
 	}
 	wg.Wait()
+	if failure != nil {
+		panic(failure)
+	}
 	return labels, marg, pathP
 }
 

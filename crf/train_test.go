@@ -259,3 +259,19 @@ func TestTagOnManyCores(t *testing.T) {
 		}
 	}
 }
+
+// TestTagPanicReachesCaller checks that a panic in a tagging worker (here a
+// model whose label list was cut after building) is raised on the calling
+// goroutine, where a caller such as the HTTP server can recover it, instead
+// of ending the program.
+func TestTagPanicReachesCaller(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	m, sents := randomTagger(t, 27, 300, 8)
+	m.Labels = m.Labels[:1]
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic from a broken model")
+		}
+	}()
+	m.TagMarginals(sents)
+}

@@ -19,6 +19,13 @@ import (
 // (the default loader: found by its kind) beside the Gaussian "g".
 func newTagServer(t *testing.T, cfg Config) (*httptest.Server, *crf.Model) {
 	t.Helper()
+	ts, m, _ := newTagServerOf(t, cfg)
+	return ts, m
+}
+
+// newTagServerOf is newTagServer that also returns the Server.
+func newTagServerOf(t *testing.T, cfg Config) (*httptest.Server, *crf.Model, *Server) {
+	t.Helper()
 	train, err := crf.ReadCoNLLFile("../crf/testdata/ner-train.conll", true)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +51,7 @@ func newTagServer(t *testing.T, cfg Config) (*httptest.Server, *crf.Model) {
 	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return ts, m
+	return ts, m, s
 }
 
 func TestTagEndpoint(t *testing.T) {
@@ -145,5 +152,23 @@ func remarshal(t *testing.T, from map[string]any, v any) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTagPanicIs500: a panic while tagging (here a model broken after
+// loading) is answered with 500, the worker slot comes back and the server
+// goes on.
+func TestTagPanicIs500(t *testing.T) {
+	ts, _, srv := newTagServerOf(t, Config{Workers: 1})
+	tg := srv.models["ner"].tagger
+	labels := tg.Labels
+	tg.Labels = labels[:1]
+	body := `{"sentences": [["Anna", "visited", "Paris", "."]]}`
+	if code, r := post(t, ts.URL+"/v1/models/ner/tag", body); code != 500 {
+		t.Fatalf("broken model: status %d %v, want 500", code, r)
+	}
+	tg.Labels = labels
+	if code, r := post(t, ts.URL+"/v1/models/ner/tag", body); code != 200 {
+		t.Fatalf("after the panic: status %d %v, want 200", code, r)
 	}
 }
