@@ -147,9 +147,18 @@ func (s *Server) handleTag(w http.ResponseWriter, r *http.Request) {
 	var marg [][]float64
 	var path []float64
 	func() {
-		defer func() { m.slots <- struct{}{} }() // also after a panic, which Handler answers
+		defer func() {
+			m.slots <- struct{}{}
+			if v := recover(); v != nil { // as score.Scorer.Score: an error, answered with 500
+				err = fmt.Errorf("the model failed on %d sentences: %v", len(sents), v)
+			}
+		}()
 		labels, marg, path = m.tagger.TagMarginals(sents)
 	}()
+	if err != nil {
+		fail(http.StatusInternalServerError, err.Error())
+		return
+	}
 	tokens := 0
 	for _, l := range labels {
 		tokens += len(l)

@@ -164,11 +164,22 @@ func TestTagPanicIs500(t *testing.T) {
 	labels := tg.Labels
 	tg.Labels = labels[:1]
 	body := `{"sentences": [["Anna", "visited", "Paris", "."]]}`
-	if code, r := post(t, ts.URL+"/v1/models/ner/tag", body); code != 500 {
+	if code, r := post(t, ts.URL+"/v1/models/ner/tag", body); code != 500 || !strings.Contains(r["error"].(string), "the model failed on 1 sentences") {
 		t.Fatalf("broken model: status %d %v, want 500", code, r)
 	}
 	tg.Labels = labels
 	if code, r := post(t, ts.URL+"/v1/models/ner/tag", body); code != 200 {
 		t.Fatalf("after the panic: status %d %v, want 200", code, r)
+	}
+	// The metrics count the answers as they were sent.
+	resp, err := ts.Client().Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := string(b); !strings.Contains(m, `ebm_requests_total{code="500",model="ner"} 1`) ||
+		!strings.Contains(m, `ebm_requests_total{code="200",model="ner"} 1`) {
+		t.Errorf("metrics:\n%s", m)
 	}
 }
